@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The few kernel types SchedTrace reads, declared by hand instead of a generated vmlinux.h.
+ * preserve_access_index makes every field access a CO-RE relocation: libbpf rewrites the
+ * offsets at load time from the running kernel's BTF, so declaring only the fields we use,
+ * in any order, is enough and the object stays portable across kernel builds.
+ */
+#pragma once
+
+#include <linux/types.h>
+#include <stdbool.h>
+
+#define TASK_RUNNING 0
+
+struct task_struct {
+	unsigned int __state;
+	int prio;
+	int pid;
+	int tgid;
+	char comm[16];
+} __attribute__((preserve_access_index));
+
+/* Before 5.14 the state field was `long state`; CO-RE picks whichever the kernel has. */
+struct task_struct___pre_5_14 {
+	long state;
+} __attribute__((preserve_access_index));

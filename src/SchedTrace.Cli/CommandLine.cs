@@ -1,0 +1,234 @@
+using System.Globalization;
+using System.Reflection;
+using SchedTrace.Interop;
+
+namespace SchedTrace.Cli;
+
+/// <summary>Parses the verb and flags, runs the core call, writes records, maps errors to exit codes.</summary>
+internal static class CommandLine
+{
+    internal const int ExitOk = 0;
+    internal const int ExitFailure = 1;
+    internal const int ExitUsage = 2;
+    internal const int ExitPermission = 3;
+    internal const int ExitNotSupported = 4;
+    internal const int ExitNotInstalled = 5;
+    internal const int ExitAttach = 6;
+
+    private const string Usage = """
+        Usage: schedtrace <verb> [options]
+
+        Verbs:
+          switches    Context switches per CPU: voluntary, involuntary, out of idle.
+
+        Options for switches:
+          --duration S     Collect for S seconds (default 1; e.g. 2, 0.5, 500ms).
+          --interval S     Print a sample every S seconds instead of one reading.
+          --count N        With --interval: stop after N samples (default: until Ctrl+C).
+          --total          One machine-wide row instead of one row per CPU.
+          --pid N          Count only switches of process N (its tgid).
+          --tid N          Count only switches of thread N.
+          --json           One JSON object per line (property names as in PowerShell).
+          --csv            CSV with a header row.
+          --raw-tp         Attach raw tracepoints instead of tp_btf.
+          --verbose        Print libbpf's log to stderr.
+
+          --help, --version
+
+        Exit codes: 0 ok, 2 bad arguments, 3 permission denied, 4 kernel feature missing,
+        5 library missing, 6 BPF load/attach failed, 1 anything else.
+        """;
+
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        using var cancel = new CancellationTokenSource();
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            // First Ctrl+C: stop collecting and print what was gathered. Second: let it kill us.
+            e.Cancel = !cancel.IsCancellationRequested;
+            cancel.Cancel();
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            return Execute(args, stdout, stderr, cancel.Token);
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"schedtrace: {e.Message} (see schedtrace --help)");
+            return ExitUsage;
+        }
+        catch (SchedTraceException e)
+        {
+            stderr.WriteLine($"schedtrace: {e.Message} {e.RecommendedAction}");
+            return ExitCodeFor(e.Kind);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    internal static int ExitCodeFor(SchedTraceErrorKind kind) => kind switch
+    {
+        SchedTraceErrorKind.InvalidArgument => ExitUsage,
+        SchedTraceErrorKind.PermissionDenied => ExitPermission,
+        SchedTraceErrorKind.NotSupported => ExitNotSupported,
+        SchedTraceErrorKind.NotInstalled => ExitNotInstalled,
+        SchedTraceErrorKind.AttachFailed => ExitAttach,
+        _ => ExitFailure,
+    };
+
+    private static int Execute(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    {
+        if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
+        {
+            stdout.WriteLine(Usage);
+            return args.Length == 0 ? ExitUsage : ExitOk;
+        }
+        if (args[0] == "--version")
+        {
+            stdout.WriteLine(typeof(SchedTraceSession).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown");
+            return ExitOk;
+        }
+        var options = Options.Parse(args.AsSpan(1));
+        return args[0] switch
+        {
+            "switches" => Switches(options, stdout, stderr, cancellation),
+            _ => throw new UsageException($"unknown verb '{args[0]}'"),
+        };
+    }
+
+    private static int Switches(Options options, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    {
+        options.Allow("duration", "interval", "count", "total", "pid", "tid", "json", "csv", "raw-tp", "verbose");
+        var format = options.OutputFormat();
+        var plan = options.SamplingPlan();
+        bool total = options.Flag("total");
+
+        using var session = SchedTraceSession.Start(new SchedTraceSessionOptions
+        {
+            Features = SchedTraceFeature.ContextSwitches,
+            ProcessId = options.Int("pid"),
+            ThreadId = options.Int("tid"),
+            PreferredHook = options.Flag("raw-tp") ? Engine.HookKind.RawTracepoint : Engine.HookKind.BtfTracepoint,
+            Log = options.Flag("verbose") ? (level, text) => stderr.WriteLine($"libbpf: {level.ToString().ToLowerInvariant()}: {text}") : null,
+            Notice = text => stderr.WriteLine($"schedtrace: warning: {text}"),
+        });
+        var writer = new RecordWriter<ContextSwitchCount>(stdout, format, ContextSwitchColumns);
+        foreach (var rows in ContextSwitchCount.Collect(session, plan, total, cancellation))
+        {
+            writer.Write(rows);
+        }
+        return ExitOk;
+    }
+
+    private static readonly Column<ContextSwitchCount>[] ContextSwitchColumns =
+    {
+        new("CPU", 5, r => r.Cpu?.ToString(CultureInfo.InvariantCulture) ?? "all"),
+        new("SWITCHES", 10, r => r.Switches.ToString(CultureInfo.InvariantCulture)),
+        new("VOLUNTARY", 10, r => r.Voluntary.ToString(CultureInfo.InvariantCulture)),
+        new("INVOLUNTARY", 12, r => r.Involuntary.ToString(CultureInfo.InvariantCulture)),
+        new("FROM IDLE", 10, r => r.FromIdle.ToString(CultureInfo.InvariantCulture)),
+        new("PER SEC", 11, r => r.SwitchesPerSecond.ToString("F1", CultureInfo.InvariantCulture)),
+        new("WINDOW", 9, r => r.Duration.TotalSeconds.ToString("F3", CultureInfo.InvariantCulture) + "s"),
+    };
+}
+
+internal sealed class UsageException(string message) : Exception(message);
+
+/// <summary>--name value, --name=value and bare --flag, checked against what a verb accepts.</summary>
+internal sealed class Options
+{
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "total", "json", "csv", "raw-tp", "verbose" };
+
+    private readonly Dictionary<string, string?> values = new(StringComparer.Ordinal);
+
+    internal static Options Parse(ReadOnlySpan<string> args)
+    {
+        var options = new Options();
+        for (int i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (!arg.StartsWith("--", StringComparison.Ordinal) || arg.Length == 2)
+            {
+                throw new UsageException($"unexpected argument '{arg}'");
+            }
+            var name = arg[2..];
+            string? value = null;
+            int equals = name.IndexOf('=');
+            if (equals >= 0)
+            {
+                value = name[(equals + 1)..];
+                name = name[..equals];
+            }
+            else if (!Flags.Contains(name))
+            {
+                if (i + 1 >= args.Length)
+                {
+                    throw new UsageException($"--{name} needs a value");
+                }
+                value = args[++i];
+            }
+            if (!options.values.TryAdd(name, value))
+            {
+                throw new UsageException($"--{name} given twice");
+            }
+        }
+        return options;
+    }
+
+    internal void Allow(params string[] names)
+    {
+        foreach (var name in values.Keys)
+        {
+            if (!names.Contains(name))
+            {
+                throw new UsageException($"unknown option --{name}");
+            }
+        }
+    }
+
+    internal bool Flag(string name) => values.ContainsKey(name);
+
+    internal int? Int(string name)
+    {
+        if (!values.TryGetValue(name, out var text))
+        {
+            return null;
+        }
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value > 0
+            ? value
+            : throw new UsageException($"--{name} needs a whole number greater than 0, not '{text}'");
+    }
+
+    internal TimeSpan? Duration(string name) =>
+        values.TryGetValue(name, out var text) ? DurationParser.Parse(text, "--" + name) : null;
+
+    internal OutputFormat OutputFormat() => (Flag("json"), Flag("csv")) switch
+    {
+        (true, true) => throw new UsageException("choose one of --json and --csv"),
+        (true, false) => Cli.OutputFormat.Json,
+        (false, true) => Cli.OutputFormat.Csv,
+        _ => Cli.OutputFormat.Table,
+    };
+
+    /// <summary>--duration for one reading (default 1 s), or --interval [--count] for samples.</summary>
+    internal SamplingPlan SamplingPlan()
+    {
+        var interval = Duration("interval");
+        if (interval is null)
+        {
+            if (Flag("count"))
+            {
+                throw new UsageException("--count goes with --interval");
+            }
+            return SchedTrace.SamplingPlan.ForDuration(Duration("duration") ?? TimeSpan.FromSeconds(1));
+        }
+        if (Flag("duration"))
+        {
+            throw new UsageException("choose one of --duration and --interval");
+        }
+        return SchedTrace.SamplingPlan.ForIntervals(interval.Value, Int("count"));
+    }
+}

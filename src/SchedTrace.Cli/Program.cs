@@ -1,0 +1,4 @@
+using SchedTrace;
+using SchedTrace.Cli;
+
+return CommandLine.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,110 @@
+using System.Management.Automation;
+
+namespace SchedTrace.PowerShell;
+
+/// <summary>Context switches per CPU (voluntary, involuntary, out of idle) over a window.</summary>
+[Cmdlet(VerbsCommon.Get, "ContextSwitchCount", DefaultParameterSetName = ForDuration)]
+[OutputType(typeof(ContextSwitchCount))]
+public sealed class GetContextSwitchCountCommand : SchedTraceCmdlet
+{
+    private const string ForDuration = "Duration";
+    private const string ForInterval = "Interval";
+    private const string FromSession = "Session";
+
+    /// <summary>How long to count; numbers are seconds.</summary>
+    [Parameter(ParameterSetName = ForDuration, Position = 0)]
+    [DurationTransformation]
+    public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Emit a sample every interval (numbers are seconds) instead of one reading.</summary>
+    [Parameter(ParameterSetName = ForInterval, Mandatory = true)]
+    [Parameter(ParameterSetName = FromSession)]
+    [DurationTransformation]
+    public TimeSpan Interval { get; set; }
+
+    /// <summary>With -Interval: how many samples; without it, until Ctrl+C.</summary>
+    [Parameter(ParameterSetName = ForInterval)]
+    [Parameter(ParameterSetName = FromSession)]
+    [ValidateRange(1, int.MaxValue)]
+    public int Count { get; set; }
+
+    /// <summary>Read a running session (counts since its start, or -Interval samples).</summary>
+    [Parameter(ParameterSetName = FromSession, Mandatory = true, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public SchedTraceSession? Session { get; set; }
+
+    /// <summary>Count only switches of this process (tgid).</summary>
+    [Parameter(ParameterSetName = ForDuration)]
+    [Parameter(ParameterSetName = ForInterval)]
+    [Alias("PID")]
+    [ValidateRange(1, int.MaxValue)]
+    public int ProcessId { get; set; }
+
+    /// <summary>Count only switches of this thread.</summary>
+    [Parameter(ParameterSetName = ForDuration)]
+    [Parameter(ParameterSetName = ForInterval)]
+    [Alias("TID")]
+    [ValidateRange(1, int.MaxValue)]
+    public int ThreadId { get; set; }
+
+    /// <summary>One machine-wide row instead of one per CPU.</summary>
+    [Parameter]
+    public SwitchParameter Total { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            var plan = Plan();
+            if (Session is not null)
+            {
+                Emit(Session, plan);
+                return;
+            }
+            using var session = StartSession(new SchedTraceSessionOptions
+            {
+                Features = SchedTraceFeature.ContextSwitches,
+                ProcessId = Bound(nameof(ProcessId)) ? ProcessId : null,
+                ThreadId = Bound(nameof(ThreadId)) ? ThreadId : null,
+            });
+            Emit(session, plan);
+        }
+        catch (SchedTraceException e)
+        {
+            ThrowTerminating(e, Session);
+        }
+    }
+
+    private SamplingPlan Plan()
+    {
+        if (Bound(nameof(Interval)))
+        {
+            return SamplingPlan.ForIntervals(Interval, Bound(nameof(Count)) ? Count : null);
+        }
+        return Session is not null ? SamplingPlan.SinceStart : SamplingPlan.ForDuration(Duration);
+    }
+
+    private void Emit(SchedTraceSession session, SamplingPlan plan)
+    {
+        var progress = new ProgressRecord(1, "Counting context switches", "Attached to sched_switch");
+        Action<CollectionProgress>? report = plan.Mode == SamplingMode.Duration
+            ? p =>
+            {
+                progress.PercentComplete = p.PercentComplete;
+                progress.SecondsRemaining = (int)Math.Ceiling(p.Remaining.TotalSeconds);
+                WriteProgress(progress);
+            }
+            : null;
+        foreach (var rows in ContextSwitchCount.Collect(session, plan, Total, Cancellation, report))
+        {
+            if (report is not null)
+            {
+                progress.RecordType = ProgressRecordType.Completed;
+                WriteProgress(progress);
+            }
+            WriteObject(rows, enumerateCollection: true);
+        }
+    }
+
+    private bool Bound(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
+}

@@ -1,0 +1,74 @@
+using System.Management.Automation;
+using SchedTrace.Interop;
+
+namespace SchedTrace.PowerShell;
+
+/// <summary>
+/// What every SchedTrace cmdlet shares: turning core errors into ErrorRecords, starting a session
+/// with libbpf's log on -Verbose and notices as warnings, and a token that StopProcessing cancels.
+/// </summary>
+public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
+{
+    private readonly CancellationTokenSource stopping = new();
+
+    /// <summary>Cancelled when the user presses Ctrl+C or the pipeline stops.</summary>
+    protected CancellationToken Cancellation => stopping.Token;
+
+    protected override void StopProcessing() => stopping.Cancel();
+
+    /// <summary>Starts a session; libbpf's log goes to the verbose stream, notices to warnings.</summary>
+    protected SchedTraceSession StartSession(SchedTraceSessionOptions options)
+    {
+        // libbpf calls back from native code: collect, then write from here on the pipeline thread.
+        var log = new List<string>();
+        var notices = new List<string>();
+        try
+        {
+            return SchedTraceSession.Start(new SchedTraceSessionOptions
+            {
+                Name = options.Name,
+                Features = options.Features,
+                ProcessId = options.ProcessId,
+                ThreadId = options.ThreadId,
+                PreferredHook = options.PreferredHook,
+                Log = (level, text) => log.Add($"libbpf {level.ToString().ToLowerInvariant()}: {text.Replace("libbpf: ", string.Empty, StringComparison.Ordinal)}"),
+                Notice = notices.Add,
+            });
+        }
+        finally
+        {
+            log.ForEach(WriteVerbose);
+            notices.ForEach(WriteWarning);
+        }
+    }
+
+    /// <summary>A core failure as a terminating error with its stable id, category and advice.</summary>
+    protected void ThrowTerminating(SchedTraceException exception, object? target = null) =>
+        ThrowTerminatingError(ToErrorRecord(exception, target));
+
+    internal static ErrorRecord ToErrorRecord(SchedTraceException exception, object? target)
+    {
+        var record = new ErrorRecord(exception, exception.ErrorId, CategoryFor(exception.Kind), target)
+        {
+            ErrorDetails = new ErrorDetails(exception.Message) { RecommendedAction = exception.RecommendedAction },
+        };
+        return record;
+    }
+
+    internal static ErrorCategory CategoryFor(SchedTraceErrorKind kind) => kind switch
+    {
+        SchedTraceErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
+        SchedTraceErrorKind.NotSupported => ErrorCategory.NotEnabled,
+        SchedTraceErrorKind.NotInstalled => ErrorCategory.NotInstalled,
+        SchedTraceErrorKind.AttachFailed => ErrorCategory.ResourceUnavailable,
+        SchedTraceErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
+        SchedTraceErrorKind.SessionStopped => ErrorCategory.InvalidOperation,
+        _ => ErrorCategory.NotSpecified,
+    };
+
+    public void Dispose()
+    {
+        stopping.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

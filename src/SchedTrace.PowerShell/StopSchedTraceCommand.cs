@@ -1,0 +1,48 @@
+using System.Management.Automation;
+
+namespace SchedTrace.PowerShell;
+
+/// <summary>Detaches sessions and frees their kernel objects.</summary>
+[Cmdlet(VerbsLifecycle.Stop, "SchedTrace", DefaultParameterSetName = BySession, SupportsShouldProcess = true)]
+[OutputType(typeof(SchedTraceSession))]
+public sealed class StopSchedTraceCommand : SchedTraceCmdlet
+{
+    private const string BySession = "Session";
+    private const string ByName = "Name";
+    private const string ById = "Id";
+
+    [Parameter(ParameterSetName = BySession, Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public SchedTraceSession[]? Session { get; set; }
+
+    [Parameter(ParameterSetName = ByName, Mandatory = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SessionNameCompleter))]
+    public string[]? Name { get; set; }
+
+    [Parameter(ParameterSetName = ById, Mandatory = true)]
+    [ValidateRange(1, int.MaxValue)]
+    public int[]? Id { get; set; }
+
+    /// <summary>Writes each stopped session (with its final Elapsed) to the pipeline.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var sessions = ParameterSetName == BySession ? Session! : SessionLookup.Find(Name, Id, WriteError).ToArray();
+        foreach (var session in sessions)
+        {
+            if (!ShouldProcess(session.ToString(), "Detach and free BPF programs and maps"))
+            {
+                continue;
+            }
+            SessionRegistry.Stop(session);
+            if (PassThru)
+            {
+                WriteObject(session);
+            }
+        }
+    }
+}

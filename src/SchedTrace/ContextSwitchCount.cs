@@ -1,0 +1,100 @@
+using SchedTrace.Engine;
+
+namespace SchedTrace;
+
+/// <summary>
+/// Context switches on one CPU (or on all of them) over a window. The idle task is not a task
+/// that blocks or is preempted: a switch out of it (the CPU had nothing to run and now has) is
+/// counted in <see cref="Switches"/>, as /proc/stat ctxt counts it, but only in
+/// <see cref="FromIdle"/>, never in <see cref="Voluntary"/> or <see cref="Involuntary"/>.
+/// Switches = Voluntary + Involuntary + FromIdle.
+/// </summary>
+public sealed class ContextSwitchCount
+{
+    internal ContextSwitchCount(int sample, int? cpu, long voluntary, long involuntary, long fromIdle, DateTime windowStart, DateTime windowEnd, TimeSpan duration)
+    {
+        Sample = sample;
+        Cpu = cpu;
+        Voluntary = voluntary;
+        Involuntary = involuntary;
+        FromIdle = fromIdle;
+        WindowStart = windowStart;
+        WindowEnd = windowEnd;
+        Duration = duration;
+    }
+
+    /// <summary>0 for a single reading; 1, 2, ... for -Interval samples.</summary>
+    public int Sample { get; }
+
+    /// <summary>The CPU; null on the machine-wide total (-Total).</summary>
+    public int? Cpu { get; }
+
+    /// <summary>Every switch on this CPU in the window.</summary>
+    public long Switches => Voluntary + Involuntary + FromIdle;
+
+    /// <summary>The task blocked (slept, waited for I/O or a lock): the kernel's nvcsw.</summary>
+    public long Voluntary { get; }
+
+    /// <summary>The task was preempted or gave up the CPU while still runnable: the kernel's nivcsw.</summary>
+    public long Involuntary { get; }
+
+    /// <summary>Switches out of the idle task (pid 0): the CPU woke up to run a task.</summary>
+    public long FromIdle { get; }
+
+    /// <summary>Switches per second of the window.</summary>
+    public double SwitchesPerSecond => Duration > TimeSpan.Zero ? Switches / Duration.TotalSeconds : 0;
+
+    /// <summary>Start of the window (UTC).</summary>
+    public DateTime WindowStart { get; }
+
+    /// <summary>End of the window (UTC).</summary>
+    public DateTime WindowEnd { get; }
+
+    /// <summary>Length of the window, measured on the monotonic clock.</summary>
+    public TimeSpan Duration { get; }
+
+    /// <summary>Counts over the window between two snapshots: one row per CPU, or one total row.</summary>
+    internal static IReadOnlyList<ContextSwitchCount> Between(int sample, SwitchSnapshot before, SwitchSnapshot after, bool total)
+    {
+        var duration = TimeSpan.FromTicks(Math.Max(0, (long)((after.Timestamp - before.Timestamp) * (double)TimeSpan.TicksPerSecond / System.Diagnostics.Stopwatch.Frequency)));
+        var rows = new List<ContextSwitchCount>();
+        long sumVoluntary = 0, sumInvoluntary = 0, sumIdle = 0;
+        var online = CpuTopology.Online();
+        for (int cpu = 0; cpu < after.PerCpu.Length; cpu++)
+        {
+            var end = after.PerCpu[cpu];
+            var start = cpu < before.PerCpu.Length ? before.PerCpu[cpu] : default;
+            long voluntary = (long)(end.Voluntary - start.Voluntary);
+            long involuntary = (long)(end.Involuntary - start.Involuntary);
+            long fromIdle = (long)(end.FromIdle - start.FromIdle);
+            sumVoluntary += voluntary;
+            sumInvoluntary += involuntary;
+            sumIdle += fromIdle;
+            if (!total && (online.Contains(cpu) || voluntary + involuntary + fromIdle > 0))
+            {
+                rows.Add(new ContextSwitchCount(sample, cpu, voluntary, involuntary, fromIdle, before.Utc, after.Utc, duration));
+            }
+        }
+        if (total)
+        {
+            rows.Add(new ContextSwitchCount(sample, null, sumVoluntary, sumInvoluntary, sumIdle, before.Utc, after.Utc, duration));
+        }
+        return rows;
+    }
+
+    /// <summary>Reads a session according to <paramref name="plan"/>: the one call both front ends make.</summary>
+    public static IEnumerable<IReadOnlyList<ContextSwitchCount>> Collect(
+        SchedTraceSession session,
+        SamplingPlan plan,
+        bool total,
+        CancellationToken cancellation,
+        Action<CollectionProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(plan);
+        foreach (var window in Sampler.Windows(plan, session.ReadSwitchCounts, session.StartSnapshot, cancellation, progress))
+        {
+            yield return Between(window.Sample, window.Before, window.After, total);
+        }
+    }
+}

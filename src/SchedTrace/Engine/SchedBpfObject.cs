@@ -1,0 +1,280 @@
+using System.Runtime.InteropServices;
+using SchedTrace.Interop;
+
+namespace SchedTrace.Engine;
+
+/// <summary>How a session's programs are attached.</summary>
+public enum HookKind
+{
+    /// <summary>BTF-typed tracepoints (tp_btf): typed arguments, direct loads, the cheapest.</summary>
+    BtfTracepoint,
+    /// <summary>Raw tracepoints (raw_tp): the fallback where tp_btf cannot load or attach.</summary>
+    RawTracepoint,
+}
+
+/// <summary>A kernel hook and the two programs (tp_btf and raw_tp) that implement it.</summary>
+internal sealed record BpfHook(string Tracepoint, string BtfProgram, string RawProgram)
+{
+    internal static readonly BpfHook SchedSwitch = new("sched_switch", "switch_btf", "switch_raw");
+
+    internal string ProgramFor(HookKind kind) => kind == HookKind.BtfTracepoint ? BtfProgram : RawProgram;
+
+    internal static string SectionPrefix(HookKind kind) => kind == HookKind.BtfTracepoint ? "tp_btf" : "raw_tp";
+}
+
+/// <summary>
+/// The embedded BPF object, loaded with only the programs a session needs, attached, and
+/// readable. Owns every kernel object it creates: disposing releases links, programs and maps.
+/// </summary>
+internal sealed class SchedBpfObject : IDisposable
+{
+    private static readonly byte[] ObjectBytes = LoadEmbeddedObject();
+
+    private readonly BpfObjectHandle obj;
+    private readonly List<BpfLinkHandle> links = new();
+    private readonly Dictionary<string, int> mapFds = new();
+
+    private SchedBpfObject(BpfObjectHandle obj, HookKind hookKind)
+    {
+        this.obj = obj;
+        HookKind = hookKind;
+    }
+
+    internal HookKind HookKind { get; }
+
+    internal static int PossibleCpus { get; } = LibBpf.libbpf_num_possible_cpus();
+
+    /// <summary>
+    /// Opens, configures, loads and attaches. Tries tp_btf first and falls back to raw_tp for
+    /// all hooks at once; <paramref name="notices"/> receives what fell back and why.
+    /// </summary>
+    internal static SchedBpfObject Attach(
+        IReadOnlyList<BpfHook> hooks,
+        BpfConfig config,
+        HookKind preferred,
+        LibBpfLog.Capture log,
+        Action<string> notices)
+    {
+        var kinds = preferred == HookKind.BtfTracepoint
+            ? new[] { HookKind.BtfTracepoint, HookKind.RawTracepoint }
+            : new[] { HookKind.RawTracepoint };
+        var failures = new List<string>();
+        foreach (var kind in kinds)
+        {
+            try
+            {
+                var attached = TryAttach(hooks, config, kind, log);
+                if (failures.Count > 0)
+                {
+                    notices($"{failures[^1]}; fell back to {BpfHook.SectionPrefix(kind)}, which attached.");
+                }
+                return attached;
+            }
+            catch (HookFailure failure)
+            {
+                failures.Add(failure.Message);
+            }
+        }
+        throw new SchedTraceException(
+            SchedTraceErrorKind.AttachFailed,
+            "HookAttachFailed",
+            "No scheduler hook could be attached: " + string.Join("; ", failures) + ".",
+            "SchedTrace needs BTF-typed (tp_btf) or raw tracepoints on sched_switch; run with -Verbose (--verbose) to see libbpf's log, and check that the kernel has CONFIG_BPF_EVENTS and is not in lockdown=confidentiality.");
+    }
+
+    private static SchedBpfObject TryAttach(IReadOnlyList<BpfHook> hooks, BpfConfig config, HookKind kind, LibBpfLog.Capture log)
+    {
+        var session = new SchedBpfObject(Open(), kind);
+        try
+        {
+            session.Configure(config);
+            var wanted = hooks.Select(h => h.ProgramFor(kind)).ToHashSet(StringComparer.Ordinal);
+            session.SelectPrograms(wanted);
+
+            log.ClearWarnings();
+            int error = LibBpf.bpf_object__load(session.obj);
+            if (error < 0)
+            {
+                var names = string.Join(", ", hooks.Select(h => $"{BpfHook.SectionPrefix(kind)}/{h.Tracepoint}"));
+                throw new HookFailure($"{names} did not load ({Describe(-error, log)})");
+            }
+            foreach (var hook in hooks)
+            {
+                session.AttachProgram(hook, kind, log);
+            }
+            return session;
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    private static BpfObjectHandle Open()
+    {
+        var name = Marshal.StringToCoTaskMemUTF8("schedtrace");
+        try
+        {
+            var opts = new LibBpf.BpfObjectOpenOpts { Size = (nuint)Marshal.SizeOf<LibBpf.BpfObjectOpenOpts>(), ObjectName = name };
+            nint pointer;
+            unsafe
+            {
+                fixed (byte* bytes = ObjectBytes)
+                {
+                    pointer = LibBpf.bpf_object__open_mem((nint)bytes, (nuint)ObjectBytes.Length, opts);
+                }
+            }
+            if (pointer == 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                throw new SchedTraceException(
+                    SchedTraceErrorKind.AttachFailed,
+                    "BpfObjectOpenFailed",
+                    $"libbpf could not open SchedTrace's embedded BPF object: {Libc.ErrnoMessage(errno)}.",
+                    "This is a build problem: rebuild SchedTrace (dotnet build) with clang and libbpf-dev installed.")
+                { Errno = errno };
+            }
+            return new BpfObjectHandle(pointer);
+        }
+        finally
+        {
+            Marshal.FreeCoTaskMem(name);
+        }
+    }
+
+    private void Configure(BpfConfig config)
+    {
+        nint rodata = FindMap(name => name.EndsWith(".rodata", StringComparison.Ordinal));
+        uint size = LibBpf.bpf_map__value_size(rodata);
+        if (size != Marshal.SizeOf<BpfConfig>())
+        {
+            throw new InvalidOperationException($"BPF .rodata is {size} bytes but BpfConfig is {Marshal.SizeOf<BpfConfig>()}: the mirror in BpfConfig.cs is stale.");
+        }
+        unsafe
+        {
+            int error = LibBpf.bpf_map__set_initial_value(rodata, (nint)(&config), size);
+            if (error < 0)
+            {
+                throw new InvalidOperationException($"bpf_map__set_initial_value failed: {Libc.ErrnoMessage(-error)}");
+            }
+        }
+    }
+
+    private void SelectPrograms(IReadOnlySet<string> wanted)
+    {
+        for (nint prog = LibBpf.bpf_object__next_program(obj, 0); prog != 0; prog = LibBpf.bpf_object__next_program(obj, prog))
+        {
+            var name = Marshal.PtrToStringUTF8(LibBpf.bpf_program__name(prog))!;
+            LibBpf.bpf_program__set_autoload(prog, wanted.Contains(name));
+        }
+    }
+
+    private void AttachProgram(BpfHook hook, HookKind kind, LibBpfLog.Capture log)
+    {
+        var programName = hook.ProgramFor(kind);
+        nint prog = LibBpf.bpf_object__find_program_by_name(obj, programName);
+        if (prog == 0)
+        {
+            throw new InvalidOperationException($"The BPF object has no program named {programName}.");
+        }
+        log.ClearWarnings();
+        nint link = LibBpf.bpf_program__attach(prog);
+        if (link == 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new HookFailure($"{BpfHook.SectionPrefix(kind)}/{hook.Tracepoint} did not attach ({Describe(errno, log)})");
+        }
+        links.Add(new BpfLinkHandle(link));
+    }
+
+    private static string Describe(int errno, LibBpfLog.Capture log)
+    {
+        var detail = Libc.ErrnoMessage(errno);
+        var warning = log.RecentWarnings.LastOrDefault(w => !string.IsNullOrWhiteSpace(w));
+        return warning is null ? detail : $"{detail}; libbpf: {warning.Trim()}";
+    }
+
+    private nint FindMap(Func<string, bool> match)
+    {
+        for (nint map = LibBpf.bpf_object__next_map(obj, 0); map != 0; map = LibBpf.bpf_object__next_map(obj, map))
+        {
+            if (match(Marshal.PtrToStringUTF8(LibBpf.bpf_map__name(map))!))
+            {
+                return map;
+            }
+        }
+        throw new InvalidOperationException("The BPF object lacks an expected map.");
+    }
+
+    private int MapFd(string name)
+    {
+        if (!mapFds.TryGetValue(name, out int fd))
+        {
+            nint map = LibBpf.bpf_object__find_map_by_name(obj, name);
+            fd = map == 0 ? -1 : LibBpf.bpf_map__fd(map);
+            if (fd < 0)
+            {
+                throw new InvalidOperationException($"The BPF object has no loaded map named {name}.");
+            }
+            mapFds[name] = fd;
+        }
+        return fd;
+    }
+
+    /// <summary>
+    /// Reads slot 0 of a per-CPU array: one <typeparamref name="T"/> per possible CPU.
+    /// The kernel copies every CPU's value in one syscall.
+    /// </summary>
+    internal T[] ReadPerCpu<T>(string mapName) where T : unmanaged
+    {
+        ObjectDisposedException.ThrowIf(obj.IsClosed, this);
+        int stride = (Marshal.SizeOf<T>() + 7) & ~7;
+        var buffer = new byte[stride * PossibleCpus];
+        uint key = 0;
+        unsafe
+        {
+            fixed (byte* values = buffer)
+            {
+                if (LibBpf.bpf_map_lookup_elem(MapFd(mapName), (nint)(&key), (nint)values) != 0)
+                {
+                    int errno = Marshal.GetLastPInvokeError();
+                    throw new SchedTraceException(
+                        SchedTraceErrorKind.KernelCallFailed,
+                        "MapReadFailed",
+                        $"Reading the BPF map {mapName} failed: {Libc.ErrnoMessage(errno)}.",
+                        "Stop the session and start a new one; report the problem if it persists.")
+                    { Errno = errno };
+                }
+            }
+        }
+        var result = new T[PossibleCpus];
+        for (int cpu = 0; cpu < result.Length; cpu++)
+        {
+            result[cpu] = MemoryMarshal.Read<T>(buffer.AsSpan(cpu * stride));
+        }
+        return result;
+    }
+
+    public void Dispose()
+    {
+        foreach (var link in links)
+        {
+            link.Dispose();
+        }
+        links.Clear();
+        obj.Dispose();
+    }
+
+    private static byte[] LoadEmbeddedObject()
+    {
+        using var stream = typeof(SchedBpfObject).Assembly.GetManifestResourceStream("schedtrace.bpf.o")
+            ?? throw new InvalidOperationException("The embedded BPF object schedtrace.bpf.o is missing from SchedTrace.dll.");
+        // libbpf parses the ELF in place until load finishes: keep the bytes where the GC never moves them.
+        var bytes = GC.AllocateUninitializedArray<byte>((int)stream.Length, pinned: true);
+        stream.ReadExactly(bytes);
+        return bytes;
+    }
+
+    private sealed class HookFailure(string message) : Exception(message);
+}

@@ -1,0 +1,127 @@
+using System.Runtime.InteropServices;
+
+namespace SchedTrace.Interop;
+
+// Every native call SchedTrace makes goes through this file (and Libc.cs). libbpf 1.x
+// semantics: pointer-returning calls give NULL and set errno; int-returning calls give -errno.
+internal static partial class LibBpf
+{
+    internal const string LibraryName = "libbpf.so.1";
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    internal static partial nint bpf_object__open_mem(nint objBuf, nuint objBufSize, in BpfObjectOpenOpts opts);
+
+    [LibraryImport(LibraryName)]
+    internal static partial int bpf_object__load(BpfObjectHandle obj);
+
+    [LibraryImport(LibraryName)]
+    internal static partial void bpf_object__close(nint obj);
+
+    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial nint bpf_object__find_program_by_name(BpfObjectHandle obj, string name);
+
+    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial nint bpf_object__find_map_by_name(BpfObjectHandle obj, string name);
+
+    [LibraryImport(LibraryName)]
+    internal static partial nint bpf_object__next_map(BpfObjectHandle obj, nint previousMap);
+
+    [LibraryImport(LibraryName)]
+    internal static partial nint bpf_object__next_program(BpfObjectHandle obj, nint previousProgram);
+
+    [LibraryImport(LibraryName)]
+    internal static partial nint bpf_program__name(nint prog);
+
+    [LibraryImport(LibraryName)]
+    internal static partial nint bpf_map__name(nint map);
+
+    [LibraryImport(LibraryName)]
+    internal static partial int bpf_map__fd(nint map);
+
+    [LibraryImport(LibraryName)]
+    internal static partial uint bpf_map__value_size(nint map);
+
+    [LibraryImport(LibraryName)]
+    internal static partial int bpf_map__set_initial_value(nint map, nint data, nuint size);
+
+    [LibraryImport(LibraryName)]
+    internal static partial int bpf_program__set_autoload(nint prog, [MarshalAs(UnmanagedType.U1)] bool autoload);
+
+    [LibraryImport(LibraryName)]
+    internal static partial int bpf_program__fd(nint prog);
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    internal static partial nint bpf_program__attach(nint prog);
+
+    [LibraryImport(LibraryName)]
+    internal static partial int bpf_link__destroy(nint link);
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    internal static partial int bpf_map_lookup_elem(int fd, nint key, nint value);
+
+    [LibraryImport(LibraryName)]
+    internal static partial int libbpf_num_possible_cpus();
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    internal static partial int bpf_prog_get_next_id(uint startId, out uint nextId);
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    internal static partial int bpf_map_get_next_id(uint startId, out uint nextId);
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    internal static partial int bpf_link_get_next_id(uint startId, out uint nextId);
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    internal static partial int bpf_obj_get_info_by_fd(int fd, nint info, ref uint infoLength);
+
+    [LibraryImport(LibraryName)]
+    internal static unsafe partial nint libbpf_set_print(delegate* unmanaged<int, nint, nint, int> printFunction);
+
+    /// <summary>The leading, stable part of struct bpf_object_open_opts; libbpf reads only <c>sz</c> bytes.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct BpfObjectOpenOpts
+    {
+        public nuint Size;
+        public nint ObjectName;
+    }
+
+    /// <summary>Loads libbpf now, so a missing library is reported before any other step.</summary>
+    internal static bool TryLoad(out string? failure)
+    {
+        if (NativeLibrary.TryLoad(LibraryName, typeof(LibBpf).Assembly, null, out _))
+        {
+            failure = null;
+            return true;
+        }
+        failure = $"{LibraryName} could not be loaded";
+        return false;
+    }
+}
+
+/// <summary>Owns a <c>struct bpf_object *</c>: its programs and maps close with it.</summary>
+internal sealed class BpfObjectHandle : SafeHandle
+{
+    public BpfObjectHandle() : base(0, ownsHandle: true) { }
+
+    internal BpfObjectHandle(nint pointer) : base(0, ownsHandle: true) => SetHandle(pointer);
+
+    public override bool IsInvalid => handle == 0;
+
+    protected override bool ReleaseHandle()
+    {
+        LibBpf.bpf_object__close(handle);
+        return true;
+    }
+}
+
+/// <summary>Owns a <c>struct bpf_link *</c>: destroying it detaches the program.</summary>
+internal sealed class BpfLinkHandle : SafeHandle
+{
+    public BpfLinkHandle() : base(0, ownsHandle: true) { }
+
+    internal BpfLinkHandle(nint pointer) : base(0, ownsHandle: true) => SetHandle(pointer);
+
+    public override bool IsInvalid => handle == 0;
+
+    protected override bool ReleaseHandle() => LibBpf.bpf_link__destroy(handle) == 0;
+}

@@ -1,0 +1,45 @@
+namespace SchedTrace;
+
+/// <summary>What went wrong, in terms a front end can map to its own vocabulary
+/// (PowerShell ErrorCategory, CLI exit code).</summary>
+public enum SchedTraceErrorKind
+{
+    /// <summary>Not root and lacking CAP_BPF and CAP_PERFMON.</summary>
+    PermissionDenied,
+    /// <summary>The kernel lacks a feature SchedTrace needs (BTF, a hook).</summary>
+    NotSupported,
+    /// <summary>A library SchedTrace needs (libbpf.so.1) is not installed.</summary>
+    NotInstalled,
+    /// <summary>The BPF object did not load or no hook could be attached.</summary>
+    AttachFailed,
+    /// <summary>A parameter value the engine cannot use.</summary>
+    InvalidArgument,
+    /// <summary>The session was stopped and cannot be read any more.</summary>
+    SessionStopped,
+    /// <summary>A map read or another kernel call failed after attach.</summary>
+    KernelCallFailed,
+}
+
+/// <summary>
+/// Every failure SchedTrace reports. <see cref="ErrorId"/> is stable (PowerShell uses it as
+/// the FullyQualifiedErrorId prefix); <see cref="RecommendedAction"/> tells the user what to do.
+/// </summary>
+public sealed class SchedTraceException : Exception
+{
+    public SchedTraceException(SchedTraceErrorKind kind, string errorId, string message, string recommendedAction, Exception? inner = null)
+        : base(message, inner)
+    {
+        Kind = kind;
+        ErrorId = errorId;
+        RecommendedAction = recommendedAction;
+    }
+
+    public SchedTraceErrorKind Kind { get; }
+
+    public string ErrorId { get; }
+
+    public string RecommendedAction { get; }
+
+    /// <summary>errno of the failed kernel or libbpf call, when there was one.</summary>
+    public int? Errno { get; init; }
+}

@@ -1,0 +1,42 @@
+namespace SchedTrace.Tests.Support;
+
+/// <summary>The kernel's own accounting, read from /proc: the oracle the tests compare against.</summary>
+public static class ProcFs
+{
+    /// <summary>Context switches on all CPUs since boot (/proc/stat "ctxt").</summary>
+    public static long SystemContextSwitches()
+    {
+        foreach (var line in File.ReadLines("/proc/stat"))
+        {
+            if (line.StartsWith("ctxt ", StringComparison.Ordinal))
+            {
+                return long.Parse(line[5..].Trim());
+            }
+        }
+        throw new InvalidOperationException("/proc/stat has no ctxt line");
+    }
+
+    /// <summary>A thread's voluntary and nonvoluntary switch counts (nvcsw, nivcsw).</summary>
+    public static (long Voluntary, long Involuntary) ThreadSwitches(int tid) =>
+        StatusSwitches($"/proc/{Environment.ProcessId}/task/{tid}/status");
+
+    public static (long Voluntary, long Involuntary) StatusSwitches(string statusPath)
+    {
+        long voluntary = -1, involuntary = -1;
+        foreach (var line in File.ReadLines(statusPath))
+        {
+            if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal))
+            {
+                voluntary = long.Parse(line.Split(':')[1].Trim());
+            }
+            else if (line.StartsWith("nonvoluntary_ctxt_switches:", StringComparison.Ordinal))
+            {
+                involuntary = long.Parse(line.Split(':')[1].Trim());
+            }
+        }
+        return (voluntary, involuntary);
+    }
+
+    /// <summary>Open file descriptors of this process.</summary>
+    public static int OpenFileDescriptors() => Directory.GetFiles("/proc/self/fd").Length;
+}

@@ -1,0 +1,32 @@
+using System.Runtime.InteropServices;
+
+namespace SchedTrace.Tests.Support;
+
+/// <summary>The libc calls the tests use to build workloads: thread ids and CPU pinning.</summary>
+public static partial class TestNative
+{
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int sched_setaffinity(int pid, nuint cpusetSize, ref ulong mask);
+
+    [LibraryImport("libc")]
+    private static partial int gettid();
+
+    public static int CurrentThreadId() => gettid();
+
+    /// <summary>Pins the calling thread to one CPU.</summary>
+    public static void PinCurrentThread(int cpu)
+    {
+        ulong mask = 1UL << cpu;
+        if (sched_setaffinity(0, sizeof(ulong), ref mask) != 0)
+        {
+            throw new InvalidOperationException($"sched_setaffinity({cpu}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    /// <summary>Lets the calling thread run on every CPU again.</summary>
+    public static void UnpinCurrentThread()
+    {
+        ulong mask = ulong.MaxValue;
+        sched_setaffinity(0, sizeof(ulong), ref mask);
+    }
+}
