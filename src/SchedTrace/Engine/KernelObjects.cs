@@ -2,25 +2,26 @@ using SchedTrace.Interop;
 
 namespace SchedTrace.Engine;
 
-/// <summary>How many BPF programs, maps and links the kernel holds, machine-wide: the leak check.</summary>
-internal readonly record struct KernelObjectCount(int Programs, int Maps, int Links)
+/// <summary>The ids of every BPF program, map and link the kernel holds, machine-wide.</summary>
+internal static class KernelObjects
 {
-    internal static KernelObjectCount Now() => new(
-        Count(LibBpf.bpf_prog_get_next_id),
-        Count(LibBpf.bpf_map_get_next_id),
-        Count(LibBpf.bpf_link_get_next_id));
+    internal static HashSet<uint> ProgramIds() => All(LibBpf.bpf_prog_get_next_id);
+
+    internal static HashSet<uint> MapIds() => All(LibBpf.bpf_map_get_next_id);
+
+    internal static HashSet<uint> LinkIds() => All(LibBpf.bpf_link_get_next_id);
 
     private delegate int NextId(uint start, out uint next);
 
-    private static int Count(NextId next)
+    private static HashSet<uint> All(NextId next)
     {
-        int count = 0;
+        var ids = new HashSet<uint>();
         uint id = 0;
         while (next(id, out uint following) == 0)
         {
-            count++;
+            ids.Add(following);
             id = following;
         }
-        return count;
+        return ids;
     }
 }

@@ -37,6 +37,27 @@ public static class ProcFs
         return (voluntary, involuntary);
     }
 
-    /// <summary>Open file descriptors of this process.</summary>
-    public static int OpenFileDescriptors() => Directory.GetFiles("/proc/self/fd").Length;
+    /// <summary>
+    /// This process's file descriptors for BPF objects (anon_inode:bpf-prog, bpf-map, bpf-link, ...).
+    /// Other fds come and go with the test host; these are the ones a session could leak.
+    /// </summary>
+    public static int BpfFileDescriptors()
+    {
+        int count = 0;
+        foreach (var fd in Directory.GetFiles("/proc/self/fd"))
+        {
+            try
+            {
+                if (new FileInfo(fd).LinkTarget?.StartsWith("anon_inode:bpf", StringComparison.Ordinal) == true)
+                {
+                    count++;
+                }
+            }
+            catch (IOException)
+            {
+                // closed while we listed
+            }
+        }
+        return count;
+    }
 }

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json;
+using SchedTrace.Cli;
+using SchedTrace.Engine;
+using SchedTrace.Tests.Kernel;
+using SchedTrace.Tests.Support;
+
+namespace SchedTrace.Tests.Cli;
+
+[Collection(KernelCollection.Name)]
+public sealed class CliTests
+{
+    private static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int exit = CommandLine.Run(args, stdout, stderr);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    [KernelFact]
+    public void Switches_Json_IsOneObjectPerCpuWithThePowerShellPropertyNames()
+    {
+        var (exit, output, errors) = Run("switches", "--duration", "0.3", "--json");
+        Assert.Equal(0, exit);
+        Assert.Equal(string.Empty, errors);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(CpuTopology.Online().Count, lines.Length);
+        var expected = typeof(ContextSwitchCount).GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => p.Name).ToList();
+        foreach (var line in lines)
+        {
+            using var json = JsonDocument.Parse(line);
+            Assert.Equal(expected, json.RootElement.EnumerateObject().Select(p => p.Name).ToList());
+            var row = json.RootElement;
+            Assert.Equal(row.GetProperty("Voluntary").GetInt64() + row.GetProperty("Involuntary").GetInt64() + row.GetProperty("FromIdle").GetInt64(), row.GetProperty("Switches").GetInt64());
+            Assert.InRange(TimeSpan.Parse(row.GetProperty("Duration").GetString()!).TotalSeconds, 0.29, 3);
+            Assert.EndsWith("Z", row.GetProperty("WindowStart").GetString());
+        }
+    }
+
+    [KernelFact]
+    public void Switches_Csv_HasAHeaderAndOneRowPerSample()
+    {
+        var (exit, output, _) = Run("switches", "--interval", "100ms", "--count", "2", "--total", "--csv");
+        Assert.Equal(0, exit);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.StartsWith("\"Sample\",\"Cpu\",\"Switches\"", lines[0]);
+        Assert.StartsWith("\"1\",\"\",", lines[1]);
+        Assert.StartsWith("\"2\",\"\",", lines[2]);
+    }
+
+    [KernelFact]
+    public void Switches_Table_ReadsWell()
+    {
+        var (exit, output, _) = Run("switches", "--duration", "0.2", "--total");
+        Assert.Equal(0, exit);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.Contains("VOLUNTARY", lines[0]);
+        Assert.Matches(@"^\s+all\s+\d+", lines[2]);
+    }
+
+    [Theory]
+    [InlineData("frobnicate")]
+    [InlineData("switches", "--duration", "soon")]
+    [InlineData("switches", "--duration", "-1")]
+    [InlineData("switches", "--json", "--csv")]
+    [InlineData("switches", "--count", "3")]
+    [InlineData("switches", "--pid", "0")]
+    [InlineData("switches", "--bogus")]
+    [InlineData("switches", "--duration")]
+    public void BadArguments_ExitTwoWithOneLineOnStderr(params string[] args)
+    {
+        var (exit, output, errors) = Run(args);
+        Assert.Equal(CommandLine.ExitUsage, exit);
+        Assert.Equal(string.Empty, output);
+        Assert.Single(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("schedtrace: ", errors);
+    }
+
+    [Fact]
+    public void ExitCodes_AreDistinctPerErrorKind()
+    {
+        var codes = Enum.GetValues<SchedTraceErrorKind>().Select(CommandLine.ExitCodeFor).ToList();
+        Assert.DoesNotContain(CommandLine.ExitOk, codes);
+        Assert.Equal(CommandLine.ExitPermission, CommandLine.ExitCodeFor(SchedTraceErrorKind.PermissionDenied));
+        Assert.Equal(CommandLine.ExitNotSupported, CommandLine.ExitCodeFor(SchedTraceErrorKind.NotSupported));
+        Assert.Equal(CommandLine.ExitNotInstalled, CommandLine.ExitCodeFor(SchedTraceErrorKind.NotInstalled));
+        Assert.Equal(CommandLine.ExitAttach, CommandLine.ExitCodeFor(SchedTraceErrorKind.AttachFailed));
+    }
+
+    [KernelFact]
+    public void Unprivileged_GetsPermissionDeniedWithAdvice()
+    {
+        // Run the real CLI as 'nobody' with every capability dropped.
+        var cli = Path.Combine(Path.GetDirectoryName(typeof(CommandLine).Assembly.Location)!, "schedtrace.dll");
+        var start = new ProcessStartInfo("setpriv")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var arg in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--", "dotnet", cli, "switches", "--duration", "0.1" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        start.Environment["HOME"] = "/tmp";
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEnd();
+        Assert.True(process.WaitForExit(60_000), "the CLI did not exit");
+
+        Assert.Equal(CommandLine.ExitPermission, process.ExitCode);
+        Assert.Equal(string.Empty, output.Result);
+        var line = Assert.Single(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("CAP_BPF", line);
+        Assert.Contains("sudo", line);
+    }
+}

@@ -1,0 +1,66 @@
+using SchedTrace.Engine;
+using SchedTrace.Tests.Support;
+
+namespace SchedTrace.Tests.Kernel;
+
+[Collection(KernelCollection.Name)]
+public sealed class SessionLifecycleTests
+{
+    [KernelFact]
+    public void TwoHundredStartStopCycles_LeakNoKernelObject()
+    {
+        // One warm-up cycle: the first start loads libbpf and the embedded object, once per process.
+        SchedTraceSession.Start(new SchedTraceSessionOptions()).Dispose();
+        int fdsBefore = ProcFs.BpfFileDescriptors();
+        var held = new HashSet<BpfObjectId>();
+
+        for (int cycle = 0; cycle < 200; cycle++)
+        {
+            var baseline = BpfObjectId.HeldByThisProcess();
+            using (var session = SchedTraceSession.Start(new SchedTraceSessionOptions()))
+            {
+                var during = BpfObjectId.HeldByThisProcess();
+                during.ExceptWith(baseline);
+                Assert.Contains(during, id => id.Kind == "prog");
+                Assert.Contains(during, id => id.Kind == "link");
+                Assert.True(ProcFs.BpfFileDescriptors() > fdsBefore, "a running session holds BPF fds");
+                held.UnionWith(during);
+            }
+        }
+
+        Assert.Equal(fdsBefore, ProcFs.BpfFileDescriptors());
+        Assert.Empty(BpfObjectId.HeldByThisProcess().Intersect(held));
+        // The kernel frees a program or map after an RCU grace period: give it a moment.
+        var stillAlive = held;
+        for (int attempt = 0; attempt < 50 && stillAlive.Count > 0; attempt++)
+        {
+            Thread.Sleep(100);
+            stillAlive = BpfObjectId.AliveInKernel(held);
+        }
+        Assert.Empty(stillAlive);
+    }
+
+    [KernelFact]
+    public void StopTwice_IsHarmless_AndFreezesTheSession()
+    {
+        var session = SchedTraceSession.Start(new SchedTraceSessionOptions { Name = "twice" });
+        Assert.Equal("twice", session.Name);
+        Assert.Equal(DateTimeKind.Utc, session.StartTime.Kind);
+        session.Stop();
+        var stoppedAt = session.StopTime;
+        session.Stop();
+        session.Dispose();
+        Assert.Equal(stoppedAt, session.StopTime);
+        Assert.Equal(SchedTraceState.Stopped, session.State);
+    }
+
+    [KernelFact]
+    public void Attach_IsFast()
+    {
+        // Not a benchmark (bench/ measures that): a guard that attach is not accidentally seconds.
+        SchedTraceSession.Start(new SchedTraceSessionOptions()).Dispose();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var session = SchedTraceSession.Start(new SchedTraceSessionOptions());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"attach took {clock.Elapsed}");
+    }
+}

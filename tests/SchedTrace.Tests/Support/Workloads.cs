@@ -1,0 +1,112 @@
+using System.Diagnostics;
+
+namespace SchedTrace.Tests.Support;
+
+/// <summary>
+/// A thread the test owns and steps through phases with flags. Every wait here is a busy-wait
+/// (Thread.SpinWait never blocks), so the controlled thread makes no switch of its own while it
+/// waits for the test: the only switches in a measured phase are the ones the phase causes.
+/// Every wait is bounded in time so a broken test fails instead of hanging.
+/// </summary>
+public sealed class ControlledThread : IDisposable
+{
+    private static readonly TimeSpan WaitLimit = TimeSpan.FromSeconds(30);
+
+    private readonly Thread thread;
+    private readonly Action body;
+    private int threadId;
+    private int go;
+    private int done;
+    private int release;
+    private Exception? failure;
+
+    /// <param name="body">The measured phase, run on the thread between Go() and Done.</param>
+    /// <param name="pinToCpu">Pin the thread to this CPU before it reports its id.</param>
+    public ControlledThread(Action body, int? pinToCpu = null)
+    {
+        this.body = body;
+        thread = new Thread(() => Run(pinToCpu)) { IsBackground = true, Name = "schedtrace-test-workload" };
+        thread.Start();
+        SpinUntil(() => Volatile.Read(ref threadId) != 0 || failure is not null);
+        if (failure is not null)
+        {
+            throw new InvalidOperationException("workload thread failed to start", failure);
+        }
+    }
+
+    /// <summary>The kernel thread id (tid) of the workload thread.</summary>
+    public int ThreadId => threadId;
+
+    /// <summary>Starts the measured phase.</summary>
+    public void Go() => Volatile.Write(ref go, 1);
+
+    /// <summary>Waits until the measured phase has finished (the thread then spins until released).</summary>
+    public void WaitDone()
+    {
+        SpinUntil(() => Volatile.Read(ref done) == 1, sleepBetween: true);
+        if (failure is not null)
+        {
+            throw new InvalidOperationException("workload thread failed", failure);
+        }
+    }
+
+    private void Run(int? pinToCpu)
+    {
+        try
+        {
+            if (pinToCpu is int cpu)
+            {
+                TestNative.PinCurrentThread(cpu);
+            }
+            Volatile.Write(ref threadId, TestNative.CurrentThreadId());
+            SpinUntil(() => Volatile.Read(ref go) == 1);
+            body();
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        finally
+        {
+            Volatile.Write(ref done, 1);
+        }
+        SpinUntil(() => Volatile.Read(ref release) == 1);
+    }
+
+    private static void SpinUntil(Func<bool> condition, bool sleepBetween = false)
+    {
+        var limit = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (limit.Elapsed > WaitLimit)
+            {
+                throw new TimeoutException("a workload phase did not finish within 30 s");
+            }
+            if (sleepBetween)
+            {
+                Thread.Sleep(1);
+            }
+            else
+            {
+                Thread.SpinWait(50);
+            }
+        }
+    }
+
+    /// <summary>Burns CPU for <paramref name="duration"/> of wall time without blocking.</summary>
+    public static void Spin(TimeSpan duration)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < duration)
+        {
+            Thread.SpinWait(100);
+        }
+    }
+
+    public void Dispose()
+    {
+        Volatile.Write(ref go, 1);
+        Volatile.Write(ref release, 1);
+        thread.Join(WaitLimit);
+    }
+}
