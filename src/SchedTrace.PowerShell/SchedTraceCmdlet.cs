@@ -31,7 +31,7 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
                 ProcessId = options.ProcessId,
                 ThreadId = options.ThreadId,
                 PreferredHook = options.PreferredHook,
-                Log = (level, text) => log.Add($"libbpf {level.ToString().ToLowerInvariant()}: {text.Replace("libbpf: ", string.Empty, StringComparison.Ordinal)}"),
+                Log = (level, text) => log.Add($"libbpf {level.ToString().ToLowerInvariant()}: {text}"),
                 Notice = notices.Add,
             });
         }

@@ -176,7 +176,7 @@ internal sealed class SchedBpfObject : IDisposable
         nint prog = LibBpf.bpf_object__find_program_by_name(obj, programName);
         if (prog == 0)
         {
-            throw new InvalidOperationException($"The BPF object has no program named {programName}.");
+            throw new HookFailure($"{BpfHook.SectionPrefix(kind)}/{hook.Tracepoint} has no program ({programName}) in this build");
         }
         log.ClearWarnings();
         nint link = LibBpf.bpf_program__attach(prog);

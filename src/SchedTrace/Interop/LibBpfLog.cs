@@ -48,6 +48,10 @@ internal static unsafe class LibBpfLog
             return 0;
         }
         var text = Marshal.PtrToStringUTF8((nint)buffer)!.TrimEnd('\n');
+        if (text.StartsWith("libbpf: ", StringComparison.Ordinal))
+        {
+            text = text["libbpf: ".Length..];
+        }
         try
         {
             capture.Add((LibBpfLogLevel)level, text);

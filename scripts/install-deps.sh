@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what a fresh Debian machine lacks to build and test SchedTrace. Idempotent: does
+# nothing when everything is present. Needs root (apt-get).
+set -euo pipefail
+
+need=()
+command -v clang >/dev/null || need+=(clang)
+command -v llvm-strip >/dev/null || need+=(llvm)
+[[ -f /usr/include/bpf/bpf_helpers.h ]] || need+=(libbpf-dev)
+ldconfig -p | grep -q 'libbpf\.so\.1 ' || need+=(libbpf1)
+command -v setpriv >/dev/null || need+=(util-linux)
+command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
+command -v gcc >/dev/null || need+=(gcc)
+
+if ((${#need[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps: missing ${need[*]}; run as root (sudo make deps) to install them" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+if ! command -v dotnet >/dev/null; then
+  echo "install-deps: the .NET SDK 10 is required (dotnet on PATH); install it from your distribution or Microsoft's packages" >&2
+  exit 1
+fi
