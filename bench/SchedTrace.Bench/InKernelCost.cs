@@ -42,7 +42,7 @@ internal static class InKernelCost
         var modes = new List<TracerMode> { new("no tracing", TracerKind.None) };
         modes.AddRange(scenario.Ours.Select(o => new TracerMode(o.Label, TracerKind.SchedTrace)));
         string? skipped = tools.Bpftrace is null
-            ? (options.SkipBpftrace ? "skipped (--no-bpftrace)" : "skipped: bpftrace is not installed")
+            ? (options.SkipBpftrace ? "bpftrace not run: --no-bpftrace was given" : "bpftrace not run: it is not installed")
             : null;
         using var tracefs = tools.Bpftrace is null ? null : Tracefs.EnsureMounted();
         if (tools.Bpftrace is not null)

@@ -43,7 +43,7 @@ internal static class Report
         var s = result.Scenario;
         md.AppendLine(Inv($"## Scenario `{s.Name}`: {s.Job}")).AppendLine();
         md.AppendLine($"- workload: `{s.Workload.Description}`");
-        md.AppendLine($"- bpftrace script: `{s.BpftraceScript}` ({result.BpftraceSkipped ?? s.BpftraceProbe})");
+        md.AppendLine($"- bpftrace script: `{s.BpftraceScript}`, attached as {s.BpftraceProbe}" + (result.BpftraceSkipped is { } why ? $"; {why}" : ""));
         md.AppendLine("- ns/event: run_time_ns / run_cnt of the tracer's own programs over the workload (kernel.bpf_stats_enabled=1); median over rounds");
         md.AppendLine("- events per switch: run_cnt / /proc/stat ctxt over the same interval (1.00 = every switch seen once)").AppendLine();
 

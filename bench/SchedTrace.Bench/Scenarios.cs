@@ -9,6 +9,8 @@ internal sealed record OurTracer(string Label, SchedTraceSessionOptions Options)
 /// One benchmark scenario: our session(s), the bpftrace script that does the same job, and a
 /// workload that produces the events. Later scenarios (per-process CPU time, ring-buffer
 /// events, run-queue latency) are added to <see cref="All"/> with their own three parts.
+/// The bpftrace script must not use BEGIN or END: the harness waits until each of the N probes
+/// bpftrace announces ("Attaching N probes...") has a program that has fired, which END never does.
 /// </summary>
 internal sealed record Scenario(
     string Name,
@@ -32,7 +34,7 @@ internal sealed record Scenario(
             BpftraceScript: "tracepoint:sched:sched_switch { @[cpu] = count(); }",
             // bpftrace 0.17 rejects rawtracepoint:sched_switch ("Invalid probe type"), so the
             // classic tracepoint it is; it needs tracefs, which the harness mounts if absent.
-            BpftraceProbe: "tracepoint (classic, perf event)",
+            BpftraceProbe: "tracepoint (classic, via perf event)",
             Workload: new PerfPipeWorkload(tools.Perf, tools.Taskset, options.WorkloadCpu, options.Loops)),
     ];
 }
