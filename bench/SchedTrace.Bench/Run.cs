@@ -8,12 +8,13 @@ internal sealed record CommandResult(int ExitCode, string Stdout, string Stderr)
 /// <summary>Runs helper commands (taskset, perf, mount, lscpu) and finds programs on PATH.</summary>
 internal static class Run
 {
-    /// <summary>
-    /// Runs a command to completion. While it runs it is registered for cleanup, so a SIGINT to
-    /// the harness kills it too; <paramref name="cancel"/> kills it early.
-    /// </summary>
+    /// <summary>Runs a short helper command (mount, lscpu) to completion.</summary>
     internal static CommandResult Checked(string file, params string[] args) => Command(file, args, CancellationToken.None);
 
+    /// <summary>
+    /// Runs a command to completion. While it runs it is registered for cleanup, so any exit of
+    /// the harness kills it too; <paramref name="cancel"/> kills it early and throws.
+    /// </summary>
     internal static CommandResult Command(string file, IReadOnlyList<string> args, CancellationToken cancel)
     {
         using var process = Start(file, args);
