@@ -198,6 +198,18 @@ public sealed class SchedTraceSession : IDisposable
     public void Dispose() => Stop();
 
     public override string ToString() => $"{Name} (Id {Id}, {State})";
+
+    /// <summary>
+    /// The fds of this session's loaded BPF programs, by name (for the benchmarks' kernel
+    /// statistics). Owned by the session: valid only while it runs; never close them.
+    /// </summary>
+    internal IReadOnlyDictionary<string, int> ProgramFds()
+    {
+        lock (gate)
+        {
+            return (bpf ?? throw Stopped()).ProgramFds();
+        }
+    }
 }
 
 /// <summary>Per-CPU counters read at one instant.</summary>

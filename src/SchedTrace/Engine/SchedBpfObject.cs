@@ -277,4 +277,24 @@ internal sealed class SchedBpfObject : IDisposable
     }
 
     private sealed class HookFailure(string message) : Exception(message);
+
+    /// <summary>
+    /// The fds of the loaded programs, by program name, for readers of per-program kernel
+    /// statistics (the benchmarks read run_time_ns and run_cnt). The object owns the fds:
+    /// they close with it, so callers must not close them or use them after Dispose.
+    /// </summary>
+    internal IReadOnlyDictionary<string, int> ProgramFds()
+    {
+        ObjectDisposedException.ThrowIf(obj.IsClosed, this);
+        var fds = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (nint prog = LibBpf.bpf_object__next_program(obj, 0); prog != 0; prog = LibBpf.bpf_object__next_program(obj, prog))
+        {
+            int fd = LibBpf.bpf_program__fd(prog);
+            if (fd >= 0)
+            {
+                fds[Marshal.PtrToStringUTF8(LibBpf.bpf_program__name(prog))!] = fd;
+            }
+        }
+        return fds;
+    }
 }

@@ -1,0 +1,96 @@
+using System.Globalization;
+
+namespace SchedTrace.Bench;
+
+/// <summary>Command-line settings. Defaults give a run of about a minute on the 2-vCPU VM.</summary>
+internal sealed class BenchOptions
+{
+    /// <summary>Interleaved rounds per scenario; each round runs every tracer (and none) once.</summary>
+    public int Rounds { get; private set; } = 7;
+
+    /// <summary>Pipe operations per workload run (perf bench sched pipe -l).</summary>
+    public int Loops { get; private set; } = 100_000;
+
+    public int WorkloadCpu { get; private set; }
+
+    /// <summary>Warm SchedTraceSession.Start repetitions, after the one cold call.</summary>
+    public int AttachRepetitions { get; private set; } = 20;
+
+    public string? OutputPath { get; private set; }
+
+    public bool SkipBpftrace { get; private set; }
+
+    /// <summary>The options that shape the measurement (all but --output), to print the command that reproduces a run.</summary>
+    public IReadOnlyList<string> MeasurementArgs { get; private set; } = [];
+
+    public const string Usage =
+        "usage: SchedTrace.Bench [--rounds N] [--loops N] [--cpu N] [--attach-repetitions N] [--output FILE.md] [--no-bpftrace]";
+
+    internal static BenchOptions Parse(string[] args)
+    {
+        var options = new BenchOptions();
+        for (int i = 0; i < args.Length; i++)
+        {
+            string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.\n{Usage}");
+            int Positive() => int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n > 0
+                ? n
+                : throw new ArgumentException($"{args[i]} needs a positive whole number.\n{Usage}");
+            switch (args[i])
+            {
+                case "--rounds": options.Rounds = Positive(); break;
+                case "--loops": options.Loops = Positive(); break;
+                case "--cpu": options.WorkloadCpu = int.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture); break;
+                case "--attach-repetitions": options.AttachRepetitions = Positive(); break;
+                case "--output": options.OutputPath = Value(); break;
+                case "--no-bpftrace": options.SkipBpftrace = true; break;
+                default: throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}");
+            }
+        }
+        options.MeasurementArgs = RemoveOutput(args);
+        return options;
+    }
+
+    private static List<string> RemoveOutput(string[] args)
+    {
+        var kept = new List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--output")
+            {
+                i++;
+                continue;
+            }
+            kept.Add(args[i]);
+        }
+        return kept;
+    }
+}
+
+/// <summary>The external programs the harness uses. bpftrace is optional; the rest are not.</summary>
+internal sealed record Tools(string Perf, string Taskset, string? Bpftrace)
+{
+    internal static Tools Find(BenchOptions options)
+    {
+        string Require(string name, string package) => Run.Which(name)
+            ?? throw new InvalidOperationException($"{name} is not installed; install it with: sudo apt-get install {package}");
+        return new Tools(
+            Require("perf", "linux-perf"),
+            Require("taskset", "util-linux"),
+            options.SkipBpftrace ? null : Run.Which("bpftrace"));
+    }
+}
+
+/// <summary>Order statistics for small samples.</summary>
+internal static class Sample
+{
+    internal static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Where(v => !double.IsNaN(v)).Order().ToArray();
+        if (sorted.Length == 0)
+        {
+            return double.NaN;
+        }
+        int mid = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+}

@@ -1,0 +1,108 @@
+namespace SchedTrace.Bench;
+
+/// <summary>A tracer (or none) as one column of the interleaved rounds.</summary>
+internal sealed record TracerMode(string Label, TracerKind Kind);
+
+internal enum TracerKind
+{
+    None,
+    SchedTrace,
+    Bpftrace,
+}
+
+/// <summary>One workload run under one mode; Hook is what the tracer actually attached with.</summary>
+internal sealed record RoundResult(TracerMode Mode, int Round, string Hook, StatsDelta Programs, long ContextSwitches, WorkloadRun Workload, TimeSpan? AttachTime)
+{
+    /// <summary>"name (type)" of each program measured, to show exactly whose programs were read.</summary>
+    public IReadOnlyList<string> ProgramNames { get; init; } = [];
+}
+
+/// <summary>Every round of one scenario, plus why bpftrace is absent if it is.</summary>
+internal sealed record ScenarioResult(Scenario Scenario, IReadOnlyList<TracerMode> Modes, IReadOnlyList<RoundResult> Rounds, string? BpftraceSkipped)
+{
+    internal IEnumerable<RoundResult> Of(TracerMode mode) => Rounds.Where(r => r.Mode == mode);
+
+    internal double MedianNsPerEvent(TracerMode mode) => Sample.Median(Of(mode).Select(r => r.Programs.NsPerRun));
+
+    internal double MedianUsecsPerOp(TracerMode mode) => Sample.Median(Of(mode).Select(r => r.Workload.MicrosecondsPerOp));
+}
+
+/// <summary>
+/// In-kernel cost per event: with kernel.bpf_stats_enabled=1 the kernel times every run of every
+/// program; run_time_ns / run_cnt over the workload is the cost of one event. Every round runs
+/// the workload once per mode (no tracing, each of our tracers, bpftrace), rotating the order
+/// each round so no mode always follows another; medians over rounds absorb the VM's noise.
+/// </summary>
+internal static class InKernelCost
+{
+    private static readonly TimeSpan BpftraceAttachTimeout = TimeSpan.FromSeconds(60);
+
+    internal static ScenarioResult Measure(Scenario scenario, BenchOptions options, Tools tools, Action<string> progress, CancellationToken cancel)
+    {
+        var modes = new List<TracerMode> { new("no tracing", TracerKind.None) };
+        modes.AddRange(scenario.Ours.Select(o => new TracerMode(o.Label, TracerKind.SchedTrace)));
+        string? skipped = tools.Bpftrace is null
+            ? (options.SkipBpftrace ? "bpftrace not run: --no-bpftrace was given" : "bpftrace not run: it is not installed")
+            : null;
+        using var tracefs = tools.Bpftrace is null ? null : Tracefs.EnsureMounted();
+        if (tools.Bpftrace is not null)
+        {
+            modes.Add(new TracerMode("bpftrace", TracerKind.Bpftrace));
+        }
+
+        // One untimed run first: page cache, perf's own start-up, CPU frequency settle.
+        scenario.Workload.Run(cancel);
+
+        var rounds = new List<RoundResult>();
+        for (int round = 0; round < options.Rounds; round++)
+        {
+            for (int k = 0; k < modes.Count; k++)
+            {
+                var mode = modes[(k + round) % modes.Count];
+                progress($"  {scenario.Name} round {round + 1}/{options.Rounds}: {mode.Label}");
+                var result = RunOnce(scenario, mode, round, tools, cancel);
+                rounds.Add(result);
+            }
+        }
+        return new ScenarioResult(scenario, modes, rounds, skipped);
+    }
+
+    private static RoundResult RunOnce(Scenario scenario, TracerMode mode, int round, Tools tools, CancellationToken cancel)
+    {
+        if (mode.Kind == TracerKind.None)
+        {
+            long before = ContextSwitchCounter.Read();
+            var run = scenario.Workload.Run(cancel);
+            return new RoundResult(mode, round, "-", default, ContextSwitchCounter.Read() - before, run, null);
+        }
+        using ITracer tracer = mode.Kind == TracerKind.Bpftrace
+            ? BpftraceTracer.Start(tools.Bpftrace!, scenario.BpftraceScript, scenario.BpftraceProbe, BpftraceAttachTimeout, cancel)
+            : SchedTraceTracer.Start(scenario.Ours.Single(o => o.Label == mode.Label).Options);
+        // The tracer is attached; count only what the workload causes, not attach or detach.
+        var programsBefore = tracer.ReadPrograms();
+        long switchesBefore = ContextSwitchCounter.Read();
+        var workload = scenario.Workload.Run(cancel);
+        long switches = ContextSwitchCounter.Read() - switchesBefore;
+        var programsAfter = tracer.ReadPrograms();
+        return new RoundResult(mode, round, tracer.Hook, StatsDelta.Between(programsBefore, programsAfter), switches, workload, tracer.AttachTime)
+        {
+            ProgramNames = programsAfter.Select(p => $"{p.Name} ({p.Type})").ToList(),
+        };
+    }
+}
+
+/// <summary>The machine's context switches so far (/proc/stat ctxt): the oracle for "did it see every event".</summary>
+internal static class ContextSwitchCounter
+{
+    internal static long Read()
+    {
+        foreach (var line in File.ReadLines("/proc/stat"))
+        {
+            if (line.StartsWith("ctxt ", StringComparison.Ordinal))
+            {
+                return long.Parse(line.AsSpan(5), System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+        throw new InvalidOperationException("/proc/stat has no ctxt line.");
+    }
+}

@@ -1,0 +1,89 @@
+using System.Runtime.InteropServices;
+using SchedTrace.Bench;
+
+// The benchmark harness: `sudo bench/run.sh` builds Release and runs this. Order matters:
+// attach latency first (its cold call must be the first SchedTrace call in the process), then
+// the in-kernel cost scenarios with kernel.bpf_stats_enabled=1, then the report.
+
+using var cancel = new CancellationTokenSource();
+
+// SIGINT/SIGTERM: stop the current step, unwind through the finally below (which stops
+// bpftrace and the workload, restores the sysctl, unmounts tracefs if we mounted it).
+void OnSignal(PosixSignalContext context)
+{
+    context.Cancel = true;
+    Console.Error.WriteLine($"{context.Signal}: stopping and cleaning up...");
+    cancel.Cancel();
+}
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+AppDomain.CurrentDomain.ProcessExit += (_, _) => Cleanup.RunAll();
+
+try
+{
+    var options = BenchOptions.Parse(args);
+    if (SchedTrace.Interop.Libc.geteuid() != 0)
+    {
+        Console.Error.WriteLine("The benchmarks load BPF programs and set kernel.bpf_stats_enabled: run as root (sudo bench/run.sh).");
+        return 1;
+    }
+    var tools = Tools.Find(options);
+    var started = DateTime.UtcNow;
+    void Progress(string line) => Console.Error.WriteLine(line);
+
+    Progress($"attach latency: 1 cold + {options.AttachRepetitions} warm SchedTraceSession.Start calls");
+    var attach = AttachLatency.Measure(options.AttachRepetitions, cancel.Token);
+
+    if (tools.Bpftrace is null)
+    {
+        Progress(options.SkipBpftrace ? "bpftrace: skipped (--no-bpftrace)" : "bpftrace: not installed, skipped; measuring SchedTrace only");
+    }
+    var scenarios = new List<ScenarioResult>();
+    using (BpfStats.Enable())
+    {
+        foreach (var scenario in Scenario.All(options, tools))
+        {
+            Progress($"scenario {scenario.Name}: {scenario.Job}");
+            scenarios.Add(InKernelCost.Measure(scenario, options, tools, Progress, cancel.Token));
+        }
+    }
+
+    var commandLine = string.Join(' ', options.MeasurementArgs.Prepend("sudo bench/run.sh"));
+    var results = new BenchResults(started, commandLine, options, MachineInfo.Collect(tools), attach, scenarios);
+    var markdown = Report.Markdown(results);
+    if (options.OutputPath is { } path)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        File.WriteAllText(path, markdown);
+        Progress($"results written to {path}");
+    }
+    Console.Write(markdown);
+    return 0;
+}
+catch (OperationCanceledException)
+{
+    Console.Error.WriteLine("cancelled; nothing written");
+    return 130;
+}
+catch (Exception) when (cancel.IsCancellationRequested)
+{
+    // Ctrl+C reaches bpftrace and perf too (same process group): their failure is the cancel.
+    Console.Error.WriteLine("cancelled; nothing written");
+    return 130;
+}
+catch (Exception e) when (e is ArgumentException or InvalidOperationException or TimeoutException or SchedTrace.SchedTraceException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}
+catch (Exception e)
+{
+    // Caught rather than left unhandled, so that the finally below still cleans up.
+    Console.Error.WriteLine($"unexpected error: {e}");
+    return 1;
+}
+finally
+{
+    // Every exit path: children stopped, sysctl restored, tracefs unmounted if we mounted it.
+    Cleanup.RunAll();
+}

@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using SchedTrace.Engine;
+
+namespace SchedTrace.Bench;
+
+/// <summary>Something that traces while a workload runs, and owns a known set of BPF programs.</summary>
+internal interface ITracer : IDisposable
+{
+    /// <summary>How long from the call (or process spawn) until every program was attached.</summary>
+    TimeSpan AttachTime { get; }
+
+    /// <summary>The kind of hook the programs are attached with, for the report.</summary>
+    string Hook { get; }
+
+    /// <summary>The current statistics of every program this tracer owns, and no others.</summary>
+    IReadOnlyList<ProgramStats> ReadPrograms();
+}
+
+/// <summary>Our engine, in-process: a session whose programs we read through their own fds.</summary>
+internal sealed class SchedTraceTracer : ITracer
+{
+    private readonly SchedTraceSession session;
+
+    private SchedTraceTracer(SchedTraceSession session, TimeSpan attachTime)
+    {
+        this.session = session;
+        AttachTime = attachTime;
+    }
+
+    public TimeSpan AttachTime { get; }
+
+    public string Hook => session.Hook == HookKind.BtfTracepoint ? "tp_btf" : "raw_tp";
+
+    internal static SchedTraceTracer Start(SchedTraceSessionOptions options)
+    {
+        long start = Stopwatch.GetTimestamp();
+        var session = SchedTraceSession.Start(options);
+        return new SchedTraceTracer(session, Stopwatch.GetElapsedTime(start));
+    }
+
+    public IReadOnlyList<ProgramStats> ReadPrograms() =>
+        session.ProgramFds().Values.Select(ProgramStats.ReadByFd).ToList();
+
+    public void Dispose() => session.Dispose();
+}
+
+/// <summary>
+/// A bpftrace process running one script. Its programs are exactly the BPF program fds the
+/// process holds (/proc/PID/fdinfo/N, "prog_id:"), so nothing else on the machine is mixed in.
+/// </summary>
+internal sealed partial class BpftraceTracer : ITracer
+{
+    private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(5);
+
+    private readonly Process process;
+    private readonly IDisposable killOnExit;
+    private readonly System.Text.StringBuilder output = new();
+    private int expectedPrograms = -1;
+
+    private BpftraceTracer(Process process, string hook)
+    {
+        this.process = process;
+        Hook = hook;
+        killOnExit = Cleanup.Register($"stop bpftrace (pid {process.Id})", Stop);
+        process.OutputDataReceived += (_, e) => Collect(e.Data);
+        process.ErrorDataReceived += (_, e) => Collect(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public TimeSpan AttachTime { get; private set; }
+
+    public string Hook { get; }
+
+    /// <summary>
+    /// Spawns bpftrace and returns once it is attached: it has printed "Attaching N probes...",
+    /// holds N programs, and each has run at least once (run_cnt moves only when attached and
+    /// kernel.bpf_stats_enabled=1). Only then may the workload start.
+    /// </summary>
+    internal static BpftraceTracer Start(string bpftrace, string script, string hook, TimeSpan timeout, CancellationToken cancel)
+    {
+        long start = Stopwatch.GetTimestamp();
+        var tracer = new BpftraceTracer(Run.Start(bpftrace, ["-e", script]), hook);
+        try
+        {
+            tracer.WaitUntilAttached(start, timeout, cancel);
+            return tracer;
+        }
+        catch
+        {
+            tracer.Dispose();
+            throw;
+        }
+    }
+
+    private void WaitUntilAttached(long start, TimeSpan timeout, CancellationToken cancel)
+    {
+        while (true)
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"bpftrace exited with {process.ExitCode} before attaching:\n{Output}");
+            }
+            int expected = Volatile.Read(ref expectedPrograms);
+            if (expected > 0)
+            {
+                var programs = ReadPrograms();
+                if (programs.Count >= expected && programs.All(p => p.RunCount > 0))
+                {
+                    AttachTime = Stopwatch.GetElapsedTime(start);
+                    return;
+                }
+            }
+            if (Stopwatch.GetElapsedTime(start) > timeout)
+            {
+                throw new TimeoutException($"bpftrace did not attach within {timeout.TotalSeconds:0} s:\n{Output}");
+            }
+            Thread.Sleep(2);
+        }
+    }
+
+    private string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    private void Collect(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (output)
+        {
+            output.AppendLine(line);
+        }
+        var attaching = AttachingLine().Match(line);
+        if (attaching.Success)
+        {
+            Volatile.Write(ref expectedPrograms, int.Parse(attaching.Groups[1].Value));
+        }
+    }
+
+    public IReadOnlyList<ProgramStats> ReadPrograms()
+    {
+        var ids = new HashSet<uint>();
+        // A bpf_link fd also names its program: the set keeps each program once.
+        foreach (var fdinfo in Directory.EnumerateFiles($"/proc/{process.Id}/fdinfo"))
+        {
+            try
+            {
+                foreach (var line in File.ReadLines(fdinfo))
+                {
+                    if (line.StartsWith("prog_id:", StringComparison.Ordinal))
+                    {
+                        ids.Add(uint.Parse(line["prog_id:".Length..].Trim()));
+                    }
+                }
+            }
+            catch (IOException)
+            {
+                // The fd closed while we listed them (bpftrace closes its BEGIN program): skip it.
+            }
+        }
+        return ids.Order().Select(ProgramStats.ReadById).ToList();
+    }
+
+    /// <summary>SIGINT (bpftrace detaches, prints its maps, exits); SIGKILL if it will not.</summary>
+    private void Stop()
+    {
+        if (process.HasExited)
+        {
+            return;
+        }
+        Native.kill(process.Id, Native.SigInt);
+        if (!process.WaitForExit(ExitGrace))
+        {
+            Native.kill(process.Id, Native.SigKill);
+            process.WaitForExit(ExitGrace);
+        }
+    }
+
+    public void Dispose()
+    {
+        killOnExit.Dispose();
+        process.Dispose();
+    }
+
+    [GeneratedRegex(@"^Attaching (\d+) probes?\.\.\.")]
+    private static partial Regex AttachingLine();
+}

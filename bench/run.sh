@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# SchedTrace benchmarks. Usage: sudo bench/run.sh [--rounds N] [--loops N] [--cpu N]
+#                                                [--attach-repetitions N] [--no-bpftrace]
+# Builds the harness in Release, runs every scenario once (about a minute), prints the results
+# as markdown and keeps them in bench/results/<UTC time>.md. Not run by the tests: it needs
+# root, changes kernel.bpf_stats_enabled for the run and loads bpftrace.
+set -euo pipefail
+
+bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+project="$bench_dir/SchedTrace.Bench/SchedTrace.Bench.csproj"
+dotnet=${DOTNET:-$(command -v dotnet || echo /usr/share/dotnet/dotnet)}
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "run.sh: needs root (BPF programs, kernel.bpf_stats_enabled): sudo bench/run.sh" >&2
+    exit 1
+fi
+
+"$dotnet" build "$project" -c Release -nologo -v quiet -clp:ErrorsOnly
+
+# The harness restores the sysctl itself on every exit it can catch; this covers the one it
+# cannot (SIGKILL), by putting back the value found before the run.
+stats_before=$(cat /proc/sys/kernel/bpf_stats_enabled)
+trap 'echo "$stats_before" > /proc/sys/kernel/bpf_stats_enabled' EXIT
+
+mkdir -p "$bench_dir/results"
+output="$bench_dir/results/$(date -u +%Y%m%dT%H%M%SZ).md"
+"$dotnet" "$bench_dir/SchedTrace.Bench/bin/Release/net10.0/SchedTrace.Bench.dll" --output "$output" "$@"
