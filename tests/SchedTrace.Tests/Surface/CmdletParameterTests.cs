@@ -1,0 +1,237 @@
+using System.Management.Automation;
+using static SchedTrace.Tests.Surface.PipelineInput;
+
+namespace SchedTrace.Tests.Surface;
+
+/// <summary>
+/// The intended surface of each cmdlet, written out as tables. A change to a parameter set,
+/// position, pipeline binding or validation must be made here too, on purpose.
+/// </summary>
+public sealed class CmdletParameterTests
+{
+    private const string All = CmdletMetadata.AllParameterSets;
+    private const string AnyPositive = "ValidateRange(1, 2147483647)";
+    private const string NotNullOrEmpty = "ValidateNotNullOrEmpty";
+    private const string Duration = "DurationTransformation";
+    private const string SessionNames = "ArgumentCompleter(typeof(SessionNameCompleter))";
+
+    private static ParameterBinding B(string parameter, string set, bool mandatory = false, int? position = null, PipelineInput pipeline = None) =>
+        new(parameter, set, mandatory, position, pipeline);
+
+    public static TheoryData<string, ParameterBinding[]> ExpectedBindings => new()
+    {
+        {
+            "Start-SchedTrace",
+            [
+                B("Name", All, position: 0),
+                B("Feature", All),
+                B("ProcessId", All),
+                B("ThreadId", All),
+            ]
+        },
+        {
+            "Get-SchedTrace",
+            [
+                B("Name", "Name", position: 0),
+                B("Id", "Id", mandatory: true, pipeline: ByPropertyName),
+            ]
+        },
+        {
+            "Stop-SchedTrace",
+            [
+                B("Session", "Session", mandatory: true, position: 0, pipeline: ByValue),
+                // Positional like -Name on Start-SchedTrace and Get-SchedTrace, so that
+                // "Start-SchedTrace x; Get-SchedTrace x; Stop-SchedTrace x" works. PowerShell tells
+                // a string from a session by type, as Stop-Job does with -Name and -Job.
+                B("Name", "Name", mandatory: true, position: 0),
+                B("Id", "Id", mandatory: true),
+                B("PassThru", All),
+            ]
+        },
+        {
+            "Get-ContextSwitchCount",
+            [
+                B("Duration", "Duration", position: 0),
+                B("Interval", "Interval", mandatory: true),
+                B("Interval", "Session"),
+                B("Count", "Interval"),
+                B("Count", "Session"),
+                B("Session", "Session", mandatory: true, pipeline: ByValue),
+                B("ProcessId", "Duration"),
+                B("ProcessId", "Interval"),
+                B("ThreadId", "Duration"),
+                B("ThreadId", "Interval"),
+                B("Total", All),
+            ]
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(ExpectedBindings))]
+    public void ParameterBindings_AreAsIntended(string cmdlet, ParameterBinding[] expected)
+    {
+        var actual = CmdletMetadata.Get(cmdlet).Parameters.SelectMany(p => p.Bindings).ToList();
+        var missing = expected.Except(actual).Select(b => $"  expected: {b}");
+        var unexpected = actual.Except(expected).Select(b => $"  actual:   {b}");
+        var differences = missing.Concat(unexpected).ToList();
+        Assert.True(differences.Count == 0, $"{cmdlet} binds differently than intended:\n{string.Join('\n', differences)}");
+    }
+
+    public static TheoryData<string, string, string, string[]> ExpectedParameters => new()
+    {
+        { "Start-SchedTrace", "Name", "String", [NotNullOrEmpty] },
+        { "Start-SchedTrace", "Feature", "SchedTraceFeature[]", [NotNullOrEmpty] },
+        { "Start-SchedTrace", "ProcessId", "Int32", ["Alias(\"PID\")", AnyPositive] },
+        { "Start-SchedTrace", "ThreadId", "Int32", ["Alias(\"TID\")", AnyPositive] },
+
+        { "Get-SchedTrace", "Name", "String[]", [SessionNames, "SupportsWildcards", NotNullOrEmpty] },
+        { "Get-SchedTrace", "Id", "Int32[]", [AnyPositive] },
+
+        { "Stop-SchedTrace", "Session", "SchedTraceSession[]", ["ValidateNotNull"] },
+        { "Stop-SchedTrace", "Name", "String[]", [SessionNames, "SupportsWildcards", NotNullOrEmpty] },
+        { "Stop-SchedTrace", "Id", "Int32[]", [AnyPositive] },
+        { "Stop-SchedTrace", "PassThru", "SwitchParameter", [] },
+
+        { "Get-ContextSwitchCount", "Duration", "TimeSpan", [Duration] },
+        { "Get-ContextSwitchCount", "Interval", "TimeSpan", [Duration] },
+        { "Get-ContextSwitchCount", "Count", "Int32", [AnyPositive] },
+        { "Get-ContextSwitchCount", "Session", "SchedTraceSession", ["ValidateNotNull"] },
+        { "Get-ContextSwitchCount", "ProcessId", "Int32", ["Alias(\"PID\")", AnyPositive] },
+        { "Get-ContextSwitchCount", "ThreadId", "Int32", ["Alias(\"TID\")", AnyPositive] },
+        { "Get-ContextSwitchCount", "Total", "SwitchParameter", [] },
+    };
+
+    [Theory]
+    [MemberData(nameof(ExpectedParameters))]
+    public void Parameter_HasIntendedTypeAndAttributes(string cmdlet, string parameter, string typeName, string[] attributes)
+    {
+        var actual = CmdletMetadata.Get(cmdlet).Parameter(parameter);
+        Assert.Equal(typeName, actual.Type.Name);
+        Assert.Equal(attributes.Order(StringComparer.Ordinal), actual.Attributes);
+    }
+
+    [Fact]
+    public void ExpectedParameters_CoverEveryParameter()
+    {
+        // Without this a new parameter would escape the attribute table above.
+        var listed = ExpectedParameters.Select(row => $"{row[0]} -{row[1]}").ToHashSet();
+        var actual = CmdletMetadata.All.SelectMany(c => c.Parameters.Select(p => $"{c.Name} -{p.Name}")).ToHashSet();
+        Assert.Subset(listed, actual);
+    }
+
+    public static TheoryData<string, string?, bool, string> ExpectedCmdletAttributes => new()
+    {
+        // Start has a single set, so it needs no default.
+        { "Start-SchedTrace", null, true, "SchedTraceSession" },
+        { "Get-SchedTrace", "Name", false, "SchedTraceSession" },
+        { "Stop-SchedTrace", "Session", true, "SchedTraceSession" },
+        { "Get-ContextSwitchCount", "Duration", false, "ContextSwitchCount" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ExpectedCmdletAttributes))]
+    public void CmdletAttribute_IsAsIntended(string cmdlet, string? defaultSet, bool supportsShouldProcess, string outputType)
+    {
+        var actual = CmdletMetadata.Get(cmdlet);
+        Assert.Equal(defaultSet, actual.DefaultParameterSetName);
+        Assert.Equal(supportsShouldProcess, actual.SupportsShouldProcess);
+        Assert.Equal([outputType], actual.OutputTypes.Select(t => t.Name));
+    }
+
+    [Fact]
+    public void EveryCmdlet_DeclaresAnOutputTypeFromSchedTraceCore()
+    {
+        var bad = CmdletMetadata.All
+            .Where(c => c.OutputTypes.Count == 0 || c.OutputTypes.Any(t => t.Assembly != typeof(SchedTraceSession).Assembly || t.Namespace != "SchedTrace"))
+            .Select(c => $"{c.Name}: [{string.Join(", ", c.OutputTypes)}]");
+        Assert.Empty(bad);
+    }
+
+    [Fact]
+    public void EveryDefaultParameterSet_IsOneOfTheCmdletsSets()
+    {
+        var bad = CmdletMetadata.All
+            .Where(c => c.DefaultParameterSetName is null
+                ? c.ExplicitParameterSets.Count > 1 // PowerShell cannot choose between several sets with no default
+                : !c.ExplicitParameterSets.Contains(c.DefaultParameterSetName))
+            .Select(c => $"{c.Name}: default '{c.DefaultParameterSetName}', sets [{string.Join(", ", c.ExplicitParameterSets)}]");
+        Assert.Empty(bad);
+    }
+
+    [Fact]
+    public void CmdletsThatChangeState_SupportShouldProcess_AndOthersDoNot()
+    {
+        string[] changeState = [VerbsLifecycle.Start, VerbsLifecycle.Stop];
+        var bad = CmdletMetadata.All.Where(c => c.SupportsShouldProcess != changeState.Contains(c.Verb)).Select(c => c.Name);
+        Assert.Empty(bad);
+    }
+
+    [Fact]
+    public void NoTwoParameters_ShareAPositionInOneSet()
+    {
+        // A parameter in all sets takes part in every set's positional binding.
+        var clashes = from c in CmdletMetadata.All
+                      let bindings = c.Parameters.SelectMany(p => p.Bindings).Where(b => b.Position is not null).ToList()
+                      from set in c.ExplicitParameterSets.DefaultIfEmpty(All)
+                      from g in bindings.Where(b => b.Set == set || b.Set == All).GroupBy(b => b.Position)
+                      where g.Count() > 1
+                      select $"{c.Name} set {set} position {g.Key}: {string.Join(", ", g.Select(b => b.Parameter))}";
+        Assert.Empty(clashes);
+    }
+
+    [Fact]
+    public void EveryIdOrCountParameter_RejectsZeroAndNegatives()
+    {
+        var bad = from c in CmdletMetadata.All
+                  from p in c.Parameters
+                  where p.Name is "Id" or "ProcessId" or "ThreadId" or "Count"
+                  where !p.Attributes.Contains(AnyPositive)
+                  select $"{c.Name} -{p.Name}";
+        Assert.Empty(bad);
+    }
+
+    [Fact]
+    public void EveryNameParameter_RejectsNullAndEmpty()
+    {
+        var bad = from c in CmdletMetadata.All
+                  from p in c.Parameters
+                  where p.Name.EndsWith("Name", StringComparison.Ordinal)
+                  where !p.Attributes.Contains(NotNullOrEmpty)
+                  select $"{c.Name} -{p.Name}";
+        Assert.Empty(bad);
+    }
+
+    [Fact]
+    public void EveryTimeSpanParameter_ReadsNumbersAsSeconds()
+    {
+        // Without the transformation PowerShell reads -Duration 2 as two ticks.
+        var bad = from c in CmdletMetadata.All
+                  from p in c.Parameters
+                  where p.Type == typeof(TimeSpan) || p.Type == typeof(TimeSpan?)
+                  where !p.Attributes.Contains(Duration)
+                  select $"{c.Name} -{p.Name}";
+        Assert.Empty(bad);
+    }
+
+    [Fact]
+    public void ProcessAndThreadFilters_HaveTheirShortAliases()
+    {
+        var bad = from c in CmdletMetadata.All
+                  from p in c.Parameters
+                  where (p.Name == "ProcessId" && !p.Attributes.Contains("Alias(\"PID\")"))
+                     || (p.Name == "ThreadId" && !p.Attributes.Contains("Alias(\"TID\")"))
+                  select $"{c.Name} -{p.Name}";
+        Assert.Empty(bad);
+    }
+
+    [Fact]
+    public void EveryWildcardNameParameter_CompletesSessionNames()
+    {
+        var bad = from c in CmdletMetadata.All
+                  from p in c.Parameters
+                  where p.Attributes.Contains("SupportsWildcards") && p.Name == "Name"
+                  where !p.Attributes.Contains(SessionNames)
+                  select $"{c.Name} -{p.Name}";
+        Assert.Empty(bad);
+    }
+}

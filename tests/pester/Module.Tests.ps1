@@ -1,0 +1,132 @@
+#Requires -Version 7.4
+# The manifest, exports and help need no privileges; the Describe blocks that render real
+# objects or stop sessions on removal need root and check for it in their own BeforeAll.
+
+BeforeAll {
+    . "$PSScriptRoot/TestSupport.ps1"
+    Import-BuiltModule
+}
+
+Describe 'SchedTrace module manifest' {
+    It 'is a valid manifest carrying the version from Directory.Build.props' {
+        $manifest = Test-ModuleManifest -Path $ModuleManifest -ErrorAction Stop
+
+        $manifest.Version | Should -Be ([version]$ModuleVersion)
+        $manifest.Name | Should -Be 'SchedTrace'
+    }
+
+    It 'imports from the built layout' {
+        $module = Get-Module -Name 'SchedTrace'
+
+        $module.ModuleBase | Should -Be (Split-Path -Path $ModuleManifest -Parent)
+        $module.Version | Should -Be ([version]$ModuleVersion)
+    }
+
+    It 'exports exactly the four cmdlets, and no functions, aliases or variables' {
+        $module = Get-Module -Name 'SchedTrace'
+
+        ($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be $CmdletNames
+        $module.ExportedFunctions.Count | Should -Be 0
+        $module.ExportedAliases.Count | Should -Be 0
+        $module.ExportedVariables.Count | Should -Be 0
+    }
+
+    It '<_> uses an approved verb' -ForEach @('Get-ContextSwitchCount', 'Get-SchedTrace', 'Start-SchedTrace', 'Stop-SchedTrace') {
+        $command = Get-Command -Name $_ -Module 'SchedTrace'
+
+        $command.Verb | Should -BeIn (Get-Verb).Verb
+    }
+}
+
+Describe 'Help' {
+    It '<_> has a synopsis, a description and documented parameters' -ForEach @('Get-ContextSwitchCount', 'Get-SchedTrace', 'Start-SchedTrace', 'Stop-SchedTrace') {
+        $help = Get-Help -Name $_ -Full
+
+        # Without MAML, PowerShell makes up a synopsis from the syntax, which starts with the name.
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        $help.Synopsis.Trim() | Should -Not -BeLike "$_ *"
+        ($help.Description | Out-String).Trim() | Should -Not -BeNullOrEmpty
+        $undocumented = @($help.parameters.parameter | Where-Object { -not ($_.description | Out-String).Trim() })
+        $undocumented.name | Should -BeNullOrEmpty
+    }
+
+    It '<_> has examples that use it' -ForEach @('Get-ContextSwitchCount', 'Get-SchedTrace', 'Start-SchedTrace', 'Stop-SchedTrace') {
+        $examples = @((Get-Help -Name $_ -Examples).examples.example)
+
+        $examples.Count | Should -BeGreaterThan 0
+        foreach ($example in $examples) {
+            $example.code | Should -BeLike "*$_*"
+        }
+    }
+
+    It 'has an about_SchedTrace topic' {
+        $topic = Get-Help -Name 'about_SchedTrace' | Out-String
+
+        $topic | Should -BeLike '*Start-SchedTrace*'
+    }
+}
+
+Describe 'Format views' {
+    It 'defines a table and a list view for sessions' {
+        # Per item: on the array itself GetType() would name the array type.
+        $controls = (Get-FormatData -TypeName 'SchedTrace.SchedTraceSession').FormatViewDefinition.Control | ForEach-Object { $_.GetType().Name }
+
+        $controls | Should -Contain 'TableControl'
+        $controls | Should -Contain 'ListControl'
+    }
+
+    It 'defines a table view for context-switch counts' {
+        $controls = (Get-FormatData -TypeName 'SchedTrace.ContextSwitchCount').FormatViewDefinition.Control | ForEach-Object { $_.GetType().Name }
+
+        $controls | Should -Contain 'TableControl'
+    }
+
+    Context 'rendering real objects' {
+        BeforeAll {
+            Assert-CanTrace
+            Stop-AllSchedTrace
+        }
+
+        AfterAll {
+            Stop-AllSchedTrace
+        }
+
+        It 'shows a session with its UTC start and h:mm:ss elapsed' {
+            $session = Start-SchedTrace -Name 'pester-format'
+
+            $table = $session | Format-Table | Out-String
+            $list = $session | Format-List | Out-String
+
+            $table | Should -BeLike '*StartTime (UTC)*'
+            $table | Should -BeLike '*pester-format*'
+            $table | Should -Match ' 0:00:0\d '
+            $table | Should -BeLike "*$($session.StartTime.ToString('u', [cultureinfo]::InvariantCulture))*"
+            $list | Should -BeLike '*ProcessId*(any)*'
+        }
+
+        It 'shows a -Total row with Cpu as all' {
+            $text = Get-ContextSwitchCount -Duration 0.2 -Total | Format-Table | Out-String
+
+            $text | Should -BeLike '*Switches/s*'
+            $text | Should -Match '\ball\b'
+        }
+    }
+}
+
+Describe 'Removing the module' {
+    BeforeAll {
+        Assert-CanTrace
+    }
+
+    AfterAll {
+        Import-BuiltModule
+    }
+
+    It 'stops every session it started' {
+        $session = Start-SchedTrace -Name 'pester-remove'
+
+        Remove-Module -Name 'SchedTrace'
+
+        $session.State | Should -Be 'Stopped'
+    }
+}

@@ -1,0 +1,107 @@
+#Requires -Version 7.4
+# Needs root: these tests attach real BPF programs (see Assert-CanTrace).
+
+BeforeAll {
+    . "$PSScriptRoot/TestSupport.ps1"
+    Assert-CanTrace
+    Import-BuiltModule
+}
+
+Describe 'Start-SchedTrace' {
+    BeforeEach {
+        Stop-AllSchedTrace
+    }
+
+    AfterAll {
+        Stop-AllSchedTrace
+    }
+
+    It 'returns a running session that counts context switches' {
+        $session = Start-SchedTrace -Name 'pester-start'
+
+        $session | Should -BeOfType ([SchedTrace.SchedTraceSession])
+        $session.Name | Should -Be 'pester-start'
+        $session.State | Should -Be 'Running'
+        $session.Features | Should -Be 'ContextSwitches'
+        $session.Hook | Should -BeIn @('BtfTracepoint', 'RawTracepoint')
+        $session.StopTime | Should -BeNullOrEmpty
+        $session.LostEvents | Should -Be 0
+    }
+
+    It 'stamps StartTime in UTC, at the moment of the call' {
+        $before = [datetime]::UtcNow
+        $session = Start-SchedTrace
+        $after = [datetime]::UtcNow
+
+        $session.StartTime.Kind | Should -Be 'Utc'
+        $session.StartTime | Should -BeGreaterOrEqual $before
+        $session.StartTime | Should -BeLessOrEqual $after
+    }
+
+    It 'names an unnamed session SchedTrace<Id>' {
+        $session = Start-SchedTrace
+
+        $session.Name | Should -Be "SchedTrace$($session.Id)"
+    }
+
+    It 'takes the name by position' {
+        $session = Start-SchedTrace 'pester-positional'
+
+        $session.Name | Should -Be 'pester-positional'
+    }
+
+    It 'gives each session its own increasing Id' {
+        $first = Start-SchedTrace
+        $second = Start-SchedTrace
+
+        $second.Id | Should -BeGreaterThan $first.Id
+    }
+
+    It 'lists the new session in Get-SchedTrace' {
+        $session = Start-SchedTrace -Name 'pester-listed'
+
+        $listed = Get-SchedTrace -Name 'pester-listed'
+        $listed.Id | Should -Be $session.Id
+        [object]::ReferenceEquals($listed, $session) | Should -BeTrue -Because 'Get-SchedTrace hands back the live session, not a copy'
+    }
+
+    It 'keeps counting after the command that started it has finished' {
+        $session = Start-SchedTrace
+        1..20 | ForEach-Object { Start-Sleep -Milliseconds 5 }
+
+        $count = $session | Get-ContextSwitchCount -Total
+        $count.Switches | Should -BeGreaterThan 0
+    }
+
+    It 'records -ProcessId and its alias -PID as the session filter' {
+        $byName = Start-SchedTrace -ProcessId $PID
+        $byAlias = Start-SchedTrace -PID $PID
+
+        $byName.ProcessId | Should -Be $PID
+        $byAlias.ProcessId | Should -Be $PID
+        $byName.ThreadId | Should -BeNullOrEmpty
+    }
+
+    It 'records -ThreadId and its alias -TID as the session filter' {
+        $session = Start-SchedTrace -TID $PID
+
+        $session.ThreadId | Should -Be $PID
+        $session.ProcessId | Should -BeNullOrEmpty
+    }
+
+    It 'rejects a process id of <_> before attaching anything' -ForEach @(0, -1) {
+        { Start-SchedTrace -ProcessId $_ } | Should -Throw -ErrorId 'ParameterArgumentValidationError,SchedTrace.PowerShell.StartSchedTraceCommand'
+        Get-SchedTrace | Should -BeNullOrEmpty
+    }
+
+    It 'rejects an empty name' {
+        { Start-SchedTrace -Name '' } | Should -Throw -ErrorId 'ParameterArgumentValidationError,SchedTrace.PowerShell.StartSchedTraceCommand'
+    }
+
+    It 'attaches nothing with -WhatIf' {
+        $output = Start-SchedTrace -Name 'pester-whatif' -WhatIf
+
+        $output | Should -BeNullOrEmpty
+        Get-SchedTrace | Should -BeNullOrEmpty
+    }
+}
