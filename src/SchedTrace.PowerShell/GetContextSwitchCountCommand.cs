@@ -77,6 +77,10 @@ public sealed class GetContextSwitchCountCommand : SchedTraceCmdlet
 
     private SamplingPlan Plan()
     {
+        if (Bound(nameof(Count)) && !Bound(nameof(Interval)))
+        {
+            throw new SchedTraceException(SchedTraceErrorKind.InvalidArgument, "CountWithoutInterval", "-Count sets how many -Interval samples to take; without -Interval there is only one reading.", "Add -Interval (e.g. -Interval 1 -Count 10), or leave out -Count.");
+        }
         if (Bound(nameof(Interval)))
         {
             return SamplingPlan.ForIntervals(Interval, Bound(nameof(Count)) ? Count : null);

@@ -63,6 +63,7 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
         SchedTraceErrorKind.AttachFailed => ErrorCategory.ResourceUnavailable,
         SchedTraceErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
         SchedTraceErrorKind.SessionStopped => ErrorCategory.InvalidOperation,
+        SchedTraceErrorKind.KernelCallFailed => ErrorCategory.ReadError,
         _ => ErrorCategory.NotSpecified,
     };
 

@@ -15,7 +15,7 @@ public sealed class StopSchedTraceCommand : SchedTraceCmdlet
     [ValidateNotNull]
     public SchedTraceSession[]? Session { get; set; }
 
-    [Parameter(ParameterSetName = ByName, Mandatory = true)]
+    [Parameter(ParameterSetName = ByName, Mandatory = true, Position = 0)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(SessionNameCompleter))]
