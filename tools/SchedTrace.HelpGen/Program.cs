@@ -52,6 +52,7 @@ if (problems.Count > 0)
     return 1;
 }
 
+// The generator is built with the module's Directory.Build.props, so its copyright is the module's.
 var copyright = "(c) " + (System.Reflection.CustomAttributeExtensions.GetCustomAttribute<System.Reflection.AssemblyCopyrightAttribute>(typeof(Program).Assembly)?.Copyright ?? "SchedTrace developers");
 MamlWriter.Write(
     outputPath,
