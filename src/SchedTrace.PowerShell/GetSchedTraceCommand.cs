@@ -16,7 +16,7 @@ public sealed class GetSchedTraceCommand : SchedTraceCmdlet
     [ArgumentCompleter(typeof(SessionNameCompleter))]
     public string[]? Name { get; set; }
 
-    [Parameter(ParameterSetName = ById, Mandatory = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ById, Mandatory = true)]
     [ValidateRange(1, int.MaxValue)]
     public int[]? Id { get; set; }
 

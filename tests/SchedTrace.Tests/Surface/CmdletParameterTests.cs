@@ -33,7 +33,7 @@ public sealed class CmdletParameterTests
             "Get-SchedTrace",
             [
                 B("Name", "Name", position: 0),
-                B("Id", "Id", mandatory: true, pipeline: ByPropertyName),
+                B("Id", "Id", mandatory: true),
             ]
         },
         {
