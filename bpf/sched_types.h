@@ -11,13 +11,21 @@
 #include <stdbool.h>
 
 #define TASK_RUNNING 0
+#define PF_EXITING 0x00000004
+
+struct sched_entity {
+	unsigned long long sum_exec_runtime;
+} __attribute__((preserve_access_index));
 
 struct task_struct {
 	unsigned int __state;
+	unsigned int flags;
 	int prio;
 	int pid;
 	int tgid;
+	unsigned long long start_time;
 	char comm[16];
+	struct sched_entity se;
 } __attribute__((preserve_access_index));
 
 /* Before 5.14 the state field was `long state`; CO-RE picks whichever the kernel has. */

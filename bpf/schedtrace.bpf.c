@@ -21,11 +21,13 @@ char LICENSE[] SEC("license") = "GPL";
  * two in the same order, all fields 32-bit.
  */
 struct config {
-	__u32 filter_tgid;    /* count only this process (0: every process) */
-	__u32 filter_tid;     /* count only this thread (0: every thread) */
+	__u32 filter_tgid;    /* only this process (0: every process) */
+	__u32 filter_tid;     /* only this thread (0: every thread) */
 	__u32 prev_state_arg; /* 1: sched_switch passes prev_state as its 4th argument (5.18+) */
+	__u32 count_switches; /* feature ContextSwitches: per-CPU switch counters */
+	__u32 track_tasks;    /* feature CpuTime: per-task on-CPU time, switches, migrations */
 };
-const volatile struct config cfg = {};
+const volatile struct config cfg SEC(".rodata.config") = {};
 
 /*
  * Per-CPU switch counters. The split follows the kernel's own nvcsw/nivcsw decision in
@@ -48,26 +50,160 @@ struct {
 	__type(value, struct switch_counts);
 } switch_counts SEC(".maps");
 
-static __always_inline void count_switch(bool preempt, __u32 prev_tid, __u32 prev_tgid,
-					 long prev_state)
+/*
+ * Per-task statistics, keyed by thread id. Runtime is counted in the kernel's own currency,
+ * se.sum_exec_runtime: the scheduler has charged prev (update_curr) by the time sched_switch
+ * fires, so what it gained since we last looked is exactly what the kernel added (steal time
+ * and, where configured, IRQ time excluded, as in /proc/<pid>/schedstat and top).
+ * Only the CPU a task runs on touches its runtime and switch counts, so plain adds are safe.
+ */
+struct task_stats {
+	__u64 runtime_ns;  /* sum_exec_runtime gained while traced */
+	__u64 runtime_seen; /* sum_exec_runtime when last credited */
+	__u64 voluntary;
+	__u64 involuntary;
+	__u64 migrations;
+	__u64 cpus;        /* bit n: ran on CPU n (CPUs 64 and up share bit 63) */
+	__u64 start_time;  /* task->start_time: tells a reused thread id apart in user space */
+	__u32 tgid;
+	__s32 prio;
+	__u32 exited;      /* the task exited: user space reads it one last time and deletes it */
+	__u32 pad;
+	char comm[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1); /* sized by user space from pid_max before load */
+	__type(key, __u32);
+	__type(value, struct task_stats);
+} task_stats SEC(".maps");
+
+/* What a session could not keep, per CPU: reported, never silently lost. */
+struct session_stats {
+	__u64 tasks_dropped; /* threads refused because task_stats was full */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct session_stats);
+} session_stats SEC(".maps");
+
+static __always_inline bool filtered_out(__u32 tid, __u32 tgid)
+{
+	return (cfg.filter_tgid && tgid != cfg.filter_tgid) || (cfg.filter_tid && tid != cfg.filter_tid);
+}
+
+static __always_inline void count_switch(__u32 prev_tid, bool voluntary)
 {
 	__u32 zero = 0;
-	struct switch_counts *counts;
+	struct switch_counts *counts = bpf_map_lookup_elem(&switch_counts, &zero);
 
-	if (cfg.filter_tgid && prev_tgid != cfg.filter_tgid)
-		return;
-	if (cfg.filter_tid && prev_tid != cfg.filter_tid)
-		return;
-
-	counts = bpf_map_lookup_elem(&switch_counts, &zero);
 	if (!counts)
 		return;
 	if (prev_tid == 0)
 		counts->from_idle++;
-	else if (!preempt && prev_state != TASK_RUNNING)
+	else if (voluntary)
 		counts->voluntary++;
 	else
 		counts->involuntary++;
+}
+
+static __always_inline void copy_comm(struct task_stats *stats, struct task_struct *task)
+{
+	bpf_probe_read_kernel(stats->comm, sizeof(stats->comm), __builtin_preserve_access_index(&task->comm));
+}
+
+/*
+ * The task's entry; a new one starts counting from `runtime` (its sum_exec_runtime now).
+ * NULL for the idle task, filtered tasks, and (counted) when the table is full.
+ */
+static __always_inline struct task_stats *task_entry(struct task_struct *task, __u32 tid, __u32 tgid,
+						     __u64 runtime)
+{
+	struct task_stats *stats;
+	struct task_stats fresh = {};
+	struct session_stats *lost;
+	__u32 zero = 0;
+	long err;
+
+	if (tid == 0 || filtered_out(tid, tgid))
+		return NULL;
+	stats = bpf_map_lookup_elem(&task_stats, &tid);
+	if (stats)
+		return stats;
+	fresh.tgid = tgid;
+	fresh.runtime_seen = runtime;
+	fresh.start_time = BPF_CORE_READ(task, start_time);
+	/* Created by the final switch of an exiting task: release it after the next read. */
+	fresh.exited = (BPF_CORE_READ(task, flags) & PF_EXITING) != 0;
+	copy_comm(&fresh, task);
+	/* -EEXIST: another CPU created it first (e.g. a migration); then the lookup finds it.
+	 * Anything else (-E2BIG: full, -ENOMEM) means this task cannot be tracked: count it. */
+	err = bpf_map_update_elem(&task_stats, &tid, &fresh, BPF_NOEXIST);
+	if (err && err != -17 /* EEXIST */) {
+		lost = bpf_map_lookup_elem(&session_stats, &zero);
+		if (lost)
+			lost->tasks_dropped++;
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&task_stats, &tid);
+}
+
+/*
+ * Credits what the task's sum_exec_runtime gained since we last credited it. Called when it
+ * leaves the CPU, when it gets the CPU (catching up on anything a missed event would have
+ * lost), and at snapshots. Idempotent: the total credited is always runtime now - runtime at
+ * first sight.
+ */
+static __always_inline void credit(struct task_stats *stats, __u64 runtime)
+{
+	if (runtime > stats->runtime_seen) {
+		stats->runtime_ns += runtime - stats->runtime_seen;
+		stats->runtime_seen = runtime;
+	}
+}
+
+static __always_inline void mark_cpu(struct task_stats *stats)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	stats->cpus |= 1ULL << (cpu < 63 ? cpu : 63);
+}
+
+/* The scalar fields of prev and next, which each hook reads its own way (direct or probe-read). */
+struct switch_args {
+	__u32 prev_tid, prev_tgid, next_tid, next_tgid;
+	int prev_prio;
+	__u64 prev_runtime, next_runtime;
+};
+
+static __always_inline void on_switch(struct task_struct *prev, struct task_struct *next,
+				      struct switch_args *a, bool preempt, long prev_state)
+{
+	bool voluntary = !preempt && prev_state != TASK_RUNNING;
+	struct task_stats *stats;
+
+	if (cfg.count_switches && !filtered_out(a->prev_tid, a->prev_tgid))
+		count_switch(a->prev_tid, voluntary);
+	if (!cfg.track_tasks)
+		return;
+	/* A task first seen leaving the CPU ran since before we saw it: count from now. */
+	stats = task_entry(prev, a->prev_tid, a->prev_tgid, a->prev_runtime);
+	if (stats) {
+		credit(stats, a->prev_runtime);
+		mark_cpu(stats);
+		stats->prio = a->prev_prio;
+		if (voluntary)
+			stats->voluntary++;
+		else
+			stats->involuntary++;
+	}
+	stats = task_entry(next, a->next_tid, a->next_tgid, a->next_runtime);
+	if (stats)
+		credit(stats, a->next_runtime);
 }
 
 /* Task state for kernels whose sched_switch does not pass it (before 5.18). */
@@ -84,7 +220,19 @@ int BPF_PROG(switch_btf, bool preempt, struct task_struct *prev, struct task_str
 	/* ctx[3] is only touched when the kernel has the argument; otherwise pruned. */
 	long state = cfg.prev_state_arg ? (long)(unsigned int)ctx[3] : task_state(prev);
 
-	count_switch(preempt, prev->pid, prev->tgid, state);
+	struct switch_args a = {
+		.prev_tid = prev->pid,
+		.prev_tgid = prev->tgid,
+		.prev_prio = prev->prio,
+	};
+
+	if (cfg.track_tasks) {
+		a.next_tid = next->pid;
+		a.next_tgid = next->tgid;
+		a.prev_runtime = prev->se.sum_exec_runtime;
+		a.next_runtime = next->se.sum_exec_runtime;
+	}
+	on_switch(prev, next, &a, preempt, state);
 	return 0;
 }
 
@@ -93,6 +241,113 @@ int BPF_PROG(switch_raw, bool preempt, struct task_struct *prev, struct task_str
 {
 	long state = cfg.prev_state_arg ? (long)(unsigned int)ctx[3] : task_state(prev);
 
-	count_switch(preempt, BPF_CORE_READ(prev, pid), BPF_CORE_READ(prev, tgid), state);
+	struct switch_args a = {
+		.prev_tid = BPF_CORE_READ(prev, pid),
+		.prev_tgid = BPF_CORE_READ(prev, tgid),
+		.prev_prio = BPF_CORE_READ(prev, prio),
+	};
+
+	if (cfg.track_tasks) {
+		a.next_tid = BPF_CORE_READ(next, pid);
+		a.next_tgid = BPF_CORE_READ(next, tgid);
+		a.prev_runtime = BPF_CORE_READ(prev, se.sum_exec_runtime);
+		a.next_runtime = BPF_CORE_READ(next, se.sum_exec_runtime);
+	}
+	on_switch(prev, next, &a, preempt, state);
+	return 0;
+}
+
+/* The kernel's own migration count (se.nr_migrations) moves at this same tracepoint. */
+static __always_inline void on_migrate(struct task_struct *task, __u32 tid, __u32 tgid, __u64 runtime)
+{
+	struct task_stats *stats = task_entry(task, tid, tgid, runtime);
+
+	if (stats)
+		__sync_fetch_and_add(&stats->migrations, 1);
+}
+
+SEC("tp_btf/sched_migrate_task")
+int BPF_PROG(migrate_btf, struct task_struct *task, int dest_cpu)
+{
+	on_migrate(task, task->pid, task->tgid, task->se.sum_exec_runtime);
+	return 0;
+}
+
+SEC("raw_tp/sched_migrate_task")
+int BPF_PROG(migrate_raw, struct task_struct *task, int dest_cpu)
+{
+	on_migrate(task, BPF_CORE_READ(task, pid), BPF_CORE_READ(task, tgid), BPF_CORE_READ(task, se.sum_exec_runtime));
+	return 0;
+}
+
+/* An exiting thread keeps its entry until user space has read it once more. */
+static __always_inline void on_exit(__u32 tid)
+{
+	struct task_stats *stats = bpf_map_lookup_elem(&task_stats, &tid);
+
+	if (stats)
+		stats->exited = 1;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(exit_btf, struct task_struct *task)
+{
+	on_exit(task->pid);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(exit_raw, struct task_struct *task)
+{
+	on_exit(BPF_CORE_READ(task, pid));
+	return 0;
+}
+
+/* exec renames the task: keep the name current (a forked child starts with its parent's). */
+static __always_inline void on_exec(struct task_struct *task, __u32 tid)
+{
+	struct task_stats *stats = bpf_map_lookup_elem(&task_stats, &tid);
+
+	if (stats)
+		copy_comm(stats, task);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(exec_btf, struct task_struct *task)
+{
+	on_exec(task, task->pid);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(exec_raw, struct task_struct *task)
+{
+	on_exec(task, BPF_CORE_READ(task, pid));
+	return 0;
+}
+
+/*
+ * Never attached: user space runs it on each CPU in turn (BPF_PROG_TEST_RUN with
+ * BPF_F_TEST_RUN_ON_CPU, an IPI), where `current` is whatever that CPU is running.
+ * ctx[0] == 1 at session start: the running task is counted from now. 0 at a snapshot: the
+ * running task is credited up to now without a switch, so a task that is never switched out
+ * (a CPU hog) is counted and the table alone is complete. A running task's sum_exec_runtime
+ * lags by at most a tick here, exactly as /proc/<pid>/schedstat does; the rest is credited
+ * at its next switch.
+ */
+SEC("raw_tp")
+int snapshot_cpu(__u64 *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u64 runtime = BPF_CORE_READ(task, se.sum_exec_runtime);
+	struct task_stats *stats;
+
+	stats = task_entry(task, BPF_CORE_READ(task, pid), BPF_CORE_READ(task, tgid), runtime);
+	if (!stats)
+		return 0;
+	if (!ctx[0])
+		credit(stats, runtime);
+	mark_cpu(stats);
+	stats->prio = BPF_CORE_READ(task, prio);
 	return 0;
 }

@@ -20,6 +20,7 @@ internal static class CommandLine
 
         Verbs:
           switches    Context switches per CPU: voluntary, involuntary, out of idle.
+          cputime     On-CPU time per process (or thread), switches, migrations, CPUs used.
 
         Options for switches:
           --duration S     Collect for S seconds (default 1; e.g. 2, 0.5, 500ms).
@@ -32,6 +33,12 @@ internal static class CommandLine
           --csv            CSV with a header row.
           --raw-tp         Attach raw tracepoints instead of tp_btf.
           --verbose        Print libbpf's log to stderr.
+
+        Options for cputime (and --duration, --interval, --count, --json, --csv, --raw-tp, --verbose):
+          --top N          Only the N busiest rows (default: all), busiest first.
+          --pid N[,N...]   Only these processes.
+          --name PATTERN   Only processes whose name matches (* and ? wildcards).
+          --threads        One row per thread instead of one per process.
 
           --help, --version
 
@@ -95,6 +102,7 @@ internal static class CommandLine
         return args[0] switch
         {
             "switches" => Switches(options, stdout, stderr, cancellation),
+            "cputime" => CpuTime(options, stdout, stderr, cancellation),
             _ => throw new UsageException($"unknown verb '{args[0]}'"),
         };
     }
@@ -106,15 +114,7 @@ internal static class CommandLine
         var plan = options.SamplingPlan();
         bool total = options.Flag("total");
 
-        using var session = SchedTraceSession.Start(new SchedTraceSessionOptions
-        {
-            Features = SchedTraceFeature.ContextSwitches,
-            ProcessId = options.Int("pid"),
-            ThreadId = options.Int("tid"),
-            PreferredHook = options.Flag("raw-tp") ? Engine.HookKind.RawTracepoint : Engine.HookKind.BtfTracepoint,
-            Log = options.Flag("verbose") ? (level, text) => stderr.WriteLine($"libbpf: {level.ToString().ToLowerInvariant()}: {text}") : null,
-            Notice = text => stderr.WriteLine($"schedtrace: warning: {text}"),
-        });
+        using var session = StartSession(options, SchedTraceFeature.ContextSwitches, options.Int("pid"), stderr);
         var writer = new RecordWriter<ContextSwitchCount>(stdout, format, ContextSwitchColumns);
         foreach (var rows in ContextSwitchCount.Collect(session, plan, total, cancellation))
         {
@@ -122,6 +122,60 @@ internal static class CommandLine
         }
         return ExitOk;
     }
+
+    private static int CpuTime(Options options, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    {
+        options.Allow("duration", "interval", "count", "top", "pid", "name", "threads", "json", "csv", "raw-tp", "verbose");
+        var format = options.OutputFormat();
+        var plan = options.SamplingPlan();
+        var processIds = options.IntList("pid");
+        var query = new CpuTimeQuery
+        {
+            ProcessIds = processIds,
+            NameFilter = options.Pattern("name"),
+            PerThread = options.Flag("threads"),
+            Top = options.Int("top"),
+        };
+
+        // One process: filter in the kernel too, so other tasks cost nothing.
+        using var session = StartSession(options, SchedTraceFeature.CpuTime, processIds.Count == 1 ? processIds[0] : null, stderr);
+        var writer = new RecordWriter<ProcessCpuTime>(stdout, format, CpuTimeColumns);
+        foreach (var rows in ProcessCpuTime.Collect(session, plan, query, cancellation))
+        {
+            writer.Write(rows);
+        }
+        if (session.DroppedTasks > 0)
+        {
+            stderr.WriteLine($"schedtrace: warning: {session.DroppedTasks} thread updates did not fit in the task table ({session.TaskTableCapacity} entries); their time is missing.");
+        }
+        return ExitOk;
+    }
+
+    private static SchedTraceSession StartSession(Options options, SchedTraceFeature features, int? processId, TextWriter stderr) =>
+        SchedTraceSession.Start(new SchedTraceSessionOptions
+        {
+            Features = features,
+            ProcessId = processId,
+            ThreadId = options.Int("tid"),
+            PreferredHook = options.Flag("raw-tp") ? Engine.HookKind.RawTracepoint : Engine.HookKind.BtfTracepoint,
+            Log = options.Flag("verbose") ? (level, text) => stderr.WriteLine($"libbpf: {level.ToString().ToLowerInvariant()}: {text}") : null,
+            Notice = text => stderr.WriteLine($"schedtrace: warning: {text}"),
+        });
+
+    private static readonly Column<ProcessCpuTime>[] CpuTimeColumns =
+    {
+        new("PID", 7, r => r.ProcessId.ToString(CultureInfo.InvariantCulture)),
+        new("TID", 7, r => r.ThreadId?.ToString(CultureInfo.InvariantCulture) ?? "-"),
+        new("NAME", -16, r => r.Name),
+        new("CPU TIME", 12, r => r.CpuTime.TotalMilliseconds.ToString("F1", CultureInfo.InvariantCulture) + " ms"),
+        new("CPU%", 7, r => r.CpuPercent.ToString("F1", CultureInfo.InvariantCulture)),
+        new("VOL", 7, r => r.Voluntary.ToString(CultureInfo.InvariantCulture)),
+        new("INVOL", 7, r => r.Involuntary.ToString(CultureInfo.InvariantCulture)),
+        new("MIGR", 6, r => r.Migrations.ToString(CultureInfo.InvariantCulture)),
+        new("CPUS", 8, r => r.Cpus),
+        new("AFFINITY", 8, r => r.AffinityScore.ToString("F2", CultureInfo.InvariantCulture)),
+        new("EXITED", 6, r => r.Exited ? "yes" : ""),
+    };
 
     private static readonly Column<ContextSwitchCount>[] ContextSwitchColumns =
     {
@@ -140,7 +194,7 @@ internal sealed class UsageException(string message) : Exception(message);
 /// <summary>--name value, --name=value and bare --flag, checked against what a verb accepts.</summary>
 internal sealed class Options
 {
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "total", "json", "csv", "raw-tp", "verbose" };
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "total", "json", "csv", "raw-tp", "verbose", "threads" };
 
     private readonly Dictionary<string, string?> values = new(StringComparer.Ordinal);
 
@@ -200,6 +254,36 @@ internal sealed class Options
         return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value > 0
             ? value
             : throw new UsageException($"--{name} needs a whole number greater than 0, not '{text}'");
+    }
+
+    /// <summary>A comma-separated list of whole numbers greater than 0 ("--pid 12,40").</summary>
+    internal IReadOnlyList<int> IntList(string name)
+    {
+        if (!values.TryGetValue(name, out var text))
+        {
+            return Array.Empty<int>();
+        }
+        var list = new List<int>();
+        foreach (var part in (text ?? string.Empty).Split(',', StringSplitOptions.TrimEntries))
+        {
+            list.Add(int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value > 0
+                ? value
+                : throw new UsageException($"--{name} needs whole numbers greater than 0, separated by commas, not '{text}'"));
+        }
+        return list;
+    }
+
+    /// <summary>A * and ? wildcard pattern, matched case-insensitively like PowerShell's -Name.</summary>
+    internal Func<string, bool>? Pattern(string name)
+    {
+        if (!values.TryGetValue(name, out var text))
+        {
+            return null;
+        }
+        var regex = new System.Text.RegularExpressions.Regex(
+            "^" + System.Text.RegularExpressions.Regex.Escape(text ?? string.Empty).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$",
+            System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+        return regex.IsMatch;
     }
 
     internal TimeSpan? Duration(string name) =>

@@ -89,10 +89,10 @@ internal sealed class RecordWriter<T>
         if (!headerWritten)
         {
             output.WriteLine(Line(columns.Select(c => c.Header)));
-            output.WriteLine(Line(columns.Select(c => new string('-', c.Header.Length))));
+            output.WriteLine(Line(columns.Select(c => new string('-', c.Header.Length))).TrimEnd());
             headerWritten = true;
         }
-        output.WriteLine(Line(columns.Select(c => c.Value(record))));
+        output.WriteLine(Line(columns.Select(c => c.Value(record))).TrimEnd());
     }
 
     private string Line(IEnumerable<string> cells)
@@ -105,7 +105,9 @@ internal sealed class RecordWriter<T>
             {
                 line.Append(' ');
             }
-            line.Append(cell.PadLeft(columns[i].Width));
+            // A negative width left-aligns (text columns); positive right-aligns (numbers).
+            int width = columns[i].Width;
+            line.Append(width < 0 ? cell.PadRight(-width) : cell.PadLeft(width));
             i++;
         }
         return line.ToString();

@@ -10,6 +10,9 @@ public enum SchedTraceFeature
 {
     /// <summary>Context switches per CPU, voluntary / involuntary / out of idle.</summary>
     ContextSwitches = 1,
+
+    /// <summary>Per-thread on-CPU time, switches, migrations and CPUs used.</summary>
+    CpuTime = 2,
 }
 
 /// <summary>Whether a session's programs are still attached.</summary>
@@ -39,6 +42,9 @@ public sealed class SchedTraceSessionOptions
     /// <summary>Receives libbpf's own log while the session opens, loads and attaches.</summary>
     public Action<LibBpfLogLevel, string>? Log { get; init; }
 
+    /// <summary>Overrides the per-task table size (tests: provoke a full table).</summary>
+    internal uint? TaskTableEntries { get; init; }
+
     /// <summary>Receives notices the user should see, such as a hook falling back to raw_tp.</summary>
     public Action<string>? Notice { get; init; }
 }
@@ -56,15 +62,23 @@ public sealed class SchedTraceSession : IDisposable
     private SchedBpfObject? bpf;
     private long? stopTimestamp;
 
+    private readonly Dictionary<TaskKey, TaskCounters> retiredTasks = new();
+
     private SchedTraceSession(SchedTraceSessionOptions options, SchedBpfObject bpf)
     {
         this.bpf = bpf;
+        if (options.Features.HasFlag(SchedTraceFeature.CpuTime))
+        {
+            // The task running on each CPU is counted from now, not from when it got the CPU.
+            ForEachOnlineCpu(cpu => bpf.RunOnCpu(SnapshotProgram, cpu, argument: 1));
+        }
         Id = Interlocked.Increment(ref lastId);
         Name = string.IsNullOrWhiteSpace(options.Name) ? $"SchedTrace{Id}" : options.Name;
         Features = options.Features;
         ProcessId = options.ProcessId;
         ThreadId = options.ThreadId;
         Hook = bpf.HookKind;
+        TaskTableCapacity = options.Features.HasFlag(SchedTraceFeature.CpuTime) ? TaskTableFor(options).MaxEntries : 0;
         startTimestamp = Stopwatch.GetTimestamp();
         StartTime = DateTime.UtcNow;
     }
@@ -95,9 +109,16 @@ public sealed class SchedTraceSession : IDisposable
     /// <summary>The thread filter, if any.</summary>
     public int? ThreadId { get; }
 
-    /// <summary>Events the kernel could not hand over (ring buffer full). Switch counting aggregates
-    /// in per-CPU counters, which cannot overflow, so it never adds to this.</summary>
+    /// <summary>Events the kernel could not hand over (ring buffer full). Switch counting and CPU
+    /// time aggregate in kernel maps and hand nothing over, so they never add to this.</summary>
     public long LostEvents { get; private set; }
+
+    /// <summary>Threads the per-task table had no room for (their time is missing from CPU time
+    /// figures); read at each snapshot.</summary>
+    public long DroppedTasks { get; private set; }
+
+    /// <summary>Entries of the per-task table (from /proc/sys/kernel/pid_max).</summary>
+    public long TaskTableCapacity { get; }
 
     /// <summary>Loads, configures and attaches the programs for <paramref name="options"/>.</summary>
     public static SchedTraceSession Start(SchedTraceSessionOptions options)
@@ -112,14 +133,26 @@ public sealed class SchedTraceSession : IDisposable
             FilterTgid = (uint)(options.ProcessId ?? 0),
             FilterTid = (uint)(options.ThreadId ?? 0),
             PrevStateArg = KernelFeatures.SchedSwitchHasPrevState ? 1u : 0u,
+            CountSwitches = options.Features.HasFlag(SchedTraceFeature.ContextSwitches) ? 1u : 0u,
+            TrackTasks = options.Features.HasFlag(SchedTraceFeature.CpuTime) ? 1u : 0u,
         };
-        var bpf = SchedBpfObject.Attach(HooksFor(options.Features), config, options.PreferredHook, log, options.Notice ?? (_ => { }));
-        return new SchedTraceSession(options, bpf);
+        var onDemand = options.Features.HasFlag(SchedTraceFeature.CpuTime) ? new[] { SnapshotProgram } : Array.Empty<string>();
+        var plan = new BpfLoadPlan(HooksFor(options.Features), onDemand, config, TaskTableFor(options));
+        var bpf = SchedBpfObject.Attach(plan, options.PreferredHook, log, options.Notice ?? (_ => { }));
+        try
+        {
+            return new SchedTraceSession(options, bpf);
+        }
+        catch
+        {
+            bpf.Dispose();
+            throw;
+        }
     }
 
     private static void Validate(SchedTraceSessionOptions options)
     {
-        if (options.Features == 0 || (options.Features & ~SchedTraceFeature.ContextSwitches) != 0)
+        if (options.Features == 0 || (options.Features & ~(SchedTraceFeature.ContextSwitches | SchedTraceFeature.CpuTime)) != 0)
         {
             throw Invalid("InvalidFeature", $"Unknown feature set '{options.Features}'.", "Choose from: " + string.Join(", ", Enum.GetNames<SchedTraceFeature>()) + ".");
         }
@@ -138,10 +171,12 @@ public sealed class SchedTraceSession : IDisposable
 
     private static IReadOnlyList<BpfHook> HooksFor(SchedTraceFeature features)
     {
-        var hooks = new List<BpfHook>();
-        if (features.HasFlag(SchedTraceFeature.ContextSwitches))
+        var hooks = new List<BpfHook> { BpfHook.SchedSwitch };
+        if (features.HasFlag(SchedTraceFeature.CpuTime))
         {
-            hooks.Add(BpfHook.SchedSwitch);
+            hooks.Add(BpfHook.MigrateTask);
+            hooks.Add(BpfHook.ProcessExit);
+            hooks.Add(BpfHook.ProcessExec);
         }
         return hooks;
     }
@@ -158,6 +193,82 @@ public sealed class SchedTraceSession : IDisposable
             var reader = bpf ?? throw Stopped();
             var perCpu = reader.ReadPerCpu<BpfSwitchCounts>("switch_counts");
             return new SwitchSnapshot(DateTime.UtcNow, Stopwatch.GetTimestamp(), perCpu);
+        }
+    }
+
+    private const string SnapshotProgram = "snapshot_cpu";
+
+    /// <summary>
+    /// One entry per possible thread id. Kernels from 6.1 allocate hash entries as they are used
+    /// (BPF memory allocator), so sizing from pid_max costs nothing up front; older kernels
+    /// preallocate, so the table is capped there and what does not fit is counted.
+    /// </summary>
+    private static TaskTableSize TaskTable { get; } = KernelFeatures.KernelVersion() >= new Version(6, 1)
+        ? new TaskTableSize(KernelFeatures.PidMax(), AllocateOnUse: true)
+        : new TaskTableSize(Math.Min(KernelFeatures.PidMax(), 65_536u), AllocateOnUse: false);
+
+    private static TaskTableSize TaskTableFor(SchedTraceSessionOptions options) =>
+        options.TaskTableEntries is uint entries ? TaskTable with { MaxEntries = entries } : TaskTable;
+
+    /// <summary>The empty task snapshot at the session's start.</summary>
+    internal TaskSnapshot StartTaskSnapshot => new(StartTime, startTimestamp, new Dictionary<TaskKey, TaskCounters>());
+
+    /// <summary>
+    /// Every thread seen since the session started, with its counters as of now. Each CPU's
+    /// running slice is closed first (an IPI per CPU), so a task that was never switched out is
+    /// counted up to this instant. Exited threads are read one last time, released from the
+    /// kernel table, and kept here so later reads of this session still include them.
+    /// </summary>
+    internal TaskSnapshot ReadTaskStats()
+    {
+        RequireFeature(SchedTraceFeature.CpuTime);
+        lock (gate)
+        {
+            var reader = bpf ?? throw Stopped();
+            ForEachOnlineCpu(cpu => reader.RunOnCpu(SnapshotProgram, cpu, argument: 0));
+            long timestamp = Stopwatch.GetTimestamp();
+            var utc = DateTime.UtcNow;
+            var tasks = new Dictionary<TaskKey, TaskCounters>(retiredTasks);
+            foreach (var (tid, stats) in reader.ReadAll<uint, BpfTaskStats>("task_stats"))
+            {
+                var final = stats;
+                if (stats.Exited != 0)
+                {
+                    // Take it out in one step: its very last slice may land between read and delete.
+                    final = reader.Take<uint, BpfTaskStats>("task_stats", tid) ?? stats;
+                }
+                var key = new TaskKey((int)tid, final.StartTime);
+                var counters = TaskCounters.From((int)tid, final);
+                if (final.Exited != 0)
+                {
+                    counters = retiredTasks.TryGetValue(key, out var earlier) ? earlier.Plus(counters) : counters;
+                    retiredTasks[key] = counters;
+                }
+                else if (retiredTasks.TryGetValue(key, out var retired))
+                {
+                    counters = retired.Plus(counters);
+                }
+                tasks[key] = counters;
+            }
+            DroppedTasks = (long)reader.ReadPerCpu<BpfSessionStats>("session_stats").Aggregate(0UL, (sum, cpu) => sum + cpu.TasksDropped);
+            return new TaskSnapshot(utc, timestamp, tasks);
+        }
+    }
+
+    /// <summary>The thread ids now in the kernel's table (tests: released entries are gone).</summary>
+    internal IReadOnlyList<uint> ReadTaskStatsRaw()
+    {
+        lock (gate)
+        {
+            return (bpf ?? throw Stopped()).ReadAll<uint, BpfTaskStats>("task_stats").Select(e => e.Key).ToList();
+        }
+    }
+
+    private static void ForEachOnlineCpu(Action<int> action)
+    {
+        foreach (int cpu in CpuTopology.Online().Order())
+        {
+            action(cpu);
         }
     }
 

@@ -12,6 +12,8 @@ internal struct BpfConfig
     public uint FilterTgid;
     public uint FilterTid;
     public uint PrevStateArg;
+    public uint CountSwitches;
+    public uint TrackTasks;
 }
 
 /// <summary>Mirror of <c>struct switch_counts</c>: one copy per CPU.</summary>
@@ -21,4 +23,39 @@ internal struct BpfSwitchCounts
     public ulong Voluntary;
     public ulong Involuntary;
     public ulong FromIdle;
+}
+
+/// <summary>Mirror of <c>struct task_stats</c>: one per thread seen.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct BpfTaskStats
+{
+    public ulong RuntimeNs;
+    public ulong RuntimeSeen;
+    public ulong Voluntary;
+    public ulong Involuntary;
+    public ulong Migrations;
+    public ulong Cpus;
+    public ulong StartTime;
+    public uint Tgid;
+    public int Prio;
+    public uint Exited;
+    public uint Pad;
+    public fixed byte Comm[16];
+
+    public readonly string CommText()
+    {
+        fixed (byte* comm = Comm)
+        {
+            var span = new ReadOnlySpan<byte>(comm, 16);
+            int end = span.IndexOf((byte)0);
+            return System.Text.Encoding.UTF8.GetString(end < 0 ? span : span[..end]);
+        }
+    }
+}
+
+/// <summary>Mirror of <c>struct session_stats</c>: one copy per CPU.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct BpfSessionStats
+{
+    public ulong TasksDropped;
 }

@@ -9,6 +9,10 @@ internal static class KernelFeatures
     /// </summary>
     internal static bool SchedSwitchHasPrevState { get; } = KernelVersion() >= new Version(5, 18);
 
+    /// <summary>The largest thread id the kernel hands out, plus one.</summary>
+    internal static uint PidMax() =>
+        uint.TryParse(File.ReadAllText("/proc/sys/kernel/pid_max").Trim(), out uint pidMax) ? pidMax : 32_768;
+
     internal static Version KernelVersion()
     {
         // /proc/sys/kernel/osrelease reads like "6.18.44-fc-v669".

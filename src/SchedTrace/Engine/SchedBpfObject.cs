@@ -16,11 +16,21 @@ public enum HookKind
 internal sealed record BpfHook(string Tracepoint, string BtfProgram, string RawProgram)
 {
     internal static readonly BpfHook SchedSwitch = new("sched_switch", "switch_btf", "switch_raw");
+    internal static readonly BpfHook MigrateTask = new("sched_migrate_task", "migrate_btf", "migrate_raw");
+    internal static readonly BpfHook ProcessExit = new("sched_process_exit", "exit_btf", "exit_raw");
+    internal static readonly BpfHook ProcessExec = new("sched_process_exec", "exec_btf", "exec_raw");
 
     internal string ProgramFor(HookKind kind) => kind == HookKind.BtfTracepoint ? BtfProgram : RawProgram;
 
     internal static string SectionPrefix(HookKind kind) => kind == HookKind.BtfTracepoint ? "tp_btf" : "raw_tp";
 }
+
+/// <summary>What to load: the hooks to attach, programs loaded but never attached (run on
+/// demand), the constants, and the size of the per-task table.</summary>
+internal sealed record BpfLoadPlan(IReadOnlyList<BpfHook> Hooks, IReadOnlyList<string> OnDemandPrograms, BpfConfig Config, TaskTableSize TaskTable);
+
+/// <summary>Entries of the per-task table, and whether they are allocated as they are used.</summary>
+internal readonly record struct TaskTableSize(uint MaxEntries, bool AllocateOnUse);
 
 /// <summary>
 /// The embedded BPF object, loaded with only the programs a session needs, attached, and
@@ -49,8 +59,7 @@ internal sealed class SchedBpfObject : IDisposable
     /// all hooks at once; <paramref name="notices"/> receives what fell back and why.
     /// </summary>
     internal static SchedBpfObject Attach(
-        IReadOnlyList<BpfHook> hooks,
-        BpfConfig config,
+        BpfLoadPlan plan,
         HookKind preferred,
         LibBpfLog.Capture log,
         Action<string> notices)
@@ -63,7 +72,7 @@ internal sealed class SchedBpfObject : IDisposable
         {
             try
             {
-                var attached = TryAttach(hooks, config, kind, log);
+                var attached = TryAttach(plan, kind, log);
                 if (failures.Count > 0)
                 {
                     notices($"{failures[^1]}; fell back to {BpfHook.SectionPrefix(kind)}, which attached.");
@@ -82,13 +91,15 @@ internal sealed class SchedBpfObject : IDisposable
             "SchedTrace needs BTF-typed (tp_btf) or raw tracepoints on sched_switch; run with -Verbose (--verbose) to see libbpf's log, and check that the kernel has CONFIG_BPF_EVENTS and is not in lockdown=confidentiality.");
     }
 
-    private static SchedBpfObject TryAttach(IReadOnlyList<BpfHook> hooks, BpfConfig config, HookKind kind, LibBpfLog.Capture log)
+    private static SchedBpfObject TryAttach(BpfLoadPlan plan, HookKind kind, LibBpfLog.Capture log)
     {
+        var hooks = plan.Hooks;
         var session = new SchedBpfObject(Open(), kind);
         try
         {
-            session.Configure(config);
-            var wanted = hooks.Select(h => h.ProgramFor(kind)).ToHashSet(StringComparer.Ordinal);
+            session.Configure(plan.Config);
+            session.SizeTaskTable(plan.TaskTable);
+            var wanted = hooks.Select(h => h.ProgramFor(kind)).Concat(plan.OnDemandPrograms).ToHashSet(StringComparer.Ordinal);
             session.SelectPrograms(wanted);
 
             log.ClearWarnings();
@@ -145,7 +156,7 @@ internal sealed class SchedBpfObject : IDisposable
 
     private void Configure(BpfConfig config)
     {
-        nint rodata = FindMap(name => name.EndsWith(".rodata", StringComparison.Ordinal));
+        nint rodata = FindMap(name => name.EndsWith(".rodata.config", StringComparison.Ordinal));
         uint size = LibBpf.bpf_map__value_size(rodata);
         if (size != Marshal.SizeOf<BpfConfig>())
         {
@@ -158,6 +169,20 @@ internal sealed class SchedBpfObject : IDisposable
             {
                 throw new InvalidOperationException($"bpf_map__set_initial_value failed: {Libc.ErrnoMessage(-error)}");
             }
+        }
+    }
+
+    private void SizeTaskTable(TaskTableSize size)
+    {
+        nint map = LibBpf.bpf_object__find_map_by_name(obj, "task_stats");
+        if (map == 0)
+        {
+            throw new InvalidOperationException("The BPF object has no task_stats map.");
+        }
+        LibBpf.bpf_map__set_max_entries(map, Math.Max(1, size.MaxEntries));
+        if (size.AllocateOnUse)
+        {
+            LibBpf.bpf_map__set_map_flags(map, LibBpf.bpf_map__map_flags(map) | LibBpf.BPF_F_NO_PREALLOC);
         }
     }
 
@@ -238,13 +263,7 @@ internal sealed class SchedBpfObject : IDisposable
             {
                 if (LibBpf.bpf_map_lookup_elem(MapFd(mapName), (nint)(&key), (nint)values) != 0)
                 {
-                    int errno = Marshal.GetLastPInvokeError();
-                    throw new SchedTraceException(
-                        SchedTraceErrorKind.KernelCallFailed,
-                        "MapReadFailed",
-                        $"Reading the BPF map {mapName} failed: {Libc.ErrnoMessage(errno)}.",
-                        "Stop the session and start a new one; report the problem if it persists.")
-                    { Errno = errno };
+                    throw KernelCallFailed($"reading the BPF map {mapName}", Marshal.GetLastPInvokeError());
                 }
             }
         }
@@ -255,6 +274,117 @@ internal sealed class SchedBpfObject : IDisposable
         }
         return result;
     }
+
+    /// <summary>
+    /// Runs an on-demand program on <paramref name="cpu"/> (BPF_PROG_TEST_RUN with
+    /// BPF_F_TEST_RUN_ON_CPU: an IPI, so the program sees that CPU's current task).
+    /// False if the CPU is offline.
+    /// </summary>
+    internal bool RunOnCpu(string programName, int cpu, ulong argument)
+    {
+        ObjectDisposedException.ThrowIf(obj.IsClosed, this);
+        nint prog = LibBpf.bpf_object__find_program_by_name(obj, programName);
+        int fd = prog == 0 ? -1 : LibBpf.bpf_program__fd(prog);
+        if (fd < 0)
+        {
+            throw new InvalidOperationException($"The on-demand program {programName} is not loaded.");
+        }
+        unsafe
+        {
+            var opts = new LibBpf.BpfTestRunOpts
+            {
+                Size = (nuint)sizeof(LibBpf.BpfTestRunOpts),
+                CtxIn = (nint)(&argument),
+                CtxSizeIn = sizeof(ulong),
+                Flags = LibBpf.BPF_F_TEST_RUN_ON_CPU,
+                Cpu = (uint)cpu,
+            };
+            if (LibBpf.bpf_prog_test_run_opts(fd, ref opts) == 0)
+            {
+                return true;
+            }
+        }
+        int errno = Marshal.GetLastPInvokeError();
+        if (errno == 6 /* ENXIO: offline CPU */)
+        {
+            return false;
+        }
+        throw KernelCallFailed($"running {programName} on CPU {cpu}", errno);
+    }
+
+    /// <summary>
+    /// Every entry of a hash map, read in batches (one syscall per batch): the cost follows the
+    /// entries present, not the key range.
+    /// </summary>
+    internal List<(TKey Key, TValue Value)> ReadAll<TKey, TValue>(string mapName)
+        where TKey : unmanaged
+        where TValue : unmanaged
+    {
+        ObjectDisposedException.ThrowIf(obj.IsClosed, this);
+        const int batch = 4096;
+        int fd = MapFd(mapName);
+        var entries = new List<(TKey, TValue)>();
+        var keys = new TKey[batch];
+        var values = new TValue[batch];
+        var opts = new LibBpf.BpfMapBatchOpts { Size = (nuint)Marshal.SizeOf<LibBpf.BpfMapBatchOpts>() };
+        ulong token = 0;
+        bool first = true;
+        while (true)
+        {
+            uint count = batch;
+            int result;
+            int errno;
+            unsafe
+            {
+                fixed (TKey* keyBuffer = keys)
+                fixed (TValue* valueBuffer = values)
+                {
+                    ulong next = 0;
+                    result = LibBpf.bpf_map_lookup_batch(fd, first ? 0 : (nint)(&token), (nint)(&next), (nint)keyBuffer, (nint)valueBuffer, ref count, opts);
+                    errno = result == 0 ? 0 : Marshal.GetLastPInvokeError();
+                    token = next;
+                }
+            }
+            if (result != 0 && errno != LibBpf.ENOENT)
+            {
+                throw KernelCallFailed($"reading the BPF map {mapName}", errno);
+            }
+            for (int i = 0; i < count; i++)
+            {
+                entries.Add((keys[i], values[i]));
+            }
+            if (result != 0)
+            {
+                return entries; // ENOENT: that was the last batch
+            }
+            first = false;
+        }
+    }
+
+    /// <summary>Reads and deletes one entry in one step; null if it is not there.</summary>
+    internal TValue? Take<TKey, TValue>(string mapName, TKey key)
+        where TKey : unmanaged
+        where TValue : unmanaged
+    {
+        ObjectDisposedException.ThrowIf(obj.IsClosed, this);
+        TValue value = default;
+        unsafe
+        {
+            if (LibBpf.bpf_map_lookup_and_delete_elem(MapFd(mapName), (nint)(&key), (nint)(&value)) == 0)
+            {
+                return value;
+            }
+        }
+        int errno = Marshal.GetLastPInvokeError();
+        return errno == LibBpf.ENOENT ? null : throw KernelCallFailed($"taking an entry from the BPF map {mapName}", errno);
+    }
+
+    private static SchedTraceException KernelCallFailed(string what, int errno) => new(
+        SchedTraceErrorKind.KernelCallFailed,
+        "KernelCallFailed",
+        $"The kernel refused {what}: {Libc.ErrnoMessage(errno)}.",
+        "Stop the session and start a new one; if it happens again, report it with the output of -Verbose (--verbose).")
+    { Errno = errno };
 
     public void Dispose()
     {

@@ -45,6 +45,24 @@ internal static partial class LibBpf
     internal static partial int bpf_map__set_initial_value(nint map, nint data, nuint size);
 
     [LibraryImport(LibraryName)]
+    internal static partial int bpf_map__set_max_entries(nint map, uint maxEntries);
+
+    [LibraryImport(LibraryName)]
+    internal static partial int bpf_map__set_map_flags(nint map, uint flags);
+
+    [LibraryImport(LibraryName)]
+    internal static partial uint bpf_map__map_flags(nint map);
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    internal static partial int bpf_map_lookup_batch(int fd, nint inBatch, nint outBatch, nint keys, nint values, ref uint count, in BpfMapBatchOpts opts);
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    internal static partial int bpf_map_lookup_and_delete_elem(int fd, nint key, nint value);
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    internal static partial int bpf_prog_test_run_opts(int progFd, ref BpfTestRunOpts opts);
+
+    [LibraryImport(LibraryName)]
     internal static partial int bpf_program__set_autoload(nint prog, [MarshalAs(UnmanagedType.U1)] bool autoload);
 
     [LibraryImport(LibraryName)]
@@ -84,6 +102,40 @@ internal static partial class LibBpf
         public nuint Size;
         public nint ObjectName;
     }
+
+    /// <summary>struct bpf_map_batch_opts.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct BpfMapBatchOpts
+    {
+        public nuint Size;
+        public ulong ElemFlags;
+        public ulong Flags;
+    }
+
+    /// <summary>struct bpf_test_run_opts (libbpf 1.x layout).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct BpfTestRunOpts
+    {
+        public nuint Size;
+        public nint DataIn;
+        public nint DataOut;
+        public uint DataSizeIn;
+        public uint DataSizeOut;
+        public nint CtxIn;
+        public nint CtxOut;
+        public uint CtxSizeIn;
+        public uint CtxSizeOut;
+        public uint Retval;
+        public int Repeat;
+        public uint Duration;
+        public uint Flags;
+        public uint Cpu;
+        public uint BatchSize;
+    }
+
+    internal const uint BPF_F_NO_PREALLOC = 1;
+    internal const uint BPF_F_TEST_RUN_ON_CPU = 1;
+    internal const int ENOENT = 2;
 
     /// <summary>Loads libbpf now, so a missing library is reported before any other step.</summary>
     internal static bool TryLoad(out string? failure)

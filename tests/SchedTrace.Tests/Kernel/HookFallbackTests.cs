@@ -11,7 +11,10 @@ namespace SchedTrace.Tests.Kernel;
 [Collection(KernelCollection.Name)]
 public sealed class HookFallbackTests
 {
-    private static readonly BpfConfig Config = new() { PrevStateArg = KernelFeatures.SchedSwitchHasPrevState ? 1u : 0u };
+    private static readonly BpfConfig Config = new() { PrevStateArg = KernelFeatures.SchedSwitchHasPrevState ? 1u : 0u, CountSwitches = 1 };
+
+    private static BpfLoadPlan Plan(string btfProgram, string rawProgram) =>
+        new(new[] { new BpfHook("sched_switch", btfProgram, rawProgram) }, Array.Empty<string>(), Config, new TaskTableSize(16, AllocateOnUse: false));
 
     [KernelFact]
     public void FailedBtfHook_FallsBackToRawTracepoint_AndSaysWhy()
@@ -19,7 +22,7 @@ public sealed class HookFallbackTests
         var notices = new List<string>();
         using var log = LibBpfLog.Begin(null);
         using var attached = SchedBpfObject.Attach(
-            new[] { new BpfHook("sched_switch", "no_such_btf_program", "switch_raw") }, Config, HookKind.BtfTracepoint, log, notices.Add);
+            Plan("no_such_btf_program", "switch_raw"), HookKind.BtfTracepoint, log, notices.Add);
 
         Assert.Equal(HookKind.RawTracepoint, attached.HookKind);
         var notice = Assert.Single(notices);
@@ -34,7 +37,7 @@ public sealed class HookFallbackTests
     {
         using var log = LibBpfLog.Begin(null);
         var error = Assert.Throws<SchedTraceException>(() => SchedBpfObject.Attach(
-            new[] { new BpfHook("sched_switch", "no_such_btf_program", "no_such_raw_program") }, Config, HookKind.BtfTracepoint, log, _ => { }));
+            Plan("no_such_btf_program", "no_such_raw_program"), HookKind.BtfTracepoint, log, _ => { }));
 
         Assert.Equal(SchedTraceErrorKind.AttachFailed, error.Kind);
         Assert.Equal("HookAttachFailed", error.ErrorId);

@@ -37,6 +37,14 @@ public static class ProcFs
         return (voluntary, involuntary);
     }
 
+    /// <summary>A thread's on-CPU time in ns (first field of schedstat: se.sum_exec_runtime).</summary>
+    public static long ThreadRuntimeNs(int processId, int threadId) =>
+        long.Parse(File.ReadAllText($"/proc/{processId}/task/{threadId}/schedstat").Split(' ')[0]);
+
+    /// <summary>The thread ids of a process.</summary>
+    public static int[] ThreadIds(int processId) =>
+        Directory.GetDirectories($"/proc/{processId}/task").Select(d => int.Parse(Path.GetFileName(d))).Order().ToArray();
+
     /// <summary>
     /// This process's file descriptors for BPF objects (anon_inode:bpf-prog, bpf-map, bpf-link, ...).
     /// Other fds come and go with the test host; these are the ones a session could leak.

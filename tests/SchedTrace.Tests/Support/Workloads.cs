@@ -20,11 +20,19 @@ public sealed class ControlledThread : IDisposable
     private int release;
     private Exception? failure;
 
+    private readonly bool blockOutsidePhase;
+    private readonly ManualResetEventSlim goSignal = new(false, spinCount: 0);
+    private readonly ManualResetEventSlim releaseSignal = new(false, spinCount: 0);
+
     /// <param name="body">The measured phase, run on the thread between Go() and Done.</param>
     /// <param name="pinToCpu">Pin the thread to this CPU before it reports its id.</param>
-    public ControlledThread(Action body, int? pinToCpu = null)
+    /// <param name="blockOutsidePhase">Wait for Go and for release blocked in the kernel instead of
+    /// busy-waiting: then the thread is off the CPU whenever the test reads, so /proc's
+    /// sum_exec_runtime is exact at both edges.</param>
+    public ControlledThread(Action body, int? pinToCpu = null, bool blockOutsidePhase = false)
     {
         this.body = body;
+        this.blockOutsidePhase = blockOutsidePhase;
         thread = new Thread(() => Run(pinToCpu)) { IsBackground = true, Name = "schedtrace-test-workload" };
         thread.Start();
         SpinUntil(() => Volatile.Read(ref threadId) != 0 || failure is not null);
@@ -32,18 +40,31 @@ public sealed class ControlledThread : IDisposable
         {
             throw new InvalidOperationException("workload thread failed to start", failure);
         }
+        if (blockOutsidePhase)
+        {
+            Thread.Sleep(30); // until it blocks waiting for Go
+        }
     }
 
     /// <summary>The kernel thread id (tid) of the workload thread.</summary>
     public int ThreadId => threadId;
 
     /// <summary>Starts the measured phase.</summary>
-    public void Go() => Volatile.Write(ref go, 1);
+    public void Go()
+    {
+        Volatile.Write(ref go, 1);
+        goSignal.Set();
+    }
 
     /// <summary>Waits until the measured phase has finished (the thread then spins until released).</summary>
     public void WaitDone()
     {
         SpinUntil(() => Volatile.Read(ref done) == 1, sleepBetween: true);
+        if (blockOutsidePhase)
+        {
+            // Let it reach its blocking wait, so it is off the CPU when the test reads.
+            Thread.Sleep(30);
+        }
         if (failure is not null)
         {
             throw new InvalidOperationException("workload thread failed", failure);
@@ -59,7 +80,14 @@ public sealed class ControlledThread : IDisposable
                 TestNative.PinCurrentThread(cpu);
             }
             Volatile.Write(ref threadId, TestNative.CurrentThreadId());
-            SpinUntil(() => Volatile.Read(ref go) == 1);
+            if (blockOutsidePhase)
+            {
+                goSignal.Wait(WaitLimit);
+            }
+            else
+            {
+                SpinUntil(() => Volatile.Read(ref go) == 1);
+            }
             body();
         }
         catch (Exception e)
@@ -70,7 +98,14 @@ public sealed class ControlledThread : IDisposable
         {
             Volatile.Write(ref done, 1);
         }
-        SpinUntil(() => Volatile.Read(ref release) == 1);
+        if (blockOutsidePhase)
+        {
+            releaseSignal.Wait(WaitLimit);
+        }
+        else
+        {
+            SpinUntil(() => Volatile.Read(ref release) == 1);
+        }
     }
 
     private static void SpinUntil(Func<bool> condition, bool sleepBetween = false)
@@ -105,8 +140,11 @@ public sealed class ControlledThread : IDisposable
 
     public void Dispose()
     {
-        Volatile.Write(ref go, 1);
+        Go();
         Volatile.Write(ref release, 1);
+        releaseSignal.Set();
         thread.Join(WaitLimit);
+        goSignal.Dispose();
+        releaseSignal.Dispose();
     }
 }

@@ -1,0 +1,220 @@
+using System.Diagnostics;
+using SchedTrace.Tests.Support;
+using Xunit.Abstractions;
+
+namespace SchedTrace.Tests.Kernel;
+
+/// <summary>
+/// Per-task CPU time against the kernel's own accounting: /proc/&lt;pid&gt;/task/&lt;tid&gt;/schedstat
+/// (se.sum_exec_runtime) and the thread's switch counters. SchedTrace credits exactly what the
+/// scheduler adds to sum_exec_runtime, so a thread that is off the CPU when both readings are
+/// taken must agree to the nanosecond. A thread running at a reading lags by at most one tick
+/// in both figures, but not necessarily the same tick: tolerance one tick per edge (10 ms
+/// covers HZ 100 and up).
+/// </summary>
+[Collection(KernelCollection.Name)]
+public sealed class CpuTimeKernelTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan TickTolerance = TimeSpan.FromMilliseconds(10);
+
+    private static SchedTraceSession Start(int? processId = null) =>
+        SchedTraceSession.Start(new SchedTraceSessionOptions { Features = SchedTraceFeature.CpuTime, ProcessId = processId });
+
+    private static ProcessCpuTime ThreadRow(IReadOnlyList<ProcessCpuTime> rows, int threadId) =>
+        rows.Single(r => r.ThreadId == threadId);
+
+    private static IReadOnlyList<ProcessCpuTime> Window(SchedTraceSession session, Engine.TaskSnapshot before, Engine.TaskSnapshot after, bool perThread = true) =>
+        ProcessCpuTime.Between(0, before, after, new CpuTimeQuery { PerThread = perThread });
+
+    [KernelFact]
+    public void Spinner_CpuTimeEqualsItsSchedstat()
+    {
+        using var spinner = new ControlledThread(() => ControlledThread.Spin(TimeSpan.FromMilliseconds(400)), blockOutsidePhase: true);
+        using var session = Start();
+        int pid = Environment.ProcessId;
+
+        long proc0 = ProcFs.ThreadRuntimeNs(pid, spinner.ThreadId);
+        var switches0 = ProcFs.ThreadSwitches(spinner.ThreadId);
+        var before = session.ReadTaskStats();
+        spinner.Go();
+        spinner.WaitDone();
+        var after = session.ReadTaskStats();
+        long proc1 = ProcFs.ThreadRuntimeNs(pid, spinner.ThreadId);
+        var switches1 = ProcFs.ThreadSwitches(spinner.ThreadId);
+
+        var row = ThreadRow(Window(session, before, after), spinner.ThreadId);
+        output.WriteLine($"BPF {row.CpuTimeNs} ns, schedstat {proc1 - proc0} ns; switches {row.Voluntary}/{row.Involuntary} vs {switches1.Voluntary - switches0.Voluntary}/{switches1.Involuntary - switches0.Involuntary}");
+        Assert.True(row.CpuTimeNs >= 300_000_000, $"a 400 ms spin should be on the CPU most of that time, saw {row.CpuTime}");
+        Assert.Equal(proc1 - proc0, row.CpuTimeNs);
+        Assert.Equal(switches1.Voluntary - switches0.Voluntary, row.Voluntary);
+        Assert.Equal(switches1.Involuntary - switches0.Involuntary, row.Involuntary);
+        Assert.Equal(pid, row.ProcessId);
+    }
+
+    [KernelFact]
+    public void Sleeper_IsNearZero_AndStillExact()
+    {
+        using var sleeper = new ControlledThread(() =>
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                Thread.Sleep(10);
+            }
+        }, blockOutsidePhase: true);
+        using var session = Start();
+        int pid = Environment.ProcessId;
+
+        long proc0 = ProcFs.ThreadRuntimeNs(pid, sleeper.ThreadId);
+        var before = session.ReadTaskStats();
+        sleeper.Go();
+        sleeper.WaitDone();
+        var after = session.ReadTaskStats();
+        long proc1 = ProcFs.ThreadRuntimeNs(pid, sleeper.ThreadId);
+
+        var row = ThreadRow(Window(session, before, after), sleeper.ThreadId);
+        output.WriteLine($"BPF {row.CpuTimeNs} ns over {row.Duration}, schedstat {proc1 - proc0} ns");
+        Assert.Equal(proc1 - proc0, row.CpuTimeNs);
+        Assert.True(row.CpuTime < TimeSpan.FromMilliseconds(10), $"20 sleeps should cost well under 10 ms of CPU, saw {row.CpuTime}");
+        Assert.True(row.CpuPercent < 5);
+        Assert.True(row.Voluntary >= 20);
+    }
+
+    [KernelFact]
+    public void HogThatIsNeverSwitchedOut_IsCountedInFull()
+    {
+        // Spinning on the last CPU from before the session starts to after it is read: no
+        // sched_switch need ever fire for it, so only the per-CPU snapshot can count it.
+        int cpu = Environment.ProcessorCount - 1;
+        using var hog = new ControlledThread(() => ControlledThread.Spin(TimeSpan.FromSeconds(1.5)), pinToCpu: cpu);
+        hog.Go();
+        Thread.Sleep(100);
+        using var session = Start();
+        int pid = Environment.ProcessId;
+
+        long proc0 = ProcFs.ThreadRuntimeNs(pid, hog.ThreadId);
+        var switches0 = ProcFs.ThreadSwitches(hog.ThreadId);
+        var before = session.ReadTaskStats();
+        Thread.Sleep(500);
+        var after = session.ReadTaskStats();
+        long proc1 = ProcFs.ThreadRuntimeNs(pid, hog.ThreadId);
+        var switches1 = ProcFs.ThreadSwitches(hog.ThreadId);
+
+        var row = ThreadRow(Window(session, before, after), hog.ThreadId);
+        long switchedOut = switches1.Voluntary + switches1.Involuntary - switches0.Voluntary - switches0.Involuntary;
+        output.WriteLine($"BPF {row.CpuTimeNs} ns ({row.CpuPercent:F1} %) over {row.Duration}, schedstat {proc1 - proc0} ns, switched out {switchedOut} times");
+        Assert.InRange(row.CpuTimeNs, proc1 - proc0 - 2 * TickTolerance.Ticks * 100, proc1 - proc0 + 2 * TickTolerance.Ticks * 100);
+        Assert.True(row.CpuPercent > 80, $"a hog alone on CPU {cpu} should be near 100 %, saw {row.CpuPercent:F1} %");
+        Assert.Equal(cpu.ToString(), row.Cpus);
+    }
+
+    [KernelFact]
+    public void TwoThreadProcess_SumsToItsProcessRow_AndToProc()
+    {
+        using var session = Start();
+        var before = session.ReadTaskStats();
+        using var child = PerlThreads.Start(threads: 2, spinMilliseconds: 300);
+        child.WaitUntilIdle();
+        var after = session.ReadTaskStats();
+
+        var tids = ProcFs.ThreadIds(child.ProcessId);
+        long procRuntime = tids.Sum(tid => ProcFs.ThreadRuntimeNs(child.ProcessId, tid));
+        var procSwitches = tids.Select(tid => ProcFs.StatusSwitches($"/proc/{child.ProcessId}/task/{tid}/status")).ToList();
+
+        var threads = Window(session, before, after).Where(r => r.ProcessId == child.ProcessId).ToList();
+        var process = Window(session, before, after, perThread: false).Single(r => r.ProcessId == child.ProcessId);
+        output.WriteLine($"process {process.CpuTimeNs} ns in {process.Threads} threads; /proc {procRuntime} ns in {tids.Length}");
+        foreach (var thread in threads)
+        {
+            output.WriteLine($"  thread {thread.ThreadId} {thread.Name}: BPF {thread.CpuTimeNs} ns, /proc {ProcFs.ThreadRuntimeNs(child.ProcessId, thread.ThreadId!.Value)} ns, cpus {thread.Cpus}");
+        }
+
+        Assert.Equal(tids.Length, process.Threads);
+        Assert.Equal(tids, threads.Select(t => t.ThreadId!.Value).Order());
+        Assert.Equal(threads.Sum(t => t.CpuTimeNs), process.CpuTimeNs);
+        Assert.Equal(procRuntime, process.CpuTimeNs);
+        Assert.Equal(procSwitches.Sum(s => s.Voluntary), process.Voluntary);
+        Assert.Equal(procSwitches.Sum(s => s.Involuntary), process.Involuntary);
+        Assert.True(process.CpuTimeNs > 200_000_000, $"two threads spun 300 ms of wall time each, saw {process.CpuTime}");
+        Assert.Equal("perl", process.Name);
+        Assert.Null(process.ThreadId);
+    }
+
+    [KernelFact]
+    public void ThreadMovedBetweenCpus_ShowsTheMigrationsAndBothCpus()
+    {
+        const int moves = 10;
+        using var mover = new ControlledThread(() =>
+        {
+            for (int i = 0; i < moves; i++)
+            {
+                TestNative.PinCurrentThread(i % 2 == 0 ? 1 : 0);
+                ControlledThread.Spin(TimeSpan.FromMilliseconds(2));
+            }
+        }, pinToCpu: 0, blockOutsidePhase: true);
+        using var session = Start();
+        var before = session.ReadTaskStats();
+        mover.Go();
+        mover.WaitDone();
+        var after = session.ReadTaskStats();
+
+        var row = ThreadRow(Window(session, before, after), mover.ThreadId);
+        output.WriteLine($"migrations {row.Migrations}, CPUs {row.Cpus}, affinity {row.AffinityScore:F2}");
+        Assert.True(row.Migrations >= moves, $"moved {moves} times, saw {row.Migrations} migrations");
+        Assert.Equal("0-1", row.Cpus);
+        Assert.Equal(2, row.CpuCount);
+        Assert.True(row.AffinityScore < 0.5);
+    }
+
+    [KernelFact]
+    public void ExitedThread_IsReportedOnce_ThenReleasedFromTheKernelButKeptForTheSession()
+    {
+        using var session = Start();
+        var before = session.ReadTaskStats();
+        int tid = 0;
+        var worker = new Thread(() =>
+        {
+            tid = TestNative.CurrentThreadId();
+            ControlledThread.Spin(TimeSpan.FromMilliseconds(100));
+        });
+        worker.Start();
+        worker.Join();
+        Thread.Sleep(50);
+        var after = session.ReadTaskStats();
+
+        var row = ThreadRow(Window(session, before, after), tid);
+        Assert.True(row.Exited);
+        Assert.True(row.CpuTime >= TimeSpan.FromMilliseconds(80), $"it spun 100 ms, saw {row.CpuTime}");
+
+        var later = session.ReadTaskStats();
+        Assert.DoesNotContain(ReadKernelTable(session), id => id == tid);
+        var sinceStart = ProcessCpuTime.Between(0, session.StartTaskSnapshot, later, new CpuTimeQuery { PerThread = true });
+        Assert.Equal(row.CpuTimeNs, ThreadRow(sinceStart, tid).CpuTimeNs);
+        Assert.DoesNotContain(Window(session, after, later), r => r.ThreadId == tid);
+    }
+
+    [KernelFact]
+    public void FullTaskTable_IsCountedAsDroppedTasks()
+    {
+        using var session = SchedTraceSession.Start(new SchedTraceSessionOptions { Features = SchedTraceFeature.CpuTime, TaskTableEntries = 4 });
+        using var load = PingPong.Start(TimeSpan.FromMilliseconds(300));
+        Thread.Sleep(300);
+        var snapshot = session.ReadTaskStats();
+        Assert.Equal(4, session.TaskTableCapacity);
+        Assert.True(snapshot.Tasks.Count <= 4);
+        Assert.True(session.DroppedTasks > 0, "more than four threads ran: the rest must be counted as dropped");
+    }
+
+    [KernelFact]
+    public void ProcessFilter_KeepsOtherProcessesOutOfTheTable()
+    {
+        using var session = Start(Environment.ProcessId);
+        using var load = PingPong.Start(TimeSpan.FromMilliseconds(200));
+        Thread.Sleep(200);
+        var snapshot = session.ReadTaskStats();
+        Assert.NotEmpty(snapshot.Tasks);
+        Assert.All(snapshot.Tasks.Values, t => Assert.Equal(Environment.ProcessId, t.ProcessId));
+    }
+
+    private static IEnumerable<int> ReadKernelTable(SchedTraceSession session) =>
+        session.ReadTaskStatsRaw().Select(e => (int)e);
+}
