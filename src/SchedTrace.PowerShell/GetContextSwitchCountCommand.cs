@@ -55,7 +55,7 @@ public sealed class GetContextSwitchCountCommand : SchedTraceCmdlet
     {
         try
         {
-            var plan = Plan();
+            var plan = SamplingPlanFor(Session is not null, Duration, Interval, Count);
             if (Session is not null)
             {
                 Emit(Session, plan);
@@ -75,40 +75,11 @@ public sealed class GetContextSwitchCountCommand : SchedTraceCmdlet
         }
     }
 
-    private SamplingPlan Plan()
-    {
-        if (Bound(nameof(Count)) && !Bound(nameof(Interval)))
-        {
-            throw new SchedTraceException(SchedTraceErrorKind.InvalidArgument, "CountWithoutInterval", "-Count sets how many -Interval samples to take; without -Interval there is only one reading.", "Add -Interval (e.g. -Interval 1 -Count 10), or leave out -Count.");
-        }
-        if (Bound(nameof(Interval)))
-        {
-            return SamplingPlan.ForIntervals(Interval, Bound(nameof(Count)) ? Count : null);
-        }
-        return Session is not null ? SamplingPlan.SinceStart : SamplingPlan.ForDuration(Duration);
-    }
-
     private void Emit(SchedTraceSession session, SamplingPlan plan)
     {
-        var progress = new ProgressRecord(1, "Counting context switches", "Attached to sched_switch");
-        Action<CollectionProgress>? report = plan.Mode == SamplingMode.Duration
-            ? p =>
-            {
-                progress.PercentComplete = p.PercentComplete;
-                progress.SecondsRemaining = (int)Math.Ceiling(p.Remaining.TotalSeconds);
-                WriteProgress(progress);
-            }
-            : null;
-        foreach (var rows in ContextSwitchCount.Collect(session, plan, Total, Cancellation, report))
+        foreach (var rows in Collect(plan, "Counting context switches", report => ContextSwitchCount.Collect(session, plan, Total, Cancellation, report)))
         {
-            if (report is not null)
-            {
-                progress.RecordType = ProgressRecordType.Completed;
-                WriteProgress(progress);
-            }
             WriteObject(rows, enumerateCollection: true);
         }
     }
-
-    private bool Bound(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
 }

@@ -1,0 +1,139 @@
+using System.Management.Automation;
+
+namespace SchedTrace.PowerShell;
+
+/// <summary>On-CPU time per process (or thread) over a window, busiest first.</summary>
+[Cmdlet(VerbsCommon.Get, "ProcessCpuTime", DefaultParameterSetName = ForDuration)]
+[OutputType(typeof(ProcessCpuTime))]
+public sealed class GetProcessCpuTimeCommand : SchedTraceCmdlet
+{
+    private const string ForDuration = "Duration";
+    private const string ForInterval = "Interval";
+    private const string FromSession = "Session";
+
+    /// <summary>A comm is at most 15 characters: longer literal names are compared on those.</summary>
+    private const int CommLength = 15;
+
+    /// <summary>How long to measure; numbers are seconds.</summary>
+    [Parameter(ParameterSetName = ForDuration, Position = 0)]
+    [DurationTransformation]
+    public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Emit a sample every interval (numbers are seconds) instead of one reading.</summary>
+    [Parameter(ParameterSetName = ForInterval, Mandatory = true)]
+    [Parameter(ParameterSetName = FromSession)]
+    [DurationTransformation]
+    public TimeSpan Interval { get; set; }
+
+    /// <summary>With -Interval: how many samples; without it, until Ctrl+C.</summary>
+    [Parameter(ParameterSetName = ForInterval)]
+    [Parameter(ParameterSetName = FromSession)]
+    [ValidateRange(1, int.MaxValue)]
+    public int Count { get; set; }
+
+    /// <summary>Read a running session started with -Feature CpuTime.</summary>
+    [Parameter(ParameterSetName = FromSession, Mandatory = true, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public SchedTraceSession? Session { get; set; }
+
+    /// <summary>Only these processes (tgids).</summary>
+    [Parameter]
+    [Alias("PID")]
+    [ValidateNotNullOrEmpty]
+    [ValidateRange(1, int.MaxValue)]
+    public int[]? Id { get; set; }
+
+    /// <summary>Only processes whose name matches; wildcards allowed.</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[]? Name { get; set; }
+
+    /// <summary>One row per thread instead of one per process.</summary>
+    [Parameter]
+    public SwitchParameter PerThread { get; set; }
+
+    /// <summary>Only the N busiest rows.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int Top { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            var plan = SamplingPlanFor(Session is not null, Duration, Interval, Count);
+            var query = new CpuTimeQuery
+            {
+                ProcessIds = Id ?? Array.Empty<int>(),
+                NameFilter = Name is null ? null : MatchesAnyName,
+                PerThread = PerThread,
+                Top = Bound(nameof(Top)) ? Top : null,
+            };
+            if (Session is not null)
+            {
+                Emit(Session, plan, query);
+                return;
+            }
+            using var session = StartSession(new SchedTraceSessionOptions
+            {
+                Features = SchedTraceFeature.CpuTime,
+                // One process: filter in the kernel too, so other tasks cost nothing.
+                ProcessId = Id is { Length: 1 } ? Id[0] : null,
+            });
+            Emit(session, plan, query);
+        }
+        catch (SchedTraceException e)
+        {
+            ThrowTerminating(e, Session);
+        }
+    }
+
+    private void Emit(SchedTraceSession session, SamplingPlan plan, CpuTimeQuery query)
+    {
+        foreach (var rows in Collect(plan, "Measuring CPU time per process", report => ProcessCpuTime.Collect(session, plan, query, Cancellation, report)))
+        {
+            if (rows.Count == 0 || rows[0].Sample <= 1)
+            {
+                ReportMisses(rows);
+            }
+            WriteObject(rows, enumerateCollection: true);
+        }
+        if (session.DroppedTasks > 0)
+        {
+            WriteWarning($"{session.DroppedTasks} thread(s) did not fit in the task table ({session.TaskTableCapacity} entries); their CPU time is missing.");
+        }
+    }
+
+    private bool MatchesAnyName(string comm) => Name!.Any(name => NameMatches(name, comm));
+
+    private static bool NameMatches(string pattern, string comm) =>
+        WildcardPattern.ContainsWildcardCharacters(pattern)
+            ? WildcardPattern.Get(pattern, WildcardOptions.IgnoreCase).IsMatch(comm)
+            : string.Equals(pattern.Length > CommLength ? pattern[..CommLength] : pattern, comm, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>As Get-Process does: a literal name or an id that matched nothing is an error.</summary>
+    private void ReportMisses(IReadOnlyList<ProcessCpuTime> rows)
+    {
+        foreach (var name in Name ?? Array.Empty<string>())
+        {
+            if (!WildcardPattern.ContainsWildcardCharacters(name) && !rows.Any(r => NameMatches(name, r.Name)))
+            {
+                WriteError(NotFound($"No process named '{name}' ran in the window.", "ProcessNameNotFound", name));
+            }
+        }
+        foreach (int id in Id ?? Array.Empty<int>())
+        {
+            if (!rows.Any(r => r.ProcessId == id))
+            {
+                WriteError(NotFound($"No process with id {id} ran in the window.", "ProcessIdNotFound", id));
+            }
+        }
+    }
+
+    private static ErrorRecord NotFound(string message, string errorId, object target) =>
+        new(new ItemNotFoundException(message), errorId, ErrorCategory.ObjectNotFound, target)
+        {
+            ErrorDetails = new ErrorDetails(message) { RecommendedAction = "Check the name or id with Get-Process; a process that did not run in the window has no CPU time to report (use -Top without -Name to see what ran)." },
+        };
+}
