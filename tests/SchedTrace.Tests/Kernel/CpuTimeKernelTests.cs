@@ -82,29 +82,48 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
     [KernelFact]
     public void HogThatIsNeverSwitchedOut_IsCountedInFull()
     {
-        // Spinning on the last CPU from before the session starts to after it is read: no
-        // sched_switch need ever fire for it, so only the per-CPU snapshot can count it.
+        // A SCHED_FIFO spinner on the last CPU, from before the session starts to after it is
+        // read: no normal task can preempt it, so sched_switch (almost) never fires for it and
+        // its time must come from the per-CPU snapshots. "Almost": since 6.12 the fair server
+        // lets starved normal tasks (a kworker) run briefly even next to an RT hog, which
+        // switches it out once or twice. Bounded at 700 ms, below the RT throttle (950 ms/s).
         int cpu = Environment.ProcessorCount - 1;
-        using var hog = new ControlledThread(() => ControlledThread.Spin(TimeSpan.FromSeconds(1.5)), pinToCpu: cpu);
-        hog.Go();
-        Thread.Sleep(100);
-        using var session = Start();
-        int pid = Environment.ProcessId;
+        using var hog = new ControlledThread(() =>
+        {
+            TestNative.MakeCurrentThreadFifo(1);
+            ControlledThread.Spin(TimeSpan.FromMilliseconds(700));
+        }, pinToCpu: cpu);
+        TestNative.PinCurrentThread(0);
+        try
+        {
+            using var session = Start();
+            hog.Go();
+            Thread.Sleep(100);
+            int pid = Environment.ProcessId;
 
-        long proc0 = ProcFs.ThreadRuntimeNs(pid, hog.ThreadId);
-        var switches0 = ProcFs.ThreadSwitches(hog.ThreadId);
-        var before = session.ReadTaskStats();
-        Thread.Sleep(500);
-        var after = session.ReadTaskStats();
-        long proc1 = ProcFs.ThreadRuntimeNs(pid, hog.ThreadId);
-        var switches1 = ProcFs.ThreadSwitches(hog.ThreadId);
+            long proc0 = ProcFs.ThreadRuntimeNs(pid, hog.ThreadId);
+            var switches0 = ProcFs.ThreadSwitches(hog.ThreadId);
+            var before = session.ReadTaskStats();
+            Thread.Sleep(400);
+            var after = session.ReadTaskStats();
+            long proc1 = ProcFs.ThreadRuntimeNs(pid, hog.ThreadId);
+            var switches1 = ProcFs.ThreadSwitches(hog.ThreadId);
+            hog.WaitDone();
 
-        var row = ThreadRow(Window(session, before, after), hog.ThreadId);
-        long switchedOut = switches1.Voluntary + switches1.Involuntary - switches0.Voluntary - switches0.Involuntary;
-        output.WriteLine($"BPF {row.CpuTimeNs} ns ({row.CpuPercent:F1} %) over {row.Duration}, schedstat {proc1 - proc0} ns, switched out {switchedOut} times");
-        Assert.InRange(row.CpuTimeNs, proc1 - proc0 - 2 * TickTolerance.Ticks * 100, proc1 - proc0 + 2 * TickTolerance.Ticks * 100);
-        Assert.True(row.CpuPercent > 80, $"a hog alone on CPU {cpu} should be near 100 %, saw {row.CpuPercent:F1} %");
-        Assert.Equal(cpu.ToString(), row.Cpus);
+            var row = ThreadRow(Window(session, before, after), hog.ThreadId);
+            long switchedOut = switches1.Voluntary + switches1.Involuntary - switches0.Voluntary - switches0.Involuntary;
+            output.WriteLine($"BPF {row.CpuTimeNs} ns ({row.CpuPercent:F1} %) over {row.Duration}, schedstat {proc1 - proc0} ns, switched out {switchedOut} times");
+            Assert.InRange(switchedOut, 0, 2);
+            Assert.Equal(switchedOut, row.Switches);
+            Assert.InRange(row.CpuTimeNs, proc1 - proc0 - 2 * TickTolerance.Ticks * 100, proc1 - proc0 + 2 * TickTolerance.Ticks * 100);
+            Assert.True(row.CpuPercent > 95, $"a FIFO hog alone on CPU {cpu} runs the whole window, saw {row.CpuPercent:F1} %");
+            Assert.Equal(cpu.ToString(), row.Cpus);
+            Assert.InRange(row.Priority, 0, 99);
+        }
+        finally
+        {
+            TestNative.UnpinCurrentThread();
+        }
     }
 
     [KernelFact]

@@ -11,6 +11,20 @@ public static partial class TestNative
     [LibraryImport("libc")]
     private static partial int gettid();
 
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int sched_setscheduler(int pid, int policy, ref int priority);
+
+    private const int SchedFifo = 1;
+
+    /// <summary>Makes the calling thread SCHED_FIFO at <paramref name="priority"/>: no normal task can preempt it.</summary>
+    public static void MakeCurrentThreadFifo(int priority)
+    {
+        if (sched_setscheduler(0, SchedFifo, ref priority) != 0)
+        {
+            throw new InvalidOperationException($"sched_setscheduler(SCHED_FIFO, {priority}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
     public static int CurrentThreadId() => gettid();
 
     /// <summary>Pins the calling thread to one CPU.</summary>
