@@ -202,8 +202,10 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 			stats->involuntary++;
 	}
 	stats = task_entry(next, a->next_tid, a->next_tgid, a->next_runtime);
-	if (stats)
+	if (stats) {
 		credit(stats, a->next_runtime);
+		mark_cpu(stats);
+	}
 }
 
 /* Task state for kernels whose sched_switch does not pass it (before 5.18). */

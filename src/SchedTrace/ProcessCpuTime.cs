@@ -151,12 +151,29 @@ public sealed class ProcessCpuTime
         var main = threads.Find(t => t.ThreadId == processId);
         var sum = threads.Aggregate((a, b) => a.Plus(b)) with
         {
-            Name = (main.ThreadId == processId ? main : threads[0]).Name,
+            Name = main.ThreadId == processId ? main.Name : MainThreadName(processId) ?? threads[0].Name,
             Priority = (main.ThreadId == processId ? main : threads[0]).Priority,
             // The process is gone when its main thread is; without it in the window, when all its threads are.
             Exited = main.ThreadId == processId ? main.Exited : threads.TrueForAll(t => t.Exited),
         };
         return new ProcessCpuTime(sample, processId, null, sum.Name, sum, threads.Count, start, end, duration);
+    }
+
+    /// <summary>The process's name when its main thread did not run in the window (still alive).</summary>
+    private static string? MainThreadName(int processId)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{processId}/comm").TrimEnd('\n');
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>A CPU bitmap as the kernel writes CPU lists: "0-2,5".</summary>
