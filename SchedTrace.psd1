@@ -16,6 +16,7 @@
         'Stop-SchedTrace'
         'Get-ContextSwitchCount'
         'Get-ProcessCpuTime'
+        'Watch-SchedEvent'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

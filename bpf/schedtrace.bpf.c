@@ -26,6 +26,11 @@ struct config {
 	__u32 prev_state_arg; /* 1: sched_switch passes prev_state as its 4th argument (5.18+) */
 	__u32 count_switches; /* feature ContextSwitches: per-CPU switch counters */
 	__u32 track_tasks;    /* feature CpuTime: per-task on-CPU time, switches, migrations */
+	__u32 emit;           /* feature Events: EMIT_* kinds of event sent to the ring buffer */
+	__u32 filter_cpu;     /* events on this CPU + 1 only (0: every CPU) */
+	__u32 pad;
+	__u64 min_runtime_ns; /* switch events: only when prev ran at least this long */
+	char filter_comm[16]; /* events of tasks with exactly this name (empty: any) */
 };
 const volatile struct config cfg SEC(".rodata.config") = {};
 
@@ -82,6 +87,7 @@ struct {
 /* What a session could not keep, per CPU: reported, never silently lost. */
 struct session_stats {
 	__u64 tasks_dropped; /* threads refused because task_stats was full */
+	__u64 events_lost;   /* events that found the ring buffer full */
 };
 
 struct {
@@ -176,22 +182,179 @@ static __always_inline void mark_cpu(struct task_stats *stats)
 /* The scalar fields of prev and next, which each hook reads its own way (direct or probe-read). */
 struct switch_args {
 	__u32 prev_tid, prev_tgid, next_tid, next_tgid;
-	int prev_prio;
+	int prev_prio, next_prio;
 	__u64 prev_runtime, next_runtime;
 };
 
-static __always_inline void on_switch(struct task_struct *prev, struct task_struct *next,
-				      struct switch_args *a, bool preempt, long prev_state)
-{
-	bool voluntary = !preempt && prev_state != TASK_RUNNING;
-	struct task_stats *stats;
+/*
+ * Live events (feature Events). Records go to one ring buffer shared by all CPUs, in the order
+ * they were reserved. They are submitted without a wakeup: user space drains the buffer on a
+ * short timer, which costs far less than a wakeup per event. A record that finds the buffer
+ * full is counted per CPU (the ring buffer itself has no lost-event report).
+ */
+#define EMIT_SWITCH  1
+#define EMIT_WAKEUP  2
+#define EMIT_MIGRATE 4
 
-	if (cfg.count_switches && !filtered_out(a->prev_tid, a->prev_tgid))
-		count_switch(a->prev_tid, voluntary);
-	if (!cfg.track_tasks)
+enum event_type {
+	EVENT_SWITCH = 1,
+	EVENT_WAKEUP = 2,
+	EVENT_WAKEUP_NEW = 3,
+	EVENT_MIGRATE = 4,
+};
+
+/* Layouts mirrored in EventRecords.cs. Every record starts with the same 16 bytes. */
+struct switch_event {
+	__u64 timestamp_ns; /* bpf_ktime_get_ns (CLOCK_MONOTONIC) */
+	__u32 type;
+	__u32 cpu;
+	__u32 prev_tid, prev_tgid;
+	__s32 prev_prio;
+	__u32 prev_state;
+	__u32 next_tid, next_tgid;
+	__s32 next_prio;
+	__u32 preempt;
+	__u64 prev_ran_ns;  /* prev's time on this CPU since it got it (0: got it before we looked) */
+	char prev_comm[16];
+	char next_comm[16];
+};
+
+struct task_event {        /* wakeup, wakeup_new, migrate */
+	__u64 timestamp_ns;
+	__u32 type;
+	__u32 cpu;             /* where the event happened */
+	__u32 tid, tgid;
+	__s32 prio;
+	__u32 target_cpu;      /* wakeup: the CPU it will run on; migrate: the destination */
+	__u32 orig_cpu;        /* migrate: the CPU it leaves */
+	__u32 pad;
+	char comm[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4096); /* sized by user space before load */
+} events SEC(".maps");
+
+/* When this CPU last switched (ktime): how long prev ran, for switch events. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} last_switch SEC(".maps");
+
+static __always_inline void count_lost_event(void)
+{
+	__u32 zero = 0;
+	struct session_stats *lost = bpf_map_lookup_elem(&session_stats, &zero);
+
+	if (lost)
+		lost->events_lost++;
+}
+
+static __always_inline bool comm_matches(const char *comm)
+{
+	/* cfg is constant: with an empty filter the verifier drops the whole loop. */
+	if (!cfg.filter_comm[0])
+		return true;
+	for (int i = 0; i < 16; i++) {
+		if (comm[i] != cfg.filter_comm[i])
+			return false;
+		if (!comm[i])
+			return true;
+	}
+	return true;
+}
+
+static __always_inline bool event_task_wanted(__u32 tid, __u32 tgid)
+{
+	return (!cfg.filter_tgid || tgid == cfg.filter_tgid) && (!cfg.filter_tid || tid == cfg.filter_tid);
+}
+
+static __always_inline void emit_switch(struct task_struct *prev, struct task_struct *next,
+					struct switch_args *a, bool preempt, long prev_state)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	__u64 now = bpf_ktime_get_ns();
+	__u32 zero = 0;
+	__u64 *last = bpf_map_lookup_elem(&last_switch, &zero);
+	__u64 ran = last && *last ? now - *last : 0;
+	struct switch_event *e;
+
+	if (last)
+		*last = now;
+	if (cfg.filter_cpu && cpu + 1 != cfg.filter_cpu)
 		return;
+	if (!event_task_wanted(a->prev_tid, a->prev_tgid) && !event_task_wanted(a->next_tid, a->next_tgid))
+		return;
+	if (cfg.min_runtime_ns && ran < cfg.min_runtime_ns)
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost_event();
+		return;
+	}
+	e->timestamp_ns = now;
+	e->type = EVENT_SWITCH;
+	e->cpu = cpu;
+	e->prev_tid = a->prev_tid;
+	e->prev_tgid = a->prev_tgid;
+	e->prev_prio = a->prev_prio;
+	e->prev_state = prev_state;
+	e->next_tid = a->next_tid;
+	e->next_tgid = a->next_tgid;
+	e->next_prio = a->next_prio;
+	e->preempt = preempt;
+	e->prev_ran_ns = ran;
+	bpf_probe_read_kernel(e->prev_comm, sizeof(e->prev_comm), __builtin_preserve_access_index(&prev->comm));
+	bpf_probe_read_kernel(e->next_comm, sizeof(e->next_comm), __builtin_preserve_access_index(&next->comm));
+	if (!comm_matches(e->prev_comm) && !comm_matches(e->next_comm)) {
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		return;
+	}
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
+static __always_inline void emit_task_event(struct task_struct *task, __u32 type, __u32 tid, __u32 tgid,
+					    int prio, __u32 target_cpu, __u32 orig_cpu)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct task_event *e;
+
+	if (!event_task_wanted(tid, tgid))
+		return;
+	if (cfg.filter_cpu && target_cpu + 1 != cfg.filter_cpu && orig_cpu + 1 != cfg.filter_cpu)
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost_event();
+		return;
+	}
+	e->timestamp_ns = bpf_ktime_get_ns();
+	e->type = type;
+	e->cpu = cpu;
+	e->tid = tid;
+	e->tgid = tgid;
+	e->prio = prio;
+	e->target_cpu = target_cpu;
+	e->orig_cpu = orig_cpu;
+	e->pad = 0;
+	bpf_probe_read_kernel(e->comm, sizeof(e->comm), __builtin_preserve_access_index(&task->comm));
+	if (!comm_matches(e->comm)) {
+		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+		return;
+	}
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+}
+
+/* Per-task accounting of one switch: prev leaves, next arrives. */
+static __always_inline void track_switch(struct task_struct *prev, struct task_struct *next,
+					 struct switch_args *a, bool voluntary)
+{
 	/* A task first seen leaving the CPU ran since before we saw it: count from now. */
-	stats = task_entry(prev, a->prev_tid, a->prev_tgid, a->prev_runtime);
+	struct task_stats *stats = task_entry(prev, a->prev_tid, a->prev_tgid, a->prev_runtime);
+
 	if (stats) {
 		credit(stats, a->prev_runtime);
 		mark_cpu(stats);
@@ -206,6 +369,19 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 		credit(stats, a->next_runtime);
 		mark_cpu(stats);
 	}
+}
+
+static __always_inline void on_switch(struct task_struct *prev, struct task_struct *next,
+				      struct switch_args *a, bool preempt, long prev_state)
+{
+	bool voluntary = !preempt && prev_state != TASK_RUNNING;
+
+	if (cfg.count_switches && !filtered_out(a->prev_tid, a->prev_tgid))
+		count_switch(a->prev_tid, voluntary);
+	if (cfg.emit & EMIT_SWITCH)
+		emit_switch(prev, next, a, preempt, prev_state);
+	if (cfg.track_tasks)
+		track_switch(prev, next, a, voluntary);
 }
 
 /* Task state for kernels whose sched_switch does not pass it (before 5.18). */
@@ -228,9 +404,10 @@ int BPF_PROG(switch_btf, bool preempt, struct task_struct *prev, struct task_str
 		.prev_prio = prev->prio,
 	};
 
-	if (cfg.track_tasks) {
+	if (cfg.track_tasks || cfg.emit) {
 		a.next_tid = next->pid;
 		a.next_tgid = next->tgid;
+		a.next_prio = next->prio;
 		a.prev_runtime = prev->se.sum_exec_runtime;
 		a.next_runtime = next->se.sum_exec_runtime;
 	}
@@ -249,9 +426,10 @@ int BPF_PROG(switch_raw, bool preempt, struct task_struct *prev, struct task_str
 		.prev_prio = BPF_CORE_READ(prev, prio),
 	};
 
-	if (cfg.track_tasks) {
+	if (cfg.track_tasks || cfg.emit) {
 		a.next_tid = BPF_CORE_READ(next, pid);
 		a.next_tgid = BPF_CORE_READ(next, tgid);
+		a.next_prio = BPF_CORE_READ(next, prio);
 		a.prev_runtime = BPF_CORE_READ(prev, se.sum_exec_runtime);
 		a.next_runtime = BPF_CORE_READ(next, se.sum_exec_runtime);
 	}
@@ -260,10 +438,16 @@ int BPF_PROG(switch_raw, bool preempt, struct task_struct *prev, struct task_str
 }
 
 /* The kernel's own migration count (se.nr_migrations) moves at this same tracepoint. */
-static __always_inline void on_migrate(struct task_struct *task, __u32 tid, __u32 tgid, __u64 runtime)
+static __always_inline void on_migrate(struct task_struct *task, __u32 tid, __u32 tgid, int prio,
+				       __u64 runtime, __u32 orig_cpu, __u32 dest_cpu)
 {
-	struct task_stats *stats = task_entry(task, tid, tgid, runtime);
+	struct task_stats *stats;
 
+	if (cfg.emit & EMIT_MIGRATE)
+		emit_task_event(task, EVENT_MIGRATE, tid, tgid, prio, dest_cpu, orig_cpu);
+	if (!cfg.track_tasks)
+		return;
+	stats = task_entry(task, tid, tgid, runtime);
 	if (stats)
 		__sync_fetch_and_add(&stats->migrations, 1);
 }
@@ -271,14 +455,54 @@ static __always_inline void on_migrate(struct task_struct *task, __u32 tid, __u3
 SEC("tp_btf/sched_migrate_task")
 int BPF_PROG(migrate_btf, struct task_struct *task, int dest_cpu)
 {
-	on_migrate(task, task->pid, task->tgid, task->se.sum_exec_runtime);
+	on_migrate(task, task->pid, task->tgid, task->prio, task->se.sum_exec_runtime, task->thread_info.cpu,
+		   dest_cpu);
 	return 0;
 }
 
 SEC("raw_tp/sched_migrate_task")
 int BPF_PROG(migrate_raw, struct task_struct *task, int dest_cpu)
 {
-	on_migrate(task, BPF_CORE_READ(task, pid), BPF_CORE_READ(task, tgid), BPF_CORE_READ(task, se.sum_exec_runtime));
+	on_migrate(task, BPF_CORE_READ(task, pid), BPF_CORE_READ(task, tgid), BPF_CORE_READ(task, prio),
+		   BPF_CORE_READ(task, se.sum_exec_runtime), BPF_CORE_READ(task, thread_info.cpu), dest_cpu);
+	return 0;
+}
+
+/* sched_wakeup / sched_wakeup_new: a task became runnable; it will run on task_cpu(p). */
+static __always_inline void on_wakeup(struct task_struct *task, __u32 type, __u32 tid, __u32 tgid, int prio,
+				      __u32 target_cpu)
+{
+	if (cfg.emit & EMIT_WAKEUP)
+		emit_task_event(task, type, tid, tgid, prio, target_cpu, target_cpu);
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(wakeup_btf, struct task_struct *task)
+{
+	on_wakeup(task, EVENT_WAKEUP, task->pid, task->tgid, task->prio, task->thread_info.cpu);
+	return 0;
+}
+
+SEC("raw_tp/sched_wakeup")
+int BPF_PROG(wakeup_raw, struct task_struct *task)
+{
+	on_wakeup(task, EVENT_WAKEUP, BPF_CORE_READ(task, pid), BPF_CORE_READ(task, tgid), BPF_CORE_READ(task, prio),
+		  BPF_CORE_READ(task, thread_info.cpu));
+	return 0;
+}
+
+SEC("tp_btf/sched_wakeup_new")
+int BPF_PROG(wakeup_new_btf, struct task_struct *task)
+{
+	on_wakeup(task, EVENT_WAKEUP_NEW, task->pid, task->tgid, task->prio, task->thread_info.cpu);
+	return 0;
+}
+
+SEC("raw_tp/sched_wakeup_new")
+int BPF_PROG(wakeup_new_raw, struct task_struct *task)
+{
+	on_wakeup(task, EVENT_WAKEUP_NEW, BPF_CORE_READ(task, pid), BPF_CORE_READ(task, tgid),
+		  BPF_CORE_READ(task, prio), BPF_CORE_READ(task, thread_info.cpu));
 	return 0;
 }
 

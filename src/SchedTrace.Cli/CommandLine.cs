@@ -21,6 +21,7 @@ internal static class CommandLine
         Verbs:
           switches    Context switches per CPU: voluntary, involuntary, out of idle.
           cputime     On-CPU time per process (or thread), switches, migrations, CPUs used.
+          events      Live scheduler events (switches, wakeups, migrations) until Ctrl+C.
 
         Options for switches:
           --duration S     Collect for S seconds (default 1; e.g. 2, 0.5, 500ms).
@@ -39,6 +40,17 @@ internal static class CommandLine
           --pid N[,N...]   Only these processes.
           --name PATTERN   Only processes whose name matches (* and ? wildcards).
           --threads        One row per thread instead of one per process.
+
+        Options for events (and --json, --raw-tp, --verbose):
+          --type T[,T...]  switch (default), wakeup, wakeup-new, migrate.
+          --pid N          Only events of process N (either side of a switch).
+          --tid N          Only events of thread N (either side of a switch).
+          --name PATTERN   Only events of tasks with this name (* and ? wildcards).
+          --cpu N          Only events on CPU N.
+          --min-runtime S  Only switches whose previous task ran at least S seconds (e.g. 1ms).
+          --duration S     Stop after S seconds (default: until Ctrl+C).
+          --count N        Stop after N events.
+          --buffer-size B  Ring buffer bytes (default 4M; K, M, G suffixes).
 
           --help, --version
 
@@ -103,6 +115,7 @@ internal static class CommandLine
         {
             "switches" => Switches(options, stdout, stderr, cancellation),
             "cputime" => CpuTime(options, stdout, stderr, cancellation),
+            "events" => Events(options, stdout, stderr, cancellation),
             _ => throw new UsageException($"unknown verb '{args[0]}'"),
         };
     }
@@ -151,16 +164,54 @@ internal static class CommandLine
         return ExitOk;
     }
 
-    private static SchedTraceSession StartSession(Options options, SchedTraceFeature features, int? processId, TextWriter stderr) =>
-        SchedTraceSession.Start(new SchedTraceSessionOptions
+    private static int Events(Options options, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    {
+        options.Allow("type", "pid", "tid", "name", "cpu", "min-runtime", "duration", "count", "buffer-size", "json", "raw-tp", "verbose");
+        if (options.Flag("csv"))
         {
-            Features = features,
-            ProcessId = processId,
+            throw new UsageException("events are written as a table or --json");
+        }
+        var name = options.Text("name");
+        bool wildcard = name is not null && name.IndexOfAny(new[] { '*', '?' }) >= 0;
+        var nameFilter = wildcard ? options.Pattern("name") : null;
+        using var session = SchedTraceSession.Start(SessionOptions(options, stderr) with
+        {
+            Features = SchedTraceFeature.Events,
+            ProcessId = options.Int("pid"),
+            EventTypes = options.EventTypes("type"),
+            EventCpu = options.Int("cpu", allowZero: true),
+            EventMinRuntime = options.Duration("min-runtime"),
+            EventName = wildcard ? null : name,
+            RingBufferBytes = options.ByteSize("buffer-size") ?? SchedTraceSessionOptions.DefaultRingBufferBytes,
+        });
+        IRecordSink<SchedEvent> sink = options.OutputFormat() == OutputFormat.Json
+            ? new RecordWriter<SchedEvent>(stdout, OutputFormat.Json, Array.Empty<Column<SchedEvent>>())
+            : new EventTable(stdout);
+        var filter = nameFilter is null ? null : new Func<SchedEvent, bool>(e => e.TaskNames().Any(nameFilter));
+        foreach (var e in SchedEventWatch.Watch(session, options.Int("count"), options.Duration("duration"), filter, cancellation))
+        {
+            sink.Write(new[] { e });
+        }
+        session.Stop();
+        if (session.LostEvents > 0)
+        {
+            var perCpu = string.Join(", ", session.LostEventsPerCpu.Select((n, cpu) => (n, cpu)).Where(x => x.n > 0).Select(x => $"CPU {x.cpu}: {x.n}"));
+            stderr.WriteLine($"schedtrace: warning: {session.LostEvents} events were lost because the ring buffer was full ({perCpu}); use a larger --buffer-size or narrower filters.");
+        }
+        return ExitOk;
+    }
+
+    private static SchedTraceSession StartSession(Options options, SchedTraceFeature features, int? processId, TextWriter stderr) =>
+        SchedTraceSession.Start(SessionOptions(options, stderr) with { Features = features, ProcessId = processId });
+
+    private static SchedTraceSessionOptions SessionOptions(Options options, TextWriter stderr) =>
+        new()
+        {
             ThreadId = options.Int("tid"),
             PreferredHook = options.Flag("raw-tp") ? Engine.HookKind.RawTracepoint : Engine.HookKind.BtfTracepoint,
             Log = options.Flag("verbose") ? (level, text) => stderr.WriteLine($"libbpf: {level.ToString().ToLowerInvariant()}: {text}") : null,
             Notice = text => stderr.WriteLine($"schedtrace: warning: {text}"),
-        });
+        };
 
     private static readonly Column<ProcessCpuTime>[] CpuTimeColumns =
     {
@@ -245,15 +296,53 @@ internal sealed class Options
 
     internal bool Flag(string name) => values.ContainsKey(name);
 
-    internal int? Int(string name)
+    internal int? Int(string name, bool allowZero = false)
     {
         if (!values.TryGetValue(name, out var text))
         {
             return null;
         }
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && value > 0
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && (value > 0 || allowZero)
             ? value
-            : throw new UsageException($"--{name} needs a whole number greater than 0, not '{text}'");
+            : throw new UsageException($"--{name} needs a whole number{(allowZero ? string.Empty : " greater than 0")}, not '{text}'");
+    }
+
+    internal string? Text(string name) => values.TryGetValue(name, out var text) ? text : null;
+
+    /// <summary>A size in bytes: "4096", "512K", "8M", "1G".</summary>
+    internal long? ByteSize(string name)
+    {
+        if (!values.TryGetValue(name, out var text) || string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+        long scale = char.ToUpperInvariant(text[^1]) switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1 };
+        var digits = scale == 1 ? text : text[..^1];
+        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long value) && value > 0
+            ? value * scale
+            : throw new UsageException($"--{name} needs a size such as 4M or 65536, not '{text}'");
+    }
+
+    /// <summary>Event types: "switch,wakeup,wakeup-new,migrate" (default: switch).</summary>
+    internal IReadOnlyCollection<SchedEventType> EventTypes(string name)
+    {
+        if (!values.TryGetValue(name, out var text))
+        {
+            return new[] { SchedEventType.Switch };
+        }
+        var types = new HashSet<SchedEventType>();
+        foreach (var part in (text ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            types.Add(part.ToLowerInvariant() switch
+            {
+                "switch" => SchedEventType.Switch,
+                "wakeup" => SchedEventType.Wakeup,
+                "wakeup-new" or "wakeupnew" => SchedEventType.WakeupNew,
+                "migrate" => SchedEventType.Migrate,
+                _ => throw new UsageException($"--{name}: '{part}' is not an event type (switch, wakeup, wakeup-new, migrate)"),
+            });
+        }
+        return types.Count > 0 ? types : throw new UsageException($"--{name} needs at least one event type");
     }
 
     /// <summary>A comma-separated list of whole numbers greater than 0 ("--pid 12,40").</summary>

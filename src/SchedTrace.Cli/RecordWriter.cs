@@ -14,13 +14,20 @@ internal enum OutputFormat
 
 internal sealed record Column<T>(string Header, int Width, Func<T, string> Value);
 
+/// <summary>Where a verb writes its records.</summary>
+internal interface IRecordSink<in T>
+{
+    void Write(IEnumerable<T> records);
+}
+
 /// <summary>
 /// Writes core records as a table (the columns a terminal needs), JSON lines or CSV (every public
 /// property, in declaration order, under the same names as the PowerShell objects).
 /// </summary>
-internal sealed class RecordWriter<T>
+internal sealed class RecordWriter<T> : IRecordSink<T>
 {
-    private static readonly PropertyInfo[] Properties = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance);
+    // By the record's own type, so a stream of mixed event types keeps every property of each.
+    private static readonly Dictionary<Type, PropertyInfo[]> PropertiesByType = new();
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
 
@@ -36,7 +43,7 @@ internal sealed class RecordWriter<T>
         this.columns = columns;
     }
 
-    internal void Write(IEnumerable<T> records)
+    public void Write(IEnumerable<T> records)
     {
         foreach (var record in records)
         {
@@ -56,16 +63,30 @@ internal sealed class RecordWriter<T>
         output.Flush();
     }
 
+    private static PropertyInfo[] PropertiesOf(T record)
+    {
+        var type = record!.GetType();
+        if (!PropertiesByType.TryGetValue(type, out var properties))
+        {
+            // Reflection's order, which is the order PowerShell's adapter (and Export-Csv) uses.
+            properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance);
+            PropertiesByType[type] = properties;
+        }
+        return properties;
+    }
+
     private static Dictionary<string, object?> ToDictionary(T record)
     {
-        var values = new Dictionary<string, object?>(Properties.Length);
-        foreach (var property in Properties)
+        var properties = PropertiesOf(record);
+        var values = new Dictionary<string, object?>(properties.Length);
+        foreach (var property in properties)
         {
             values[property.Name] = property.GetValue(record) switch
             {
                 DateTime time => time.ToString("O", CultureInfo.InvariantCulture),
                 TimeSpan span => span.ToString("c", CultureInfo.InvariantCulture),
                 Enum value => value.ToString(),
+                ulong number => number,
                 var other => other,
             };
         }
@@ -76,7 +97,7 @@ internal sealed class RecordWriter<T>
     {
         if (!headerWritten)
         {
-            output.WriteLine(string.Join(',', Properties.Select(p => Quote(p.Name))));
+            output.WriteLine(string.Join(',', PropertiesOf(record).Select(p => Quote(p.Name))));
             headerWritten = true;
         }
         output.WriteLine(string.Join(',', ToDictionary(record).Values.Select(v => Quote(Convert.ToString(v, CultureInfo.InvariantCulture) ?? string.Empty))));

@@ -56,7 +56,7 @@ public sealed class ContextSwitchCount
     /// <summary>Counts over the window between two snapshots: one row per CPU, or one total row.</summary>
     internal static IReadOnlyList<ContextSwitchCount> Between(int sample, SwitchSnapshot before, SwitchSnapshot after, bool total)
     {
-        var duration = TimeSpan.FromTicks(Math.Max(0, (long)((after.Timestamp - before.Timestamp) * (double)TimeSpan.TicksPerSecond / System.Diagnostics.Stopwatch.Frequency)));
+        var duration = System.Diagnostics.Stopwatch.GetElapsedTime(before.Timestamp, after.Timestamp);
         var rows = new List<ContextSwitchCount>();
         long sumVoluntary = 0, sumInvoluntary = 0, sumIdle = 0;
         var online = CpuTopology.Online();

@@ -124,7 +124,7 @@ public sealed class ProcessCpuTime
 
     internal static IReadOnlyList<ProcessCpuTime> Between(int sample, TaskSnapshot before, TaskSnapshot after, CpuTimeQuery query)
     {
-        var duration = TimeSpan.FromTicks((long)((after.Timestamp - before.Timestamp) * (double)TimeSpan.TicksPerSecond / System.Diagnostics.Stopwatch.Frequency));
+        var duration = System.Diagnostics.Stopwatch.GetElapsedTime(before.Timestamp, after.Timestamp);
         var threads = new List<TaskCounters>();
         foreach (var (key, counters) in after.Tasks)
         {

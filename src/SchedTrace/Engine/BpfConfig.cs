@@ -3,17 +3,43 @@ using System.Runtime.InteropServices;
 namespace SchedTrace.Engine;
 
 /// <summary>
-/// Mirror of <c>struct config</c> in bpf/schedtrace.bpf.c (the object's .rodata). Same order,
-/// all fields 32-bit; <see cref="SchedBpfObject"/> refuses to load if the sizes differ.
+/// Mirror of <c>struct config</c> in bpf/schedtrace.bpf.c (the object's .rodata.config). Same
+/// order and natural alignment; <see cref="SchedBpfObject"/> refuses to load if the sizes differ.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
-internal struct BpfConfig
+internal unsafe struct BpfConfig
 {
     public uint FilterTgid;
     public uint FilterTid;
     public uint PrevStateArg;
     public uint CountSwitches;
     public uint TrackTasks;
+    public uint Emit;
+    public uint FilterCpu;
+    public uint Pad;
+    public ulong MinRuntimeNs;
+    public fixed byte FilterComm[16];
+
+    /// <summary>Sets the exact task name events are filtered on (the kernel's 15-character comm).</summary>
+    public void SetFilterComm(string? name)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(name ?? string.Empty);
+        int length = Math.Min(bytes.Length, 15);
+        for (int i = 0; i < 16; i++)
+        {
+            FilterComm[i] = i < length ? bytes[i] : (byte)0;
+        }
+    }
+}
+
+/// <summary>The kinds of event the BPF programs send to the ring buffer (EMIT_* in the BPF source).</summary>
+[Flags]
+internal enum BpfEmit : uint
+{
+    None = 0,
+    Switch = 1,
+    Wakeup = 2,
+    Migrate = 4,
 }
 
 /// <summary>Mirror of <c>struct switch_counts</c>: one copy per CPU.</summary>
@@ -58,4 +84,5 @@ internal unsafe struct BpfTaskStats
 internal struct BpfSessionStats
 {
     public ulong TasksDropped;
+    public ulong EventsLost;
 }

@@ -19,6 +19,8 @@ internal sealed record BpfHook(string Tracepoint, string BtfProgram, string RawP
     internal static readonly BpfHook MigrateTask = new("sched_migrate_task", "migrate_btf", "migrate_raw");
     internal static readonly BpfHook ProcessExit = new("sched_process_exit", "exit_btf", "exit_raw");
     internal static readonly BpfHook ProcessExec = new("sched_process_exec", "exec_btf", "exec_raw");
+    internal static readonly BpfHook Wakeup = new("sched_wakeup", "wakeup_btf", "wakeup_raw");
+    internal static readonly BpfHook WakeupNew = new("sched_wakeup_new", "wakeup_new_btf", "wakeup_new_raw");
 
     internal string ProgramFor(HookKind kind) => kind == HookKind.BtfTracepoint ? BtfProgram : RawProgram;
 
@@ -27,7 +29,7 @@ internal sealed record BpfHook(string Tracepoint, string BtfProgram, string RawP
 
 /// <summary>What to load: the hooks to attach, programs loaded but never attached (run on
 /// demand), the constants, and the size of the per-task table.</summary>
-internal sealed record BpfLoadPlan(IReadOnlyList<BpfHook> Hooks, IReadOnlyList<string> OnDemandPrograms, BpfConfig Config, TaskTableSize TaskTable);
+internal sealed record BpfLoadPlan(IReadOnlyList<BpfHook> Hooks, IReadOnlyList<string> OnDemandPrograms, BpfConfig Config, TaskTableSize TaskTable, uint RingBufferBytes = 4096);
 
 /// <summary>Entries of the per-task table, and whether they are allocated as they are used.</summary>
 internal readonly record struct TaskTableSize(uint MaxEntries, bool AllocateOnUse);
@@ -99,6 +101,7 @@ internal sealed class SchedBpfObject : IDisposable
         {
             session.Configure(plan.Config);
             session.SizeTaskTable(plan.TaskTable);
+            session.SizeMap("events", plan.RingBufferBytes);
             var wanted = hooks.Select(h => h.ProgramFor(kind)).Concat(plan.OnDemandPrograms).ToHashSet(StringComparer.Ordinal);
             session.SelectPrograms(wanted);
 
@@ -174,16 +177,22 @@ internal sealed class SchedBpfObject : IDisposable
 
     private void SizeTaskTable(TaskTableSize size)
     {
-        nint map = LibBpf.bpf_object__find_map_by_name(obj, "task_stats");
-        if (map == 0)
-        {
-            throw new InvalidOperationException("The BPF object has no task_stats map.");
-        }
-        LibBpf.bpf_map__set_max_entries(map, Math.Max(1, size.MaxEntries));
+        nint map = SizeMap("task_stats", Math.Max(1, size.MaxEntries));
         if (size.AllocateOnUse)
         {
             LibBpf.bpf_map__set_map_flags(map, LibBpf.bpf_map__map_flags(map) | LibBpf.BPF_F_NO_PREALLOC);
         }
+    }
+
+    private nint SizeMap(string name, uint maxEntries)
+    {
+        nint map = LibBpf.bpf_object__find_map_by_name(obj, name);
+        if (map == 0)
+        {
+            throw new InvalidOperationException($"The BPF object has no map named {name}.");
+        }
+        LibBpf.bpf_map__set_max_entries(map, maxEntries);
+        return map;
     }
 
     private void SelectPrograms(IReadOnlySet<string> wanted)
@@ -232,7 +241,7 @@ internal sealed class SchedBpfObject : IDisposable
         throw new InvalidOperationException("The BPF object lacks an expected map.");
     }
 
-    private int MapFd(string name)
+    internal int MapFd(string name)
     {
         if (!mapFds.TryGetValue(name, out int fd))
         {

@@ -62,6 +62,15 @@ internal static partial class LibBpf
     [LibraryImport(LibraryName, SetLastError = true)]
     internal static partial int bpf_prog_test_run_opts(int progFd, ref BpfTestRunOpts opts);
 
+    [LibraryImport(LibraryName, SetLastError = true)]
+    internal static unsafe partial nint ring_buffer__new(int mapFd, delegate* unmanaged<nint, nint, nuint, int> sampleCallback, nint context, nint opts);
+
+    [LibraryImport(LibraryName)]
+    internal static partial int ring_buffer__consume(RingBufferHandle ringBuffer);
+
+    [LibraryImport(LibraryName)]
+    internal static partial void ring_buffer__free(nint ringBuffer);
+
     [LibraryImport(LibraryName)]
     internal static partial int bpf_program__set_autoload(nint prog, [MarshalAs(UnmanagedType.U1)] bool autoload);
 
@@ -176,4 +185,20 @@ internal sealed class BpfLinkHandle : SafeHandle
     public override bool IsInvalid => handle == 0;
 
     protected override bool ReleaseHandle() => LibBpf.bpf_link__destroy(handle) == 0;
+}
+
+/// <summary>Owns a <c>struct ring_buffer *</c> (the consumer side of a BPF ring buffer map).</summary>
+internal sealed class RingBufferHandle : SafeHandle
+{
+    public RingBufferHandle() : base(0, ownsHandle: true) { }
+
+    internal RingBufferHandle(nint pointer) : base(0, ownsHandle: true) => SetHandle(pointer);
+
+    public override bool IsInvalid => handle == 0;
+
+    protected override bool ReleaseHandle()
+    {
+        LibBpf.ring_buffer__free(handle);
+        return true;
+    }
 }

@@ -9,16 +9,25 @@ public sealed class SessionLifecycleTests
     [KernelFact]
     public void TwoHundredStartStopCycles_LeakNoKernelObject()
     {
+        // Every feature, so every map, program, link and the ring buffer consumer are exercised.
+        var everything = new SchedTraceSessionOptions
+        {
+            Features = SchedTraceFeature.ContextSwitches | SchedTraceFeature.CpuTime | SchedTraceFeature.Events,
+            EventTypes = Enum.GetValues<SchedEventType>(),
+            RingBufferBytes = 64 * 1024,
+        };
         // One warm-up cycle: the first start loads libbpf and the embedded object, once per process.
-        SchedTraceSession.Start(new SchedTraceSessionOptions()).Dispose();
+        SchedTraceSession.Start(everything).Dispose();
         int fdsBefore = ProcFs.BpfFileDescriptors();
         var held = new HashSet<BpfObjectId>();
 
         for (int cycle = 0; cycle < 200; cycle++)
         {
             var baseline = BpfObjectId.HeldByThisProcess();
-            using (var session = SchedTraceSession.Start(new SchedTraceSessionOptions()))
+            using (var session = SchedTraceSession.Start(everything))
             {
+                session.TakeEvents();
+                session.ReadTaskStats();
                 var during = BpfObjectId.HeldByThisProcess();
                 during.ExceptWith(baseline);
                 Assert.Contains(during, id => id.Kind == "prog");

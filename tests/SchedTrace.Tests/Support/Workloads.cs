@@ -29,11 +29,12 @@ public sealed class ControlledThread : IDisposable
     /// <param name="blockOutsidePhase">Wait for Go and for release blocked in the kernel instead of
     /// busy-waiting: then the thread is off the CPU whenever the test reads, so /proc's
     /// sum_exec_runtime is exact at both edges.</param>
-    public ControlledThread(Action body, int? pinToCpu = null, bool blockOutsidePhase = false)
+    /// <param name="name">The thread's name, which Linux shows as its comm (15 characters).</param>
+    public ControlledThread(Action body, int? pinToCpu = null, bool blockOutsidePhase = false, string name = "st-workload")
     {
         this.body = body;
         this.blockOutsidePhase = blockOutsidePhase;
-        thread = new Thread(() => Run(pinToCpu)) { IsBackground = true, Name = "schedtrace-test-workload" };
+        thread = new Thread(() => Run(pinToCpu)) { IsBackground = true, Name = name };
         thread.Start();
         SpinUntil(() => Volatile.Read(ref threadId) != 0 || failure is not null);
         if (failure is not null)
