@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SchedTrace benchmarks. Usage: sudo bench/run.sh [--rounds N] [--loops N] [--cpu N]
 #                                                [--attach-repetitions N] [--no-bpftrace]
-# Builds the harness in Release, runs every scenario once (about a minute), prints the results
+# Builds the harness in Release, runs the slowdown pairs, the snapshot cases and every scenario (about three minutes), prints the results
 # as markdown and keeps them in bench/results/<UTC time>.md. Not run by the tests: it needs
 # root, changes kernel.bpf_stats_enabled for the run and loads bpftrace.
 set -euo pipefail

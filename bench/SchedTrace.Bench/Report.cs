@@ -4,18 +4,19 @@ using System.Text;
 namespace SchedTrace.Bench;
 
 /// <summary>Everything one run measured.</summary>
-internal sealed record BenchResults(DateTime StartedUtc, string CommandLine, BenchOptions Options, MachineInfo Machine, AttachResult Attach, IReadOnlyList<ScenarioResult> Scenarios);
+internal sealed record BenchResults(DateTime StartedUtc, string CommandLine, BenchOptions Options, MachineInfo Machine, AttachResult Attach, IReadOnlyList<ScenarioResult> Scenarios, SlowdownResult Slowdown, SnapshotResult Snapshot);
 
 /// <summary>Writes a run's results as markdown: machine, method, tables, and the verdict against the targets.</summary>
 internal static class Report
 {
     internal const double AttachTargetMs = 100;
+    internal const double SlowdownTarget = 1.03;
 
     internal static string Markdown(BenchResults results)
     {
         var md = new StringBuilder();
         md.AppendLine("# SchedTrace benchmark results").AppendLine();
-        md.AppendLine(Inv($"Run {results.StartedUtc:yyyy-MM-dd HH:mm} UTC with `{results.CommandLine}`: {results.Options.Rounds} interleaved rounds per scenario, {results.Options.AttachRepetitions} warm attach repetitions."));
+        md.AppendLine(Inv($"Run {results.StartedUtc:yyyy-MM-dd HH:mm} UTC with `{results.CommandLine}`: {results.Options.Rounds} interleaved rounds per scenario, {results.Options.AttachRepetitions} warm attach repetitions, {results.Options.SlowdownPairs} slowdown pairs of {results.Options.SlowdownLoops} loops, {results.Options.SnapshotRepetitions} timed snapshots per case."));
         md.AppendLine("Absolute times on this VM are noisy; compare the ratios, which come from one run.").AppendLine();
 
         md.AppendLine("## Machine").AppendLine();
@@ -32,6 +33,8 @@ internal static class Report
         {
             WriteScenario(md, scenario);
         }
+        WriteSlowdown(md, results.Slowdown);
+        WriteSnapshot(md, results.Snapshot);
         WriteAttach(md, results);
         WriteVerdict(md, results);
         return md.ToString();
@@ -108,6 +111,53 @@ internal static class Report
         md.AppendLine().AppendLine("</details>").AppendLine();
     }
 
+    private static void WriteSlowdown(StringBuilder md, SlowdownResult r)
+    {
+        md.AppendLine("## Workload slowdown under full accounting").AppendLine();
+        md.AppendLine($"- workload: `{r.Workload}`; traced runs with a session of {r.Session}, started before and stopped after each run (perf times only its own loop)");
+        md.AppendLine($"- {r.Pairs.Count} pairs, order alternating (none then traced, traced then none); ratio = traced µs/op / untraced µs/op within a pair");
+        md.AppendLine($"- kernel.bpf_stats_enabled during this phase: {r.BpfStatsEnabled}; load average before {r.LoadBefore}, after {r.LoadAfter}").AppendLine();
+        var ratios = r.Pairs.Select(p => p.Ratio).ToList();
+        var baseline = r.Pairs.Select(p => p.BaselineUsPerOp).ToList();
+        var traced = r.Pairs.Select(p => p.TracedUsPerOp).ToList();
+        string ci = r.MedianRatioInterval is { } i ? Inv($"{i.Low:0.000}-{i.High:0.000}") : "n/a (too few pairs)";
+        md.AppendLine("| measure | value |").AppendLine("| --- | ---: |");
+        md.AppendLine(Inv($"| no tracing µs/op: median (min-max) | {Sample.Median(baseline):0.000} ({baseline.Min():0.000}-{baseline.Max():0.000}) |"));
+        md.AppendLine(Inv($"| CpuTime session µs/op: median (min-max) | {Sample.Median(traced):0.000} ({traced.Min():0.000}-{traced.Max():0.000}) |"));
+        md.AppendLine(Inv($"| **median of pair ratios** | **{r.MedianRatio:0.000}** |"));
+        md.AppendLine(Inv($"| 95% interval for that median (order statistics) | {ci} |"));
+        md.AppendLine(Inv($"| pair ratios min-max | {ratios.Min():0.000}-{ratios.Max():0.000} |"));
+        md.AppendLine(Inv($"| ratio of medians | {r.RatioOfMedians:0.000} |"));
+        md.AppendLine(Inv($"| untraced run-to-run spread (max/min) | {baseline.Max() / baseline.Min():0.00}x |")).AppendLine();
+        md.AppendLine("<details><summary>Every pair (µs/op)</summary>").AppendLine();
+        md.AppendLine("| pair | order | no tracing | CpuTime session | ratio |").AppendLine("| ---: | --- | ---: | ---: | ---: |");
+        foreach (var p in r.Pairs)
+        {
+            md.AppendLine(Inv($"| {p.Pair} | {(p.TracedFirst ? "traced first" : "untraced first")} | {p.BaselineUsPerOp:0.000} | {p.TracedUsPerOp:0.000} | {p.Ratio:0.000} |"));
+        }
+        md.AppendLine().AppendLine("</details>").AppendLine();
+    }
+
+    private static void WriteSnapshot(StringBuilder md, SnapshotResult r)
+    {
+        md.AppendLine("## Snapshot cost (ReadTaskStats)").AppendLine();
+        if (r.Skipped is { } why)
+        {
+            md.AppendLine($"Not measured: {why}.").AppendLine();
+            return;
+        }
+        md.AppendLine($"- ReadTaskStats: snapshot_cpu run on each online CPU (BPF_PROG_TEST_RUN), bpf_map_lookup_batch over task_stats (4096 per call), the managed snapshot built; median of {r.Repetitions} calls after one warm-up");
+        md.AppendLine("- batch read alone: ReadTaskStatsRaw (the same batch reads, keys kept)");
+        md.AppendLine($"- table entries: the hash map's max_entries (buckets: the next power of two); {r.Threads} helper threads each ran once after the session started").AppendLine();
+        md.AppendLine("| live threads | table max_entries | entries read | ReadTaskStats ms (median) | (min-max) | batch read alone ms (median) | µs per entry |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var c in r.Cases)
+        {
+            md.AppendLine(Inv($"| {c.Threads} | {c.TableEntries} | {c.Entries} | {c.MedianMs:0.00} | {c.ReadTaskStatsMs.Min():0.00}-{c.ReadTaskStatsMs.Max():0.00} | {c.MedianBatchMs:0.00} | {1000 * c.MedianMs / Math.Max(1, c.Entries):0.00} |"));
+        }
+        md.AppendLine();
+    }
+
     private static void WriteAttach(StringBuilder md, BenchResults results)
     {
         var a = results.Attach;
@@ -146,6 +196,17 @@ internal static class Report
             double ratio = scenario.MedianNsPerSwitch(ours) / scenario.MedianNsPerSwitch(bpftrace);
             double target = scenario.Scenario.NsRatioTarget;
             md.AppendLine(Inv($"- `{scenario.Scenario.Name}` in-kernel cost: {ours.Label} {scenario.MedianNsPerSwitch(ours):0.0} ns per sched_switch vs bpftrace {scenario.MedianNsPerSwitch(bpftrace):0.0} = **{ratio:0.00}x** (target at most {target:0.0}x; {scenario.Scenario.TargetSource}): **{(ratio <= target ? "met" : "MISSED")}**."));
+        }
+        var sd = results.Slowdown;
+        string interval = sd.MedianRatioInterval is { } i ? Inv($"; 95% interval {i.Low:0.000}-{i.High:0.000}") : "";
+        string slowdownVerdict = sd.MedianRatio > SlowdownTarget ? "MISSED"
+            : sd.MedianRatioInterval is { } ci && ci.High > SlowdownTarget ? "met by the median, but the interval reaches past the target"
+            : "met";
+        md.AppendLine(Inv($"- Workload slowdown (CpuTime session, pinned ping-pong): median pair ratio **{sd.MedianRatio:0.000}** ({100 * (sd.MedianRatio - 1):+0.0;-0.0}%{interval}; target at most +3%): **{slowdownVerdict}**."));
+        if (results.Snapshot.Cases.Count > 0)
+        {
+            var many = results.Snapshot.Cases.Where(c => c.Threads != "few (no helper)").OrderBy(c => c.TableEntries).First();
+            md.AppendLine(Inv($"- Snapshot with {results.Snapshot.Threads} more live threads ({many.Entries} entries, table of {many.TableEntries}): {many.MedianMs:0.00} ms median."));
         }
         var a = results.Attach;
         double warmMax = a.Warm.Max().TotalMilliseconds;
