@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # SchedTrace benchmarks. Usage: sudo bench/run.sh [--rounds N] [--loops N] [--cpu N]
-#                                                [--attach-repetitions N] [--no-bpftrace]
-# Builds the harness in Release, runs every scenario once (about a minute), prints the results
-# as markdown and keeps them in bench/results/<UTC time>.md. Not run by the tests: it needs
-# root, changes kernel.bpf_stats_enabled for the run and loads bpftrace.
+#     [--attach-repetitions N] [--slowdown-pairs N] [--slowdown-loops N] [--snapshot-threads N]
+#     [--snapshot-repetitions N] [--no-bpftrace]
+# Builds the harness in Release; measures attach time, workload slowdown, snapshot cost and
+# every scenario (about three minutes); prints the results as markdown and keeps them in
+# bench/results/<UTC time>.md. Not run by the tests: it needs root, changes
+# kernel.bpf_stats_enabled for the run, loads bpftrace and starts 10,000 threads.
 set -euo pipefail
 
 bench_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

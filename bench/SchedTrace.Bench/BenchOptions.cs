@@ -16,6 +16,18 @@ internal sealed class BenchOptions
     /// <summary>Warm SchedTraceSession.Start repetitions, after the one cold call.</summary>
     public int AttachRepetitions { get; private set; } = 20;
 
+    /// <summary>Pairs (no tracing, CpuTime session) in the slowdown measurement.</summary>
+    public int SlowdownPairs { get; private set; } = 24;
+
+    /// <summary>Pipe operations per workload run in the slowdown measurement.</summary>
+    public int SlowdownLoops { get; private set; } = 200_000;
+
+    /// <summary>Extra live threads for the snapshot measurement.</summary>
+    public int SnapshotThreads { get; private set; } = 10_000;
+
+    /// <summary>Timed ReadTaskStats calls per snapshot case.</summary>
+    public int SnapshotRepetitions { get; private set; } = 15;
+
     public string? OutputPath { get; private set; }
 
     public bool SkipBpftrace { get; private set; }
@@ -24,7 +36,8 @@ internal sealed class BenchOptions
     public IReadOnlyList<string> MeasurementArgs { get; private set; } = [];
 
     public const string Usage =
-        "usage: SchedTrace.Bench [--rounds N] [--loops N] [--cpu N] [--attach-repetitions N] [--output FILE.md] [--no-bpftrace]";
+        "usage: SchedTrace.Bench [--rounds N] [--loops N] [--cpu N] [--attach-repetitions N] [--slowdown-pairs N] [--slowdown-loops N]\n" +
+        "                       [--snapshot-threads N] [--snapshot-repetitions N] [--output FILE.md] [--no-bpftrace]";
 
     internal static BenchOptions Parse(string[] args)
     {
@@ -41,6 +54,10 @@ internal sealed class BenchOptions
                 case "--loops": options.Loops = Positive(); break;
                 case "--cpu": options.WorkloadCpu = int.Parse(Value(), NumberStyles.None, CultureInfo.InvariantCulture); break;
                 case "--attach-repetitions": options.AttachRepetitions = Positive(); break;
+                case "--slowdown-pairs": options.SlowdownPairs = Positive(); break;
+                case "--slowdown-loops": options.SlowdownLoops = Positive(); break;
+                case "--snapshot-threads": options.SnapshotThreads = Positive(); break;
+                case "--snapshot-repetitions": options.SnapshotRepetitions = Positive(); break;
                 case "--output": options.OutputPath = Value(); break;
                 case "--no-bpftrace": options.SkipBpftrace = true; break;
                 default: throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}");
@@ -67,7 +84,7 @@ internal sealed class BenchOptions
 }
 
 /// <summary>The external programs the harness uses. bpftrace is optional; the rest are not.</summary>
-internal sealed record Tools(string Perf, string Taskset, string? Bpftrace)
+internal sealed record Tools(string Perf, string Taskset, string? Bpftrace, string? Gcc)
 {
     internal static Tools Find(BenchOptions options)
     {
@@ -76,7 +93,8 @@ internal sealed record Tools(string Perf, string Taskset, string? Bpftrace)
         return new Tools(
             Require("perf", "linux-perf"),
             Require("taskset", "util-linux"),
-            options.SkipBpftrace ? null : Run.Which("bpftrace"));
+            options.SkipBpftrace ? null : Run.Which("bpftrace"),
+            Run.Which("gcc"));
     }
 }
 

@@ -15,6 +15,12 @@ internal sealed record RoundResult(TracerMode Mode, int Round, string Hook, Stat
 {
     /// <summary>"name (type)" of each program measured, to show exactly whose programs were read.</summary>
     public IReadOnlyList<string> ProgramNames { get; init; } = [];
+
+    /// <summary>Each program's own runs and run time over the workload.</summary>
+    public IReadOnlyList<ProgramDelta> PerProgram { get; init; } = [];
+
+    /// <summary>The sched_switch program alone (every tracer has exactly one); default if none.</summary>
+    internal StatsDelta Switch => PerProgram.FirstOrDefault(p => Scenario.IsSwitchProgram(p.Name))?.Delta ?? default;
 }
 
 /// <summary>Every round of one scenario, plus why bpftrace is absent if it is.</summary>
@@ -22,7 +28,11 @@ internal sealed record ScenarioResult(Scenario Scenario, IReadOnlyList<TracerMod
 {
     internal IEnumerable<RoundResult> Of(TracerMode mode) => Rounds.Where(r => r.Mode == mode);
 
+    /// <summary>All of the tracer's programs: total run time over total runs.</summary>
     internal double MedianNsPerEvent(TracerMode mode) => Sample.Median(Of(mode).Select(r => r.Programs.NsPerRun));
+
+    /// <summary>The sched_switch program only: the cost of one context switch to the tracer.</summary>
+    internal double MedianNsPerSwitch(TracerMode mode) => Sample.Median(Of(mode).Select(r => r.Switch.NsPerRun));
 
     internal double MedianUsecsPerOp(TracerMode mode) => Sample.Median(Of(mode).Select(r => r.Workload.MicrosecondsPerOp));
 }
@@ -48,6 +58,7 @@ internal static class InKernelCost
         if (tools.Bpftrace is not null)
         {
             modes.Add(new TracerMode("bpftrace", TracerKind.Bpftrace));
+            modes.AddRange(scenario.ReferenceScripts.Select(r => new TracerMode(r.Label, TracerKind.Bpftrace)));
         }
 
         // One untimed run first: page cache, perf's own start-up, CPU frequency settle.
@@ -76,7 +87,7 @@ internal static class InKernelCost
             return new RoundResult(mode, round, "-", default, ContextSwitchCounter.Read() - before, run, null);
         }
         using ITracer tracer = mode.Kind == TracerKind.Bpftrace
-            ? BpftraceTracer.Start(tools.Bpftrace!, scenario.BpftraceScript, scenario.BpftraceProbe, BpftraceAttachTimeout, cancel)
+            ? BpftraceTracer.Start(tools.Bpftrace!, scenario.ScriptFor(mode.Label), scenario.BpftraceProbe, BpftraceAttachTimeout, cancel)
             : SchedTraceTracer.Start(scenario.Ours.Single(o => o.Label == mode.Label).Options);
         // The tracer is attached; count only what the workload causes, not attach or detach.
         var programsBefore = tracer.ReadPrograms();
@@ -87,6 +98,7 @@ internal static class InKernelCost
         return new RoundResult(mode, round, tracer.Hook, StatsDelta.Between(programsBefore, programsAfter), switches, workload, tracer.AttachTime)
         {
             ProgramNames = programsAfter.Select(p => $"{p.Name} ({p.Type})").ToList(),
+            PerProgram = StatsDelta.PerProgram(programsBefore, programsAfter),
         };
     }
 }

@@ -34,6 +34,15 @@ try
     Progress($"attach latency: 1 cold + {options.AttachRepetitions} warm SchedTraceSession.Start calls");
     var attach = AttachLatency.Measure(options.AttachRepetitions, cancel.Token);
 
+    // Slowdown before bpf_stats is switched on: per-run accounting adds to every program run,
+    // and users do not run with it. (If something else on the machine has it on, the report says so.)
+    Progress($"slowdown: {options.SlowdownPairs} pairs of (no tracing, CpuTime session), order alternating");
+    var slowdown = Slowdown.Measure(
+        new PerfPipeWorkload(tools.Perf, tools.Taskset, options.WorkloadCpu, options.SlowdownLoops), options.SlowdownPairs, Progress, cancel.Token);
+
+    Progress($"snapshot: ReadTaskStats with few and with {options.SnapshotThreads} more live threads");
+    var snapshot = Snapshot.Measure(options.SnapshotThreads, options.SnapshotRepetitions, tools.Gcc, Progress, cancel.Token);
+
     if (tools.Bpftrace is null)
     {
         Progress(options.SkipBpftrace ? "bpftrace: skipped (--no-bpftrace)" : "bpftrace: not installed, skipped; measuring SchedTrace only");
@@ -49,7 +58,7 @@ try
     }
 
     var commandLine = string.Join(' ', options.MeasurementArgs.Prepend("sudo bench/run.sh"));
-    var results = new BenchResults(started, commandLine, options, MachineInfo.Collect(tools), attach, scenarios);
+    var results = new BenchResults(started, commandLine, options, MachineInfo.Collect(tools), attach, scenarios, slowdown, snapshot);
     var markdown = Report.Markdown(results);
     if (options.OutputPath is { } path)
     {

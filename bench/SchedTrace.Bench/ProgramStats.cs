@@ -91,4 +91,11 @@ internal readonly record struct StatsDelta(ulong RunTimeNs, ulong RunCount)
         }
         return new StatsDelta(time, count);
     }
+
+    /// <summary>Each program's own delta, by name: what one hook costs in a multi-program tracer.</summary>
+    internal static IReadOnlyList<ProgramDelta> PerProgram(IReadOnlyList<ProgramStats> before, IReadOnlyList<ProgramStats> after) =>
+        after.Select(end => new ProgramDelta(end.Name, end.Type, Between(before, [end]))).ToList();
 }
+
+/// <summary>One program's statistics over one workload run.</summary>
+internal sealed record ProgramDelta(string Name, string Type, StatsDelta Delta);

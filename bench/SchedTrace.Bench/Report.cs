@@ -4,19 +4,19 @@ using System.Text;
 namespace SchedTrace.Bench;
 
 /// <summary>Everything one run measured.</summary>
-internal sealed record BenchResults(DateTime StartedUtc, string CommandLine, BenchOptions Options, MachineInfo Machine, AttachResult Attach, IReadOnlyList<ScenarioResult> Scenarios);
+internal sealed record BenchResults(DateTime StartedUtc, string CommandLine, BenchOptions Options, MachineInfo Machine, AttachResult Attach, IReadOnlyList<ScenarioResult> Scenarios, SlowdownResult Slowdown, SnapshotResult Snapshot);
 
 /// <summary>Writes a run's results as markdown: machine, method, tables, and the verdict against the targets.</summary>
 internal static class Report
 {
-    internal const double NsRatioTarget = 0.6;
     internal const double AttachTargetMs = 100;
+    internal const double SlowdownTarget = 1.03;
 
     internal static string Markdown(BenchResults results)
     {
         var md = new StringBuilder();
         md.AppendLine("# SchedTrace benchmark results").AppendLine();
-        md.AppendLine(Inv($"Run {results.StartedUtc:yyyy-MM-dd HH:mm} UTC with `{results.CommandLine}`: {results.Options.Rounds} interleaved rounds per scenario, {results.Options.AttachRepetitions} warm attach repetitions."));
+        md.AppendLine(Inv($"Run {results.StartedUtc:yyyy-MM-dd HH:mm} UTC with `{results.CommandLine}`: {results.Options.Rounds} interleaved rounds per scenario, {results.Options.AttachRepetitions} warm attach repetitions, {results.Options.SlowdownPairs} slowdown pairs of {results.Options.SlowdownLoops} loops, {results.Options.SnapshotRepetitions} timed snapshots per case."));
         md.AppendLine("Absolute times on this VM are noisy; compare the ratios, which come from one run.").AppendLine();
 
         md.AppendLine("## Machine").AppendLine();
@@ -33,6 +33,8 @@ internal static class Report
         {
             WriteScenario(md, scenario);
         }
+        WriteSlowdown(md, results.Slowdown);
+        WriteSnapshot(md, results.Snapshot);
         WriteAttach(md, results);
         WriteVerdict(md, results);
         return md.ToString();
@@ -44,16 +46,21 @@ internal static class Report
         md.AppendLine(Inv($"## Scenario `{s.Name}`: {s.Job}")).AppendLine();
         md.AppendLine($"- workload: `{s.Workload.Description}`");
         md.AppendLine($"- bpftrace script: `{s.BpftraceScript}`, attached as {s.BpftraceProbe}" + (result.BpftraceSkipped is { } why ? $"; {why}" : ""));
-        md.AppendLine("- ns/event: run_time_ns / run_cnt of the tracer's own programs over the workload (kernel.bpf_stats_enabled=1); median over rounds");
-        md.AppendLine("- events per switch: run_cnt / /proc/stat ctxt over the same interval (1.00 = every switch seen once)").AppendLine();
+        foreach (var (label, script) in s.ReferenceScripts)
+        {
+            md.AppendLine($"- {label}, for reference (ratios are against the script above): `{script}`");
+        }
+        md.AppendLine("- ns per sched_switch: run_time_ns / run_cnt of the tracer's sched_switch program over the workload (kernel.bpf_stats_enabled=1); median over rounds");
+        md.AppendLine("- switch runs per ctxt: the sched_switch program's run_cnt / /proc/stat ctxt over the same interval (1.00 = every switch seen once)");
+        md.AppendLine("- all programs: total run time of every program of the tracer / total runs (the other hooks fire rarely under this workload)").AppendLine();
 
         var bpftrace = result.Modes.FirstOrDefault(m => m.Kind == TracerKind.Bpftrace);
-        double bpftraceNs = bpftrace is null ? double.NaN : result.MedianNsPerEvent(bpftrace);
+        double bpftraceNs = bpftrace is null ? double.NaN : result.MedianNsPerSwitch(bpftrace);
         var baseline = result.Modes.First(m => m.Kind == TracerKind.None);
         double baselineUs = result.MedianUsecsPerOp(baseline);
 
-        md.AppendLine("| tracer | hook | ns/event (median) | ns/event (min-max) | vs bpftrace | events per switch | workload µs/op (median) | workload time vs no tracing | attach ms (median) |");
-        md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        md.AppendLine("| tracer | hook | ns per sched_switch (median) | (min-max) | vs bpftrace | switch runs per ctxt | all programs ns/run (median) | workload µs/op (median) | workload time vs no tracing | attach ms (median) |");
+        md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var mode in result.Modes)
         {
             var rounds = result.Of(mode).ToList();
@@ -63,35 +70,92 @@ internal static class Report
             string attach = rounds.All(r => r.AttachTime is null) ? "-" : Inv($"{Sample.Median(rounds.Select(r => r.AttachTime!.Value.TotalMilliseconds)):0.0}");
             if (mode.Kind == TracerKind.None)
             {
-                md.AppendLine(Inv($"| {mode.Label} | - | - | - | - | - | {usecs:0.000} | {slowdown} | - |"));
+                md.AppendLine(Inv($"| {mode.Label} | - | - | - | - | - | - | {usecs:0.000} | {slowdown} | - |"));
                 continue;
             }
-            var ns = rounds.Select(r => r.Programs.NsPerRun).ToList();
-            double median = result.MedianNsPerEvent(mode);
+            var ns = rounds.Select(r => r.Switch.NsPerRun).ToList();
+            double median = result.MedianNsPerSwitch(mode);
             string ratio = double.IsNaN(bpftraceNs) ? "n/a" : Inv($"{median / bpftraceNs:0.00}x");
-            double coverage = Sample.Median(rounds.Select(r => r.ContextSwitches == 0 ? double.NaN : (double)r.Programs.RunCount / r.ContextSwitches));
-            md.AppendLine(Inv($"| {mode.Label} | {hook} | {median:0.0} | {ns.Min():0.0}-{ns.Max():0.0} | {ratio} | {coverage:0.00} | {usecs:0.000} | {slowdown} | {attach} |"));
+            double coverage = Sample.Median(rounds.Select(r => r.ContextSwitches == 0 ? double.NaN : (double)r.Switch.RunCount / r.ContextSwitches));
+            md.AppendLine(Inv($"| {mode.Label} | {hook} | {median:0.0} | {ns.Min():0.0}-{ns.Max():0.0} | {ratio} | {coverage:0.00} | {result.MedianNsPerEvent(mode):0.0} | {usecs:0.000} | {slowdown} | {attach} |"));
         }
         md.AppendLine();
+
+        // Every program of every tracer: what each hook costs and how often it fired.
+        md.AppendLine("| tracer | program (type) | runs per round (median) | ns/run (median) | ns/run (min-max) |");
+        md.AppendLine("| --- | --- | ---: | ---: | ---: |");
         foreach (var mode in result.Modes.Where(m => m.Kind != TracerKind.None))
         {
-            var programs = result.Of(mode).SelectMany(r => r.ProgramNames).Distinct();
-            md.AppendLine($"- programs read for {mode.Label}: {string.Join(", ", programs)}");
+            var programs = result.Of(mode).SelectMany(r => r.PerProgram).GroupBy(p => (p.Name, p.Type));
+            foreach (var program in programs)
+            {
+                var perRun = program.Select(p => p.Delta.NsPerRun).Where(v => !double.IsNaN(v)).ToList();
+                string range = perRun.Count == 0 ? "-" : Inv($"{perRun.Min():0.0}-{perRun.Max():0.0}");
+                string median = perRun.Count == 0 ? "- (never ran)" : Inv($"{Sample.Median(perRun):0.0}");
+                md.AppendLine(Inv($"| {mode.Label} | {program.Key.Name} ({program.Key.Type}) | {Sample.Median(program.Select(p => (double)p.Delta.RunCount)):0} | {median} | {range} |"));
+            }
         }
         md.AppendLine();
 
         // Every round, so a reader can see the spread behind each median.
-        md.AppendLine("<details><summary>Every round (ns/event; workload µs/op)</summary>").AppendLine();
+        md.AppendLine("<details><summary>Every round (ns per sched_switch; workload µs/op)</summary>").AppendLine();
         md.AppendLine("| round | " + string.Join(" | ", result.Modes.Select(m => m.Label)) + " |");
         md.AppendLine("| ---: |" + string.Concat(result.Modes.Select(_ => " ---: |")));
         foreach (var round in result.Rounds.GroupBy(r => r.Round))
         {
             var cells = result.Modes.Select(mode => round.FirstOrDefault(r => r.Mode == mode) is { } r
-                ? (mode.Kind == TracerKind.None ? Inv($"-; {r.Workload.MicrosecondsPerOp:0.000}") : Inv($"{r.Programs.NsPerRun:0.0}; {r.Workload.MicrosecondsPerOp:0.000}"))
+                ? (mode.Kind == TracerKind.None ? Inv($"-; {r.Workload.MicrosecondsPerOp:0.000}") : Inv($"{r.Switch.NsPerRun:0.0}; {r.Workload.MicrosecondsPerOp:0.000}"))
                 : "");
             md.AppendLine($"| {round.Key + 1} | " + string.Join(" | ", cells) + " |");
         }
         md.AppendLine().AppendLine("</details>").AppendLine();
+    }
+
+    private static void WriteSlowdown(StringBuilder md, SlowdownResult r)
+    {
+        md.AppendLine("## Workload slowdown under full accounting").AppendLine();
+        md.AppendLine($"- workload: `{r.Workload}`; traced runs with a session of {r.Session}, started before and stopped after each run (perf times only its own loop)");
+        md.AppendLine($"- {r.Pairs.Count} pairs, order alternating (none then traced, traced then none); ratio = traced µs/op / untraced µs/op within a pair");
+        md.AppendLine($"- kernel.bpf_stats_enabled during this phase: {r.BpfStatsEnabled}; load average before {r.LoadBefore}, after {r.LoadAfter}").AppendLine();
+        var ratios = r.Pairs.Select(p => p.Ratio).ToList();
+        var baseline = r.Pairs.Select(p => p.BaselineUsPerOp).ToList();
+        var traced = r.Pairs.Select(p => p.TracedUsPerOp).ToList();
+        string ci = r.MedianRatioInterval is { } i ? Inv($"{i.Low:0.000}-{i.High:0.000}") : "n/a (too few pairs)";
+        md.AppendLine("| measure | value |").AppendLine("| --- | ---: |");
+        md.AppendLine(Inv($"| no tracing µs/op: median (min-max) | {Sample.Median(baseline):0.000} ({baseline.Min():0.000}-{baseline.Max():0.000}) |"));
+        md.AppendLine(Inv($"| CpuTime session µs/op: median (min-max) | {Sample.Median(traced):0.000} ({traced.Min():0.000}-{traced.Max():0.000}) |"));
+        md.AppendLine(Inv($"| **median of pair ratios** | **{r.MedianRatio:0.000}** |"));
+        md.AppendLine(Inv($"| 95% interval for that median (order statistics) | {ci} |"));
+        md.AppendLine(Inv($"| pair ratios min-max | {ratios.Min():0.000}-{ratios.Max():0.000} |"));
+        md.AppendLine(Inv($"| ratio of medians | {r.RatioOfMedians:0.000} |"));
+        md.AppendLine(Inv($"| untraced run-to-run spread (max/min) | {baseline.Max() / baseline.Min():0.00}x |")).AppendLine();
+        md.AppendLine("<details><summary>Every pair (µs/op)</summary>").AppendLine();
+        md.AppendLine("| pair | order | no tracing | CpuTime session | ratio |").AppendLine("| ---: | --- | ---: | ---: | ---: |");
+        foreach (var p in r.Pairs)
+        {
+            md.AppendLine(Inv($"| {p.Pair} | {(p.TracedFirst ? "traced first" : "untraced first")} | {p.BaselineUsPerOp:0.000} | {p.TracedUsPerOp:0.000} | {p.Ratio:0.000} |"));
+        }
+        md.AppendLine().AppendLine("</details>").AppendLine();
+    }
+
+    private static void WriteSnapshot(StringBuilder md, SnapshotResult r)
+    {
+        md.AppendLine("## Snapshot cost (ReadTaskStats)").AppendLine();
+        if (r.Skipped is { } why)
+        {
+            md.AppendLine($"Not measured: {why}.").AppendLine();
+            return;
+        }
+        md.AppendLine($"- ReadTaskStats: snapshot_cpu run on each online CPU (BPF_PROG_TEST_RUN), bpf_map_lookup_batch over task_stats (4096 per call), the managed snapshot built; median of {r.Repetitions} calls after one warm-up");
+        md.AppendLine("- batch read alone: ReadTaskStatsRaw (the same batch reads, keys kept)");
+        md.AppendLine($"- table entries: the hash map's max_entries (buckets: the next power of two); {r.Threads} helper threads each ran once after the session started").AppendLine();
+        md.AppendLine("| live threads | table max_entries | entries read | ReadTaskStats ms (median) | (min-max) | batch read alone ms (median) | µs per entry |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var c in r.Cases)
+        {
+            md.AppendLine(Inv($"| {c.Threads} | {c.TableEntries} | {c.Entries} | {c.MedianMs:0.00} | {c.ReadTaskStatsMs.Min():0.00}-{c.ReadTaskStatsMs.Max():0.00} | {c.MedianBatchMs:0.00} | {1000 * c.MedianMs / Math.Max(1, c.Entries):0.00} |"));
+        }
+        md.AppendLine();
     }
 
     private static void WriteAttach(StringBuilder md, BenchResults results)
@@ -104,7 +168,7 @@ internal static class Report
         Row(md, "SchedTraceSession.Stop (detach and free)", a.Stop);
         foreach (var scenario in results.Scenarios)
         {
-            var bpftrace = scenario.Rounds.Where(r => r.Mode.Kind == TracerKind.Bpftrace && r.AttachTime is not null).Select(r => r.AttachTime!.Value).ToList();
+            var bpftrace = scenario.Rounds.Where(r => r.Mode.Kind == TracerKind.Bpftrace && r.Mode.Label == "bpftrace" && r.AttachTime is not null).Select(r => r.AttachTime!.Value).ToList();
             if (bpftrace.Count > 0)
             {
                 Row(md, $"reference: bpftrace `{scenario.Scenario.Name}`, process spawn to attached and firing", bpftrace);
@@ -129,8 +193,20 @@ internal static class Report
                 md.AppendLine($"- `{scenario.Scenario.Name}` ns/event vs bpftrace: not measured ({scenario.BpftraceSkipped}).");
                 continue;
             }
-            double ratio = scenario.MedianNsPerEvent(ours) / scenario.MedianNsPerEvent(bpftrace);
-            md.AppendLine(Inv($"- `{scenario.Scenario.Name}` in-kernel cost: {ours.Label} {scenario.MedianNsPerEvent(ours):0.0} ns/event vs bpftrace {scenario.MedianNsPerEvent(bpftrace):0.0} = **{ratio:0.00}x** (target at most {NsRatioTarget:0.0}x): **{(ratio <= NsRatioTarget ? "met" : "MISSED")}**."));
+            double ratio = scenario.MedianNsPerSwitch(ours) / scenario.MedianNsPerSwitch(bpftrace);
+            double target = scenario.Scenario.NsRatioTarget;
+            md.AppendLine(Inv($"- `{scenario.Scenario.Name}` in-kernel cost: {ours.Label} {scenario.MedianNsPerSwitch(ours):0.0} ns per sched_switch vs bpftrace {scenario.MedianNsPerSwitch(bpftrace):0.0} = **{ratio:0.00}x** (target at most {target:0.0}x; {scenario.Scenario.TargetSource}): **{(ratio <= target ? "met" : "MISSED")}**."));
+        }
+        var sd = results.Slowdown;
+        string interval = sd.MedianRatioInterval is { } i ? Inv($"; 95% interval {i.Low:0.000}-{i.High:0.000}") : "";
+        string slowdownVerdict = sd.MedianRatio > SlowdownTarget ? "MISSED"
+            : sd.MedianRatioInterval is { } ci && ci.High > SlowdownTarget ? "met by the median, but the interval reaches past the target"
+            : "met";
+        md.AppendLine(Inv($"- Workload slowdown (CpuTime session, pinned ping-pong): median pair ratio **{sd.MedianRatio:0.000}** ({100 * (sd.MedianRatio - 1):+0.0;-0.0}%{interval}; target at most +3%): **{slowdownVerdict}**."));
+        if (results.Snapshot.Cases.Count > 0)
+        {
+            var many = results.Snapshot.Cases.Where(c => c.Threads != "few (no helper)").OrderBy(c => c.TableEntries).First();
+            md.AppendLine(Inv($"- Snapshot with {results.Snapshot.Threads} more live threads ({many.Entries} entries, table of {many.TableEntries}): {many.MedianMs:0.00} ms median."));
         }
         var a = results.Attach;
         double warmMax = a.Warm.Max().TotalMilliseconds;

@@ -1,0 +1,84 @@
+namespace SchedTrace.Bench;
+
+/// <summary>One pair of workload runs: without tracing and with our session, back to back.</summary>
+internal sealed record SlowdownPair(int Pair, bool TracedFirst, double BaselineUsPerOp, double TracedUsPerOp)
+{
+    internal double Ratio => TracedUsPerOp / BaselineUsPerOp;
+}
+
+/// <summary>Everything the slowdown phase measured.</summary>
+internal sealed record SlowdownResult(string Workload, string Session, string BpfStatsEnabled, IReadOnlyList<SlowdownPair> Pairs, string LoadBefore, string LoadAfter)
+{
+    internal double MedianRatio => Sample.Median(Pairs.Select(p => p.Ratio));
+
+    internal double RatioOfMedians => Sample.Median(Pairs.Select(p => p.TracedUsPerOp)) / Sample.Median(Pairs.Select(p => p.BaselineUsPerOp));
+
+    /// <summary>
+    /// A distribution-free 95% confidence interval for the median pair ratio: order statistics
+    /// k and n+1-k, k the largest with P(Binomial(n, 1/2) &lt; k) &lt;= 0.025. Null below 6 pairs.
+    /// </summary>
+    internal (double Low, double High)? MedianRatioInterval
+    {
+        get
+        {
+            var sorted = Pairs.Select(p => p.Ratio).Order().ToArray();
+            int n = sorted.Length;
+            int k = 0;
+            double below = 0; // P(X < k+1) as k grows
+            double term = Math.Pow(0.5, n); // P(X = 0)
+            for (int j = 0; j < n; j++)
+            {
+                below += term;
+                if (below > 0.025)
+                {
+                    break;
+                }
+                k = j + 1;
+                term = term * (n - j) / (j + 1);
+            }
+            return k == 0 ? null : (sorted[k - 1], sorted[n - k]);
+        }
+    }
+}
+
+/// <summary>
+/// Workload slowdown under full accounting: the pinned ping-pong with no tracing and with a
+/// CpuTime session, in pairs whose order alternates (ABBA), so that drift on the VM hits both
+/// sides equally. The figure is the median of the per-pair ratios; the spread and a confidence
+/// interval show whether the VM's noise exceeds the effect.
+/// </summary>
+internal static class Slowdown
+{
+    internal static readonly SchedTraceSessionOptions Session = new() { Features = SchedTraceFeature.CpuTime };
+
+    internal static SlowdownResult Measure(IWorkload workload, int pairs, Action<string> progress, CancellationToken cancel)
+    {
+        string stats = File.ReadAllText("/proc/sys/kernel/bpf_stats_enabled").Trim();
+        string loadBefore = LoadAverage();
+        workload.Run(cancel); // warm-up, untimed
+        var results = new List<SlowdownPair>();
+        for (int i = 0; i < pairs; i++)
+        {
+            bool tracedFirst = i % 2 == 1;
+            progress($"  slowdown pair {i + 1}/{pairs} ({(tracedFirst ? "traced, then none" : "none, then traced")})");
+            double baseline = 0, traced = 0;
+            foreach (bool withSession in tracedFirst ? new[] { true, false } : new[] { false, true })
+            {
+                if (withSession)
+                {
+                    // Attach is outside the timed part: perf times its own loop.
+                    using var session = SchedTraceSession.Start(Session);
+                    traced = workload.Run(cancel).MicrosecondsPerOp;
+                }
+                else
+                {
+                    baseline = workload.Run(cancel).MicrosecondsPerOp;
+                }
+            }
+            results.Add(new SlowdownPair(i + 1, tracedFirst, baseline, traced));
+        }
+        return new SlowdownResult(workload.Description, "Features = CpuTime, tp_btf", stats, results, loadBefore, LoadAverage());
+    }
+
+    private static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+}
