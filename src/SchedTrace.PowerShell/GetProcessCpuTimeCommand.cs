@@ -47,6 +47,7 @@ public sealed class GetProcessCpuTimeCommand : SchedTraceCmdlet
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ProcessNameCompleter))]
     public string[]? Name { get; set; }
 
     /// <summary>One row per thread instead of one per process.</summary>

@@ -22,7 +22,7 @@ Describe 'SchedTrace module manifest' {
         $module.Version | Should -Be ([version]$ModuleVersion)
     }
 
-    It 'exports exactly the four cmdlets, and no functions, aliases or variables' {
+    It 'exports exactly the five cmdlets, and no functions, aliases or variables' {
         $module = Get-Module -Name 'SchedTrace'
 
         ($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be $CmdletNames
@@ -31,7 +31,7 @@ Describe 'SchedTrace module manifest' {
         $module.ExportedVariables.Count | Should -Be 0
     }
 
-    It '<_> uses an approved verb' -ForEach @('Get-ContextSwitchCount', 'Get-SchedTrace', 'Start-SchedTrace', 'Stop-SchedTrace') {
+    It '<_> uses an approved verb' -ForEach @('Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Start-SchedTrace', 'Stop-SchedTrace') {
         $command = Get-Command -Name $_ -Module 'SchedTrace'
 
         $command.Verb | Should -BeIn (Get-Verb).Verb
@@ -39,7 +39,7 @@ Describe 'SchedTrace module manifest' {
 }
 
 Describe 'Help' {
-    It '<_> has a synopsis, a description and documented parameters' -ForEach @('Get-ContextSwitchCount', 'Get-SchedTrace', 'Start-SchedTrace', 'Stop-SchedTrace') {
+    It '<_> has a synopsis, a description and documented parameters' -ForEach @('Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Start-SchedTrace', 'Stop-SchedTrace') {
         $help = Get-Help -Name $_ -Full
 
         # Without MAML, PowerShell makes up a synopsis from the syntax, which starts with the name.
@@ -50,7 +50,7 @@ Describe 'Help' {
         $undocumented.name | Should -BeNullOrEmpty
     }
 
-    It '<_> has examples that use it' -ForEach @('Get-ContextSwitchCount', 'Get-SchedTrace', 'Start-SchedTrace', 'Stop-SchedTrace') {
+    It '<_> has examples that use it' -ForEach @('Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Start-SchedTrace', 'Stop-SchedTrace') {
         $examples = @((Get-Help -Name $_ -Examples).examples.example)
 
         $examples.Count | Should -BeGreaterThan 0
@@ -75,8 +75,8 @@ Describe 'Format views' {
         $controls | Should -Contain 'ListControl'
     }
 
-    It 'defines a table view for context-switch counts' {
-        $controls = (Get-FormatData -TypeName 'SchedTrace.ContextSwitchCount').FormatViewDefinition.Control | ForEach-Object { $_.GetType().Name }
+    It 'defines a table view for <_>' -ForEach @('SchedTrace.ContextSwitchCount', 'SchedTrace.ProcessCpuTime') {
+        $controls = (Get-FormatData -TypeName $_).FormatViewDefinition.Control | ForEach-Object { $_.GetType().Name }
 
         $controls | Should -Contain 'TableControl'
     }
@@ -102,6 +102,18 @@ Describe 'Format views' {
             $table | Should -Match ' 0:00:0\d '
             $table | Should -BeLike "*$($session.StartTime.ToString('u', [cultureinfo]::InvariantCulture))*"
             $list | Should -BeLike '*ProcessId*(any)*'
+            # Only CpuTime sessions have a task table to drop threads from.
+            $list | Should -Match 'DroppedTasks\s*:\s*\(no task table\)'
+        }
+
+        It 'shows a CpuTime session''s DroppedTasks with the size of its task table' {
+            $session = Start-SchedTrace -Name 'pester-format-cputime' -Feature 'ContextSwitches', 'CpuTime'
+
+            $table = $session | Format-Table | Out-String -Width 200
+            $list = $session | Format-List | Out-String
+
+            $table | Should -BeLike '*ContextSwitches, CpuTime *'
+            $list | Should -Match ('DroppedTasks\s*:\s*0 \(task table of {0}\)' -f $session.TaskTableCapacity)
         }
 
         It 'shows a -Total row with Cpu as all' {

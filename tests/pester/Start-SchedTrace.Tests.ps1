@@ -28,6 +28,38 @@ Describe 'Start-SchedTrace' {
         $session.LostEvents | Should -Be 0
     }
 
+    It 'has no task table without the CpuTime feature' {
+        $session = Start-SchedTrace -Name 'pester-start-switches'
+
+        $session.TaskTableCapacity | Should -Be 0
+        $session.DroppedTasks | Should -Be 0
+    }
+
+    It 'accepts -Feature CpuTime, sized from pid_max' {
+        $session = Start-SchedTrace -Name 'pester-start-cputime' -Feature CpuTime
+        $pidMax = [long](Get-Content -Raw -LiteralPath '/proc/sys/kernel/pid_max')
+
+        $session.Features | Should -Be 'CpuTime'
+        $session.State | Should -Be 'Running'
+        # One entry per possible thread id; kernels before 6.1 preallocate, so at most 65,536 there.
+        $session.TaskTableCapacity | Should -BeGreaterThan 0
+        $session.TaskTableCapacity | Should -BeLessOrEqual $pidMax
+        $session.DroppedTasks | Should -Be 0
+    }
+
+    It 'combines features given together' {
+        $session = Start-SchedTrace -Name 'pester-start-both' -Feature 'ContextSwitches', 'CpuTime'
+
+        $session.Features | Should -Be ([SchedTrace.SchedTraceFeature]'ContextSwitches, CpuTime')
+        $session.Features.HasFlag([SchedTrace.SchedTraceFeature]::CpuTime) | Should -BeTrue
+        $session.Features.HasFlag([SchedTrace.SchedTraceFeature]::ContextSwitches) | Should -BeTrue
+    }
+
+    It 'rejects a feature it does not have' {
+        # Parameter binding, not the cmdlet, refuses it (so by exception type: binding picks the id).
+        { Start-SchedTrace -Feature 'Nonsense' } | Should -Throw -ExceptionType ([System.Management.Automation.ParameterBindingException]) -ExpectedMessage '*Nonsense*'
+    }
+
     It 'stamps StartTime in UTC, at the moment of the call' {
         $before = [datetime]::UtcNow
         $session = Start-SchedTrace

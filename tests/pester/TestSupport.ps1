@@ -8,7 +8,7 @@ $script:RepoRoot = (Resolve-Path -LiteralPath (Join-Path -Path $PSScriptRoot -Ch
 $script:ModuleVersion = @($buildProps.Project.PropertyGroup.Version | Where-Object { $_ })[0].Trim()
 $script:ModuleManifest = Join-Path -Path $script:RepoRoot -ChildPath "out/SchedTrace/$script:ModuleVersion/SchedTrace.psd1"
 
-$script:CmdletNames = @('Get-ContextSwitchCount', 'Get-SchedTrace', 'Start-SchedTrace', 'Stop-SchedTrace')
+$script:CmdletNames = @('Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Start-SchedTrace', 'Stop-SchedTrace')
 
 function Import-BuiltModule {
     # Tests run the module as users get it, from the build layout, never from the source tree.
@@ -45,4 +45,11 @@ function Get-SystemContextSwitch {
     # The kernel's own count of context switches on all CPUs since boot: the oracle.
     $line = Get-Content -LiteralPath '/proc/stat' | Where-Object { $_.StartsWith('ctxt ') }
     [long]($line -split '\s+')[1]
+}
+
+function Get-TaskRuntimeNs {
+    # The kernel's own CPU time of a task, in nanoseconds: the first field of schedstat, which
+    # for a process is its main thread's. The oracle for Get-ProcessCpuTime.
+    param([Parameter(Mandatory)][int]$ProcessId)
+    [long](Get-Content -Raw -LiteralPath "/proc/$ProcessId/schedstat").Split(' ')[0]
 }

@@ -28,7 +28,7 @@ public sealed class CmdletNamingTests
     public void TheModuleHasTheExpectedCmdlets()
     {
         Assert.Equal(
-            ["Get-ContextSwitchCount", "Get-SchedTrace", "Start-SchedTrace", "Stop-SchedTrace"],
+            ["Get-ContextSwitchCount", "Get-ProcessCpuTime", "Get-SchedTrace", "Start-SchedTrace", "Stop-SchedTrace"],
             CmdletMetadata.All.Select(c => c.Name));
     }
 
@@ -55,6 +55,7 @@ public sealed class CmdletNamingTests
 
     [Theory]
     [InlineData("ContextSwitchCount", false)]
+    [InlineData("ProcessCpuTime", false)]
     [InlineData("SchedTrace", false)]
     [InlineData("Process", false)]
     [InlineData("Status", false)]

@@ -14,6 +14,7 @@ public sealed class CmdletParameterTests
     private const string NotNullOrEmpty = "ValidateNotNullOrEmpty";
     private const string Duration = "DurationTransformation";
     private const string SessionNames = "ArgumentCompleter(typeof(SessionNameCompleter))";
+    private const string ProcessNames = "ArgumentCompleter(typeof(ProcessNameCompleter))";
 
     private static ParameterBinding B(string parameter, string set, bool mandatory = false, int? position = null, PipelineInput pipeline = None) =>
         new(parameter, set, mandatory, position, pipeline);
@@ -64,6 +65,22 @@ public sealed class CmdletParameterTests
                 B("Total", All),
             ]
         },
+        {
+            "Get-ProcessCpuTime",
+            [
+                B("Duration", "Duration", position: 0),
+                B("Interval", "Interval", mandatory: true),
+                B("Interval", "Session"),
+                B("Count", "Interval"),
+                B("Count", "Session"),
+                B("Session", "Session", mandatory: true, pipeline: ByValue),
+                // The filters and the shape of the output apply however the time is measured.
+                B("Id", All),
+                B("Name", All),
+                B("PerThread", All),
+                B("Top", All),
+            ]
+        },
     };
 
     [Theory]
@@ -99,6 +116,15 @@ public sealed class CmdletParameterTests
         { "Get-ContextSwitchCount", "ProcessId", "Int32", ["Alias(\"PID\")", AnyPositive] },
         { "Get-ContextSwitchCount", "ThreadId", "Int32", ["Alias(\"TID\")", AnyPositive] },
         { "Get-ContextSwitchCount", "Total", "SwitchParameter", [] },
+
+        { "Get-ProcessCpuTime", "Duration", "TimeSpan", [Duration] },
+        { "Get-ProcessCpuTime", "Interval", "TimeSpan", [Duration] },
+        { "Get-ProcessCpuTime", "Count", "Int32", [AnyPositive] },
+        { "Get-ProcessCpuTime", "Session", "SchedTraceSession", ["ValidateNotNull"] },
+        { "Get-ProcessCpuTime", "Id", "Int32[]", ["Alias(\"PID\")", AnyPositive, NotNullOrEmpty] },
+        { "Get-ProcessCpuTime", "Name", "String[]", [ProcessNames, "SupportsWildcards", NotNullOrEmpty] },
+        { "Get-ProcessCpuTime", "PerThread", "SwitchParameter", [] },
+        { "Get-ProcessCpuTime", "Top", "Int32", [AnyPositive] },
     };
 
     [Theory]
@@ -126,6 +152,7 @@ public sealed class CmdletParameterTests
         { "Get-SchedTrace", "Name", false, "SchedTraceSession" },
         { "Stop-SchedTrace", "Session", true, "SchedTraceSession" },
         { "Get-ContextSwitchCount", "Duration", false, "ContextSwitchCount" },
+        { "Get-ProcessCpuTime", "Duration", false, "ProcessCpuTime" },
     };
 
     [Theory]
@@ -145,6 +172,18 @@ public sealed class CmdletParameterTests
             .Where(c => c.OutputTypes.Count == 0 || c.OutputTypes.Any(t => t.Assembly != typeof(SchedTraceSession).Assembly || t.Namespace != "SchedTrace"))
             .Select(c => $"{c.Name}: [{string.Join(", ", c.OutputTypes)}]");
         Assert.Empty(bad);
+    }
+
+    [Fact]
+    public void StartSchedTraceFeature_OffersContextSwitchesAndCpuTime_AsSeparateBits()
+    {
+        // Start-SchedTrace ORs the -Feature values together, so each must be a bit of its own;
+        // the numbers are also what the CLI and saved scripts ([SchedTraceFeature]2) rely on.
+        Assert.Equal(typeof(SchedTraceFeature[]), CmdletMetadata.Get("Start-SchedTrace").Parameter("Feature").Type);
+        Assert.Equal(
+            [("ContextSwitches", 1), ("CpuTime", 2)],
+            Enum.GetValues<SchedTraceFeature>().Select(f => (f.ToString(), (int)f)));
+        Assert.Equal(SchedTraceFeature.CpuTime, Enum.Parse<SchedTraceFeature>("cputime", ignoreCase: true));
     }
 
     [Fact]
@@ -224,14 +263,31 @@ public sealed class CmdletParameterTests
         Assert.Empty(bad);
     }
 
-    [Fact]
-    public void EveryWildcardNameParameter_CompletesSessionNames()
+    /// <summary>
+    /// What each wildcard -Name matches, and so what it must complete. Every such parameter is
+    /// listed: a new one has to choose here rather than inherit whichever completer is nearest.
+    /// </summary>
+    private static readonly Dictionary<string, string> NameCompleterOf = new()
     {
-        var bad = from c in CmdletMetadata.All
-                  from p in c.Parameters
-                  where p.Attributes.Contains("SupportsWildcards") && p.Name == "Name"
-                  where !p.Attributes.Contains(SessionNames)
-                  select $"{c.Name} -{p.Name}";
+        // Session names: -Name picks sessions of this PowerShell process.
+        ["Get-SchedTrace"] = SessionNames,
+        ["Stop-SchedTrace"] = SessionNames,
+        // Process names: -Name filters processes by their kernel comm.
+        ["Get-ProcessCpuTime"] = ProcessNames,
+    };
+
+    [Fact]
+    public void EveryWildcardNameParameter_CompletesSessionNamesOrProcessNames()
+    {
+        var wildcardNames = (from c in CmdletMetadata.All
+                             from p in c.Parameters
+                             where p.Attributes.Contains("SupportsWildcards") && p.Name == "Name"
+                             select (Cmdlet: c.Name, p.Attributes)).ToList();
+        Assert.Equal(NameCompleterOf.Keys.Order(StringComparer.Ordinal), wildcardNames.Select(n => n.Cmdlet).Order(StringComparer.Ordinal));
+        var bad = from n in wildcardNames
+                  let completers = n.Attributes.Where(a => a.StartsWith("ArgumentCompleter", StringComparison.Ordinal)).ToList()
+                  where completers.Count != 1 || completers[0] != NameCompleterOf[n.Cmdlet]
+                  select $"{n.Cmdlet} -Name: expected {NameCompleterOf[n.Cmdlet]}, found [{string.Join(", ", completers)}]";
         Assert.Empty(bad);
     }
 }

@@ -143,6 +143,18 @@ public sealed class HelpTests
     }
 
     [Fact]
+    public void StartSchedTraceFeatureHelp_DescribesEveryFeature()
+    {
+        // A feature added to the enum must also be explained where users choose it.
+        var feature = Commands().Single(c => Name(c) == "Start-SchedTrace")
+            .Element(Command + "parameters")!.Elements(Command + "parameter")
+            .Single(p => (string?)p.Element(Maml + "name") == "Feature");
+        var text = string.Join(" ", Paragraphs(feature.Element(Maml + "description")));
+        var missing = Enum.GetNames<SchedTraceFeature>().Where(name => !text.Contains(name + " ", StringComparison.Ordinal));
+        Assert.Empty(missing);
+    }
+
+    [Fact]
     public void AboutTopic_IsInTheModuleLayout_StartsWithTopic_AndFitsEightyColumns()
     {
         Assert.True(File.Exists(AboutPath), $"the build did not copy {AboutPath}");
