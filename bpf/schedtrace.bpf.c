@@ -97,6 +97,30 @@ struct {
 	__type(value, struct session_stats);
 } session_stats SEC(".maps");
 
+/*
+ * The task that got this CPU at the last switch and its sum_exec_runtime then: where a task
+ * first seen leaving the CPU starts counting from. A per-CPU slot costs far less per switch
+ * than looking the incoming task up in the hash table.
+ */
+struct cpu_current {
+	__u32 tid;
+	__u32 pad;
+	__u64 runtime_at_switch_in;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cpu_current);
+} cpu_current SEC(".maps");
+
+/* Where counting starts for `tid`, first seen now with `runtime`: its switch-in if we saw it. */
+static __always_inline __u64 first_seen_runtime(struct cpu_current *cur, __u32 tid, __u64 runtime)
+{
+	return cur && cur->tid == tid && cur->runtime_at_switch_in <= runtime ? cur->runtime_at_switch_in : runtime;
+}
+
 static __always_inline bool filtered_out(__u32 tid, __u32 tgid)
 {
 	return (cfg.filter_tgid && tgid != cfg.filter_tgid) || (cfg.filter_tid && tid != cfg.filter_tid);
@@ -348,13 +372,19 @@ static __always_inline void emit_task_event(struct task_struct *task, __u32 type
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
-/* Per-task accounting of one switch: prev leaves, next arrives. */
-static __always_inline void track_switch(struct task_struct *prev, struct task_struct *next,
-					 struct switch_args *a, bool voluntary)
+/*
+ * Per-task accounting of one switch: prev leaves, next arrives. One hash lookup (prev); the
+ * incoming task is only remembered in this CPU's slot. A task whose switch-out the kernel
+ * does not report is still exact: credit() uses the kernel's running total, so the next
+ * switch-out or snapshot credits whatever was missed.
+ */
+static __always_inline void track_switch(struct task_struct *prev, struct switch_args *a, bool voluntary)
 {
-	/* A task first seen leaving the CPU ran since before we saw it: count from now. */
-	struct task_stats *stats = task_entry(prev, a->prev_tid, a->prev_tgid, a->prev_runtime);
+	__u32 zero = 0;
+	struct cpu_current *cur = bpf_map_lookup_elem(&cpu_current, &zero);
+	struct task_stats *stats;
 
+	stats = task_entry(prev, a->prev_tid, a->prev_tgid, first_seen_runtime(cur, a->prev_tid, a->prev_runtime));
 	if (stats) {
 		credit(stats, a->prev_runtime);
 		mark_cpu(stats);
@@ -364,10 +394,9 @@ static __always_inline void track_switch(struct task_struct *prev, struct task_s
 		else
 			stats->involuntary++;
 	}
-	stats = task_entry(next, a->next_tid, a->next_tgid, a->next_runtime);
-	if (stats) {
-		credit(stats, a->next_runtime);
-		mark_cpu(stats);
+	if (cur) {
+		cur->tid = a->next_tid;
+		cur->runtime_at_switch_in = a->next_runtime;
 	}
 }
 
@@ -381,7 +410,7 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 	if (cfg.emit & EMIT_SWITCH)
 		emit_switch(prev, next, a, preempt, prev_state);
 	if (cfg.track_tasks)
-		track_switch(prev, next, a, voluntary);
+		track_switch(prev, a, voluntary);
 }
 
 /* Task state for kernels whose sched_switch does not pass it (before 5.18). */
@@ -565,14 +594,23 @@ SEC("raw_tp")
 int snapshot_cpu(__u64 *ctx)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 tid = BPF_CORE_READ(task, pid);
 	__u64 runtime = BPF_CORE_READ(task, se.sum_exec_runtime);
+	__u32 zero = 0;
+	struct cpu_current *cur = bpf_map_lookup_elem(&cpu_current, &zero);
 	struct task_stats *stats;
 
-	stats = task_entry(task, BPF_CORE_READ(task, pid), BPF_CORE_READ(task, tgid), runtime);
+	if (ctx[0]) {
+		if (cur) {
+			cur->tid = tid;
+			cur->runtime_at_switch_in = runtime;
+		}
+		return 0;
+	}
+	stats = task_entry(task, tid, BPF_CORE_READ(task, tgid), first_seen_runtime(cur, tid, runtime));
 	if (!stats)
 		return 0;
-	if (!ctx[0])
-		credit(stats, runtime);
+	credit(stats, runtime);
 	mark_cpu(stats);
 	stats->prio = BPF_CORE_READ(task, prio);
 	return 0;

@@ -59,17 +59,41 @@ public sealed class GetProcessCpuTimeCommand : SchedTraceCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int Top { get; set; }
 
+    private readonly List<(string Text, WildcardPattern? Pattern)> names = new();
+    private long droppedReported;
+
+    protected override void BeginProcessing()
+    {
+        // Build each pattern once; a malformed one ('a[') is the user's to fix, with a stable id.
+        foreach (var name in Name ?? Array.Empty<string>())
+        {
+            try
+            {
+                names.Add(WildcardPattern.ContainsWildcardCharacters(name)
+                    ? (name, WildcardPattern.Get(name, WildcardOptions.IgnoreCase))
+                    : (WildcardPattern.Unescape(name), null));
+            }
+            catch (WildcardPatternException e)
+            {
+                ThrowTerminatingError(new ErrorRecord(e, "InvalidNamePattern", ErrorCategory.InvalidArgument, name)
+                {
+                    ErrorDetails = new ErrorDetails($"'{name}' is not a valid wildcard pattern: {e.Message}") { RecommendedAction = "Escape [ and ] with a backtick, or close the bracket." },
+                });
+            }
+        }
+    }
+
     protected override void ProcessRecord()
     {
         try
         {
             var plan = SamplingPlanFor(Session is not null, Duration, Interval, Count);
+            // -Top is applied here, after the not-found checks have seen every row that ran.
             var query = new CpuTimeQuery
             {
                 ProcessIds = Id ?? Array.Empty<int>(),
                 NameFilter = Name is null ? null : MatchesAnyName,
                 PerThread = PerThread,
-                Top = Bound(nameof(Top)) ? Top : null,
             };
             if (Session is not null)
             {
@@ -98,29 +122,30 @@ public sealed class GetProcessCpuTimeCommand : SchedTraceCmdlet
             {
                 ReportMisses(rows);
             }
-            WriteObject(rows, enumerateCollection: true);
+            WriteObject(Bound(nameof(Top)) ? rows.Take(Top) : rows, enumerateCollection: true);
         }
-        if (session.DroppedTasks > 0)
+        if (session.DroppedTasks > droppedReported)
         {
-            WriteWarning($"{session.DroppedTasks} thread(s) did not fit in the task table ({session.TaskTableCapacity} entries); their CPU time is missing.");
+            WriteWarning($"{session.DroppedTasks - droppedReported} thread(s) did not fit in the task table ({session.TaskTableCapacity} entries); their CPU time is missing.");
+            droppedReported = session.DroppedTasks;
         }
     }
 
-    private bool MatchesAnyName(string comm) => Name!.Any(name => NameMatches(name, comm));
+    private bool MatchesAnyName(string comm) => names.Any(name => NameMatches(name, comm));
 
-    private static bool NameMatches(string pattern, string comm) =>
-        WildcardPattern.ContainsWildcardCharacters(pattern)
-            ? WildcardPattern.Get(pattern, WildcardOptions.IgnoreCase).IsMatch(comm)
-            : string.Equals(pattern.Length > CommLength ? pattern[..CommLength] : pattern, comm, StringComparison.OrdinalIgnoreCase);
+    private static bool NameMatches((string Text, WildcardPattern? Pattern) name, string comm) =>
+        name.Pattern is { } pattern
+            ? pattern.IsMatch(comm)
+            : string.Equals(name.Text.Length > CommLength ? name.Text[..CommLength] : name.Text, comm, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>As Get-Process does: a literal name or an id that matched nothing is an error.</summary>
     private void ReportMisses(IReadOnlyList<ProcessCpuTime> rows)
     {
-        foreach (var name in Name ?? Array.Empty<string>())
+        foreach (var name in names.Where(n => n.Pattern is null))
         {
-            if (!WildcardPattern.ContainsWildcardCharacters(name) && !rows.Any(r => NameMatches(name, r.Name)))
+            if (!rows.Any(r => NameMatches(name, r.Name)))
             {
-                WriteError(NotFound($"No process named '{name}' ran in the window.", "ProcessNameNotFound", name));
+                WriteError(NotFound($"No process named '{name.Text}' ran in the window.", "ProcessNameNotFound", name.Text));
             }
         }
         foreach (int id in Id ?? Array.Empty<int>())

@@ -25,10 +25,20 @@ public sealed class StartSchedTraceCommand : SchedTraceCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int ThreadId { get; set; }
 
+    /// <summary>With -Feature Events: which events the session streams (read them with Watch-SchedEvent -Session).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public SchedEventType[] EventType { get; set; } = { SchedEventType.Switch };
+
+    /// <summary>With -Feature Events: the ring buffer size in bytes (e.g. 16MB).</summary>
+    [Parameter]
+    [ValidateRange(4096L, 1L << 30)]
+    public long BufferSize { get; set; } = SchedTraceSessionOptions.DefaultRingBufferBytes;
+
     protected override void EndProcessing()
     {
         var features = Feature.Aggregate((SchedTraceFeature)0, (all, f) => all | f);
-        if (!ShouldProcess($"sched_switch ({features})", "Attach BPF programs"))
+        if (!ShouldProcess($"{SchedTraceSession.TracepointsFor(features)} ({features})", "Attach BPF programs"))
         {
             return;
         }
@@ -40,6 +50,8 @@ public sealed class StartSchedTraceCommand : SchedTraceCmdlet
                 Features = features,
                 ProcessId = MyInvocation.BoundParameters.ContainsKey(nameof(ProcessId)) ? ProcessId : null,
                 ThreadId = MyInvocation.BoundParameters.ContainsKey(nameof(ThreadId)) ? ThreadId : null,
+                EventTypes = EventType,
+                RingBufferBytes = BufferSize,
             });
             SessionRegistry.Add(session);
             WriteObject(session);

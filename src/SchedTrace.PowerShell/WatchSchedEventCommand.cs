@@ -3,40 +3,49 @@ using System.Management.Automation;
 namespace SchedTrace.PowerShell;
 
 /// <summary>Streams scheduler events to the pipeline as they happen, until Ctrl+C, -Duration or -Count.</summary>
-[Cmdlet(VerbsCommon.Watch, "SchedEvent")]
+[Cmdlet(VerbsCommon.Watch, "SchedEvent", DefaultParameterSetName = NewSession)]
 [OutputType(typeof(SchedSwitchEvent), typeof(SchedWakeupEvent), typeof(SchedMigrateEvent))]
 public sealed class WatchSchedEventCommand : SchedTraceCmdlet
 {
+    private const string NewSession = "New";
+    private const string FromSession = "Session";
+
+    /// <summary>Read the events of a session started with Start-SchedTrace -Feature Events.</summary>
+    [Parameter(ParameterSetName = FromSession, Mandatory = true, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public SchedTraceSession? Session { get; set; }
+
     /// <summary>Which events: Switch (default), Wakeup, WakeupNew, Migrate.</summary>
-    [Parameter(Position = 0)]
+    [Parameter(ParameterSetName = NewSession, Position = 0)]
     [ValidateNotNullOrEmpty]
     public SchedEventType[] Type { get; set; } = { SchedEventType.Switch };
 
     /// <summary>Only events of this process (tgid; either side of a switch). Filtered in the kernel.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = NewSession)]
     [Alias("PID")]
     [ValidateRange(1, int.MaxValue)]
     public int Id { get; set; }
 
     /// <summary>Only events of this thread (either side of a switch). Filtered in the kernel.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = NewSession)]
     [Alias("TID")]
     [ValidateRange(1, int.MaxValue)]
     public int ThreadId { get; set; }
 
-    /// <summary>Only events of tasks with this name; exact names are filtered in the kernel, wildcards here.</summary>
+    /// <summary>Only events of tasks with this name; exact names are filtered in the kernel (for a new
+    /// session), wildcards and a -Session's events here.</summary>
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     public string? Name { get; set; }
 
     /// <summary>Only events on this CPU.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = NewSession)]
     [ValidateRange(0, 4095)]
     public int Cpu { get; set; }
 
     /// <summary>Only switches whose previous task ran at least this long (numbers are seconds).</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = NewSession)]
     [DurationTransformation]
     public TimeSpan MinRuntime { get; set; }
 
@@ -51,47 +60,69 @@ public sealed class WatchSchedEventCommand : SchedTraceCmdlet
     public int Count { get; set; }
 
     /// <summary>Ring buffer size in bytes (e.g. 16MB); rounded up to a power of two.</summary>
-    [Parameter]
+    [Parameter(ParameterSetName = NewSession)]
     [ValidateRange(4096L, 1L << 30)]
     public long BufferSize { get; set; } = SchedTraceSessionOptions.DefaultRingBufferBytes;
 
-    protected override void EndProcessing()
+    protected override void ProcessRecord()
     {
-        bool wildcard = Name is not null && WildcardPattern.ContainsWildcardCharacters(Name);
+        // A -Session's filters were compiled in when it started: a name is matched here.
+        bool matchHere = Name is not null && (Session is not null || WildcardPattern.ContainsWildcardCharacters(Name));
         Func<SchedEvent, bool>? filter = null;
-        if (wildcard)
+        if (matchHere)
         {
             var pattern = WildcardPattern.Get(Name!, WildcardOptions.IgnoreCase);
             filter = e => e.TaskNames().Any(pattern.IsMatch);
         }
         try
         {
+            if (Session is not null)
+            {
+                Watch(Session, filter);
+                return;
+            }
             using var session = StartSession(new SchedTraceSessionOptions
             {
                 Features = SchedTraceFeature.Events,
                 EventTypes = Type,
                 ProcessId = Bound(nameof(Id)) ? Id : null,
                 ThreadId = Bound(nameof(ThreadId)) ? ThreadId : null,
-                EventName = wildcard ? null : Name,
+                EventName = matchHere ? null : Name,
                 EventCpu = Bound(nameof(Cpu)) ? Cpu : null,
                 EventMinRuntime = Bound(nameof(MinRuntime)) ? MinRuntime : null,
                 RingBufferBytes = BufferSize,
             });
-            var events = SchedEventWatch.Watch(session, Bound(nameof(Count)) ? Count : null, Bound(nameof(Duration)) ? Duration : null, filter, Cancellation);
-            foreach (var e in events)
-            {
-                WriteObject(e);
-            }
+            Watch(session, filter);
             session.Stop();
-            if (session.LostEvents > 0)
-            {
-                var perCpu = string.Join(", ", session.LostEventsPerCpu.Select((n, cpu) => (n, cpu)).Where(x => x.n > 0).Select(x => $"CPU {x.cpu}: {x.n}"));
-                WriteWarning($"{session.LostEvents} events were lost because the ring buffer was full ({perCpu}). Use a larger -BufferSize or narrower filters.");
-            }
+            WarnAboutLosses(session, 0);
         }
         catch (SchedTraceException e)
         {
-            ThrowTerminating(e);
+            ThrowTerminating(e, Session);
         }
+    }
+
+    private void Watch(SchedTraceSession session, Func<SchedEvent, bool>? filter)
+    {
+        long lostBefore = session.LostEvents;
+        foreach (var e in SchedEventWatch.Watch(session, Bound(nameof(Count)) ? Count : null, Bound(nameof(Duration)) ? Duration : null, filter, Cancellation))
+        {
+            WriteObject(e);
+        }
+        if (Session is not null)
+        {
+            WarnAboutLosses(session, lostBefore);
+        }
+    }
+
+    /// <summary>Losses are reported, never silent: per CPU, and on the session object too.</summary>
+    private void WarnAboutLosses(SchedTraceSession session, long alreadyReported)
+    {
+        if (session.LostEvents <= alreadyReported)
+        {
+            return;
+        }
+        var perCpu = string.Join(", ", session.LostEventsPerCpu.Select((n, cpu) => (n, cpu)).Where(x => x.n > 0).Select(x => $"CPU {x.cpu}: {x.n}"));
+        WriteWarning($"{session.LostEvents - alreadyReported} events were lost because the ring buffer was full ({perCpu} in all). Use a larger -BufferSize or narrower filters.");
     }
 }

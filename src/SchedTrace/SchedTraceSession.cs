@@ -248,6 +248,10 @@ public sealed class SchedTraceSession : IDisposable
         return hooks;
     }
 
+    /// <summary>The tracepoints a session with these features attaches to, for -WhatIf and messages.</summary>
+    public static string TracepointsFor(SchedTraceFeature features) =>
+        string.Join(", ", HooksFor(new SchedTraceSessionOptions { Features = features }).Select(h => h.Tracepoint));
+
     private static BpfEmit EmitFor(IEnumerable<SchedEventType> types) => types.Aggregate(BpfEmit.None, (emit, type) => emit | type switch
     {
         SchedEventType.Switch => BpfEmit.Switch,
@@ -298,13 +302,23 @@ public sealed class SchedTraceSession : IDisposable
     private const string SnapshotProgram = "snapshot_cpu";
 
     /// <summary>
-    /// One entry per possible thread id. Kernels from 6.1 allocate hash entries as they are used
-    /// (BPF memory allocator), so sizing from pid_max costs nothing up front; older kernels
-    /// preallocate, so the table is capped there and what does not fit is counted.
+    /// The per-task table: four times the threads alive now, at least 16,384, never more than
+    /// pid_max. A snapshot reads the table in batches, and the batches visit every hash bucket,
+    /// so a table sized to a pid_max of 4,194,304 (systemd's default on many distributions) would
+    /// cost milliseconds per snapshot even when nearly empty. Threads beyond the table are
+    /// counted in <see cref="DroppedTasks"/> and reported. From 6.1 the kernel allocates entries
+    /// as they are used; older kernels preallocate, so there the table is also capped at 65,536.
     /// </summary>
-    private static TaskTableSize TaskTable { get; } = KernelFeatures.KernelVersion() >= new Version(6, 1)
-        ? new TaskTableSize(KernelFeatures.PidMax(), AllocateOnUse: true)
-        : new TaskTableSize(Math.Min(KernelFeatures.PidMax(), 65_536u), AllocateOnUse: false);
+    private static TaskTableSize TaskTable
+    {
+        get
+        {
+            uint entries = Math.Min(KernelFeatures.PidMax(), Math.Max(16_384u, 4 * KernelFeatures.ThreadCount()));
+            return KernelFeatures.KernelVersion() >= new Version(6, 1)
+                ? new TaskTableSize(entries, AllocateOnUse: true)
+                : new TaskTableSize(Math.Min(entries, 65_536u), AllocateOnUse: false);
+        }
+    }
 
     private static TaskTableSize TaskTableFor(SchedTraceSessionOptions options) =>
         options.TaskTableEntries is uint entries ? TaskTable with { MaxEntries = entries } : TaskTable;

@@ -13,6 +13,13 @@ internal static class KernelFeatures
     internal static uint PidMax() =>
         uint.TryParse(File.ReadAllText("/proc/sys/kernel/pid_max").Trim(), out uint pidMax) ? pidMax : 32_768;
 
+    /// <summary>Threads alive now: the 4th field of /proc/loadavg reads "running/total".</summary>
+    internal static uint ThreadCount()
+    {
+        var fields = File.ReadAllText("/proc/loadavg").Split(' ');
+        return fields.Length > 3 && uint.TryParse(fields[3].Split('/').Last(), out uint total) ? total : 1024;
+    }
+
     internal static Version KernelVersion()
     {
         // /proc/sys/kernel/osrelease reads like "6.18.44-fc-v669".
