@@ -132,6 +132,7 @@ internal static class CommandLine
         foreach (var rows in ContextSwitchCount.Collect(session, plan, total, cancellation))
         {
             writer.Write(rows);
+            stdout.Flush(); // each sample as soon as it is taken
         }
         return ExitOk;
     }
@@ -156,6 +157,7 @@ internal static class CommandLine
         foreach (var rows in ProcessCpuTime.Collect(session, plan, query, cancellation))
         {
             writer.Write(rows);
+            stdout.Flush(); // each sample as soon as it is taken
         }
         if (session.DroppedTasks > 0)
         {
@@ -188,10 +190,18 @@ internal static class CommandLine
             ? new RecordWriter<SchedEvent>(stdout, OutputFormat.Json, Array.Empty<Column<SchedEvent>>())
             : new EventTable(stdout);
         var filter = nameFilter is null ? null : new Func<SchedEvent, bool>(e => e.TaskNames().Any(nameFilter));
+        // Flush a few times a second, not per event: the reader drains in batches anyway.
+        long lastFlush = System.Diagnostics.Stopwatch.GetTimestamp();
         foreach (var e in SchedEventWatch.Watch(session, options.Int("count"), options.Duration("duration"), filter, cancellation))
         {
             sink.Write(new[] { e });
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(lastFlush) > TimeSpan.FromMilliseconds(100))
+            {
+                stdout.Flush();
+                lastFlush = System.Diagnostics.Stopwatch.GetTimestamp();
+            }
         }
+        stdout.Flush();
         session.Stop();
         if (session.LostEvents > 0)
         {

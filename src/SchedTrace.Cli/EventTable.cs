@@ -33,7 +33,6 @@ internal sealed class EventTable : IRecordSink<SchedEvent>
                 _ => $"{ms} {cpu}  {e.Type}",
             });
         }
-        output.Flush();
     }
 
     private static string Task(string name, int tid) => $"{name} [{tid}]";

@@ -60,7 +60,6 @@ internal sealed class RecordWriter<T> : IRecordSink<T>
                     break;
             }
         }
-        output.Flush();
     }
 
     private static PropertyInfo[] PropertiesOf(T record)

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using SchedTrace.Cli;
+using SchedTrace.Tests.Kernel;
+using SchedTrace.Tests.Support;
+
+namespace SchedTrace.Tests.Cli;
+
+[Collection(KernelCollection.Name)]
+public sealed partial class EventsCliTests
+{
+    private static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        int exit = CommandLine.Run(args, stdout, stderr);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    [KernelFact]
+    public void Events_Json_AreTypedObjectsWithTheirOwnPropertyNames()
+    {
+        using var load = PingPong.Start(TimeSpan.FromSeconds(1));
+        var (exit, output, errors) = Run("events", "--type", "switch,wakeup", "--count", "400", "--json");
+        Assert.Equal(0, exit);
+        Assert.Equal(string.Empty, errors);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(400, lines.Length);
+        foreach (var line in lines)
+        {
+            using var json = JsonDocument.Parse(line);
+            var type = json.RootElement.GetProperty("Type").GetString();
+            var expected = (type == "Switch" ? typeof(SchedSwitchEvent) : typeof(SchedWakeupEvent)).GetProperties().Select(p => p.Name).ToHashSet();
+            Assert.Equal(expected, json.RootElement.EnumerateObject().Select(p => p.Name).ToHashSet());
+            Assert.EndsWith("Z", json.RootElement.GetProperty("Timestamp").GetString());
+        }
+        Assert.Contains(lines, l => l.Contains("\"Type\":\"Wakeup\""));
+    }
+
+    [KernelFact]
+    public void Events_Table_ReadsLikeTheLab()
+    {
+        using var load = PingPong.Start(TimeSpan.FromSeconds(1));
+        var (exit, output, _) = Run("events", "--count", "5", "--pid", Environment.ProcessId.ToString());
+        Assert.Equal(0, exit);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(7, lines.Length);
+        Assert.StartsWith(" TIME(ms) CPU", lines[0]);
+        Assert.All(lines.Skip(2), l => Assert.Matches(@"^\s+\d+\.\d{3}\s+\d+\s+switch\s+.+\[\d+\].* -> .+\[\d+\]$", l));
+    }
+
+    [Theory]
+    [InlineData("events", "--type", "bogus")]
+    [InlineData("events", "--csv")]
+    [InlineData("events", "--buffer-size", "12Q")]
+    [InlineData("events", "--cpu", "x")]
+    public void BadArguments_ExitTwo(params string[] args)
+    {
+        var (exit, output, errors) = Run(args);
+        Assert.Equal(CommandLine.ExitUsage, exit);
+        Assert.Equal(string.Empty, output);
+        Assert.StartsWith("schedtrace: ", errors);
+    }
+
+    [KernelFact]
+    public void CtrlC_StopsQuickly_WithoutAnException_AndDetachesEverything()
+    {
+        var cli = Path.Combine(Path.GetDirectoryName(typeof(CommandLine).Assembly.Location)!, "schedtrace.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { cli, "events", "--json" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        // Wait until it streams (attached), then interrupt it as a terminal's Ctrl+C would.
+        var attached = Stopwatch.StartNew();
+        while (!HoldsBpfLink(process.Id) && attached.Elapsed < TimeSpan.FromSeconds(20))
+        {
+            Thread.Sleep(20);
+        }
+        Assert.True(HoldsBpfLink(process.Id), "the CLI never attached");
+        Thread.Sleep(200);
+        var stopping = Stopwatch.StartNew();
+        Assert.Equal(0, kill(process.Id, 2 /* SIGINT */));
+        Assert.True(process.WaitForExit(5000), "the CLI did not stop after SIGINT");
+        var stopTime = stopping.Elapsed;
+
+        Assert.Equal(0, process.ExitCode);
+        Assert.DoesNotContain("Exception", errors.Result);
+        Assert.DoesNotContain("Unhandled", errors.Result);
+        Assert.True(stopTime < TimeSpan.FromSeconds(1), $"stopped {stopTime.TotalMilliseconds:F0} ms after Ctrl+C");
+        Assert.All(output.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => JsonDocument.Parse(line).Dispose());
+    }
+
+    private static bool HoldsBpfLink(int pid)
+    {
+        try
+        {
+            return Directory.GetFiles($"/proc/{pid}/fdinfo").Any(f =>
+            {
+                try
+                {
+                    return File.ReadLines(f).Any(l => l.StartsWith("link_id:", StringComparison.Ordinal));
+                }
+                catch (IOException)
+                {
+                    return false;
+                }
+            });
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int kill(int pid, int signal);
+}
