@@ -18,7 +18,8 @@ char LICENSE[] SEC("license") = "GPL";
 /*
  * Set by user space before load. Read-only after load, so the verifier treats the fields as
  * constants and drops the branches a session does not use. Mirrored in BpfConfig.cs: keep the
- * two in the same order, all fields 32-bit.
+ * two in the same order (user space checks the size). In its own section, so that string
+ * constants elsewhere in the program never shift it.
  */
 struct config {
 	__u32 filter_tgid;    /* only this process (0: every process) */
@@ -79,7 +80,7 @@ struct task_stats {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1); /* sized by user space from pid_max before load */
+	__uint(max_entries, 1); /* sized by user space before load: from the live threads, <= pid_max */
 	__type(key, __u32);
 	__type(value, struct task_stats);
 } task_stats SEC(".maps");

@@ -147,7 +147,7 @@ public sealed class SchedTraceSession : IDisposable
     /// figures); read at each snapshot.</summary>
     public long DroppedTasks { get; private set; }
 
-    /// <summary>Entries of the per-task table (from /proc/sys/kernel/pid_max).</summary>
+    /// <summary>Entries of the per-task table: four times the threads alive at start, at least 16,384, at most pid_max.</summary>
     public long TaskTableCapacity { get; }
 
     /// <summary>Loads, configures and attaches the programs for <paramref name="options"/>.</summary>
