@@ -5,34 +5,8 @@ namespace SchedTrace.PowerShell;
 /// <summary>Context switches per CPU (voluntary, involuntary, out of idle) over a window.</summary>
 [Cmdlet(VerbsCommon.Get, "ContextSwitchCount", DefaultParameterSetName = ForDuration)]
 [OutputType(typeof(ContextSwitchCount))]
-public sealed class GetContextSwitchCountCommand : SchedTraceCmdlet
+public sealed class GetContextSwitchCountCommand : SessionReadingCmdlet
 {
-    private const string ForDuration = "Duration";
-    private const string ForInterval = "Interval";
-    private const string FromSession = "Session";
-
-    /// <summary>How long to count; numbers are seconds.</summary>
-    [Parameter(ParameterSetName = ForDuration, Position = 0)]
-    [DurationTransformation]
-    public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>Emit a sample every interval (numbers are seconds) instead of one reading.</summary>
-    [Parameter(ParameterSetName = ForInterval, Mandatory = true)]
-    [Parameter(ParameterSetName = FromSession)]
-    [DurationTransformation]
-    public TimeSpan Interval { get; set; }
-
-    /// <summary>With -Interval: how many samples; without it, until Ctrl+C.</summary>
-    [Parameter(ParameterSetName = ForInterval)]
-    [Parameter(ParameterSetName = FromSession)]
-    [ValidateRange(1, int.MaxValue)]
-    public int Count { get; set; }
-
-    /// <summary>Read a running session (counts since its start, or -Interval samples).</summary>
-    [Parameter(ParameterSetName = FromSession, Mandatory = true, ValueFromPipeline = true)]
-    [ValidateNotNull]
-    public SchedTraceSession? Session { get; set; }
-
     /// <summary>Count only switches of this process (tgid).</summary>
     [Parameter(ParameterSetName = ForDuration)]
     [Parameter(ParameterSetName = ForInterval)]
@@ -55,7 +29,7 @@ public sealed class GetContextSwitchCountCommand : SchedTraceCmdlet
     {
         try
         {
-            var plan = SamplingPlanFor(Session is not null, Duration, Interval, Count);
+            var plan = Plan();
             if (Session is not null)
             {
                 Emit(Session, plan);

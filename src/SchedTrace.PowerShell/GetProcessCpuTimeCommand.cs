@@ -5,36 +5,10 @@ namespace SchedTrace.PowerShell;
 /// <summary>On-CPU time per process (or thread) over a window, busiest first.</summary>
 [Cmdlet(VerbsCommon.Get, "ProcessCpuTime", DefaultParameterSetName = ForDuration)]
 [OutputType(typeof(ProcessCpuTime))]
-public sealed class GetProcessCpuTimeCommand : SchedTraceCmdlet
+public sealed class GetProcessCpuTimeCommand : SessionReadingCmdlet
 {
-    private const string ForDuration = "Duration";
-    private const string ForInterval = "Interval";
-    private const string FromSession = "Session";
-
     /// <summary>A comm is at most 15 characters: longer literal names are compared on those.</summary>
     private const int CommLength = 15;
-
-    /// <summary>How long to measure; numbers are seconds.</summary>
-    [Parameter(ParameterSetName = ForDuration, Position = 0)]
-    [DurationTransformation]
-    public TimeSpan Duration { get; set; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>Emit a sample every interval (numbers are seconds) instead of one reading.</summary>
-    [Parameter(ParameterSetName = ForInterval, Mandatory = true)]
-    [Parameter(ParameterSetName = FromSession)]
-    [DurationTransformation]
-    public TimeSpan Interval { get; set; }
-
-    /// <summary>With -Interval: how many samples; without it, until Ctrl+C.</summary>
-    [Parameter(ParameterSetName = ForInterval)]
-    [Parameter(ParameterSetName = FromSession)]
-    [ValidateRange(1, int.MaxValue)]
-    public int Count { get; set; }
-
-    /// <summary>Read a running session started with -Feature CpuTime.</summary>
-    [Parameter(ParameterSetName = FromSession, Mandatory = true, ValueFromPipeline = true)]
-    [ValidateNotNull]
-    public SchedTraceSession? Session { get; set; }
 
     /// <summary>Only these processes (tgids).</summary>
     [Parameter]
@@ -87,7 +61,7 @@ public sealed class GetProcessCpuTimeCommand : SchedTraceCmdlet
     {
         try
         {
-            var plan = SamplingPlanFor(Session is not null, Duration, Interval, Count);
+            var plan = Plan();
             // -Top is applied here, after the not-found checks have seen every row that ran.
             var query = new CpuTimeQuery
             {

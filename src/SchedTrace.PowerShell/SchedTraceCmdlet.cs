@@ -44,20 +44,6 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
 
     protected bool Bound(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
 
-    /// <summary>-Duration, -Session (since its start) or -Interval [-Count], as a sampling plan.</summary>
-    protected SamplingPlan SamplingPlanFor(bool fromSession, TimeSpan duration, TimeSpan interval, int count)
-    {
-        if (Bound("Count") && !Bound("Interval"))
-        {
-            throw new SchedTraceException(SchedTraceErrorKind.InvalidArgument, "CountWithoutInterval", "-Count sets how many -Interval samples to take; without -Interval there is only one reading.", "Add -Interval (e.g. -Interval 1 -Count 10), or leave out -Count.");
-        }
-        if (Bound("Interval"))
-        {
-            return SamplingPlan.ForIntervals(interval, Bound("Count") ? count : null);
-        }
-        return fromSession ? SamplingPlan.SinceStart : SamplingPlan.ForDuration(duration);
-    }
-
     /// <summary>Runs a collection on the pipeline thread, with Write-Progress for a fixed duration.</summary>
     protected IEnumerable<T> Collect<T>(SamplingPlan plan, string activity, Func<Action<CollectionProgress>?, IEnumerable<T>> collect)
     {

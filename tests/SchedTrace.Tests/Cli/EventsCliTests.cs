@@ -10,13 +10,7 @@ namespace SchedTrace.Tests.Cli;
 [Collection(KernelCollection.Name)]
 public sealed partial class EventsCliTests
 {
-    private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        int exit = CommandLine.Run(args, stdout, stderr);
-        return (exit, stdout.ToString(), stderr.ToString());
-    }
+    private static (int Exit, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     [KernelFact]
     public void Events_Json_AreTypedObjectsWithTheirOwnPropertyNames()
