@@ -12,6 +12,9 @@ public static class TimelineExport
     /// <summary>The file could not be created or written (missing folder, no permission, disk full).</summary>
     public const string WriteFailedErrorId = "TimelineWriteFailed";
 
+    /// <summary>The key in <see cref="Exception.Data"/> of a file error that holds the file's path.</summary>
+    public const string PathKey = "Path";
+
     /// <summary>Neither a Perfetto nor an SVG path was given.</summary>
     public const string NoOutputErrorId = "TimelineNoOutput";
 
@@ -83,8 +86,14 @@ public static class TimelineExport
     }
 
     private static SchedTraceException Exists(string path, Exception? inner) =>
-        new(SchedTraceErrorKind.InvalidArgument, FileExistsErrorId, $"The file {path} already exists.", "Use -Force to overwrite it, or choose another path.", inner);
+        WithPath(new(SchedTraceErrorKind.InvalidArgument, FileExistsErrorId, $"The file {path} already exists.", "Use -Force to overwrite it, or choose another path.", inner), path);
 
     private static SchedTraceException WriteFailed(string path, Exception inner) =>
-        new(SchedTraceErrorKind.InvalidArgument, WriteFailedErrorId, $"Could not write {path}: {inner.Message}", "Check that the folder exists and that you may write to it.", inner);
+        WithPath(new(SchedTraceErrorKind.InvalidArgument, WriteFailedErrorId, $"Could not write {path}: {inner.Message}", "Check that the folder exists and that you may write to it.", inner), path);
+
+    private static SchedTraceException WithPath(SchedTraceException e, string path)
+    {
+        e.Data[PathKey] = path;
+        return e;
+    }
 }
