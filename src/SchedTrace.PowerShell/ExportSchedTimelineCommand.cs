@@ -33,14 +33,15 @@ public sealed class ExportSchedTimelineCommand : SchedTraceCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    private string? perfettoPath;
+    private string? svgPath;
+
     protected override void BeginProcessing()
     {
-        // Refuse before a long Watch-SchedEvent upstream has run, not after.
-        if (Path is null && SvgPath is null)
-        {
-            ThrowTerminating(new SchedTraceException(SchedTraceErrorKind.InvalidArgument, TimelineExport.NoOutputErrorId,
-                "Export-SchedTimeline needs a file to write.", "Give -Path for the Perfetto trace, -SvgPath for the SVG, or both."));
-        }
+        perfettoPath = Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path);
+        svgPath = SvgPath is null ? null : GetUnresolvedProviderPathFromPSPath(SvgPath);
+        // Refuse a bad or existing path before a long Watch-SchedEvent upstream has run, not after.
+        Export(() => TimelineExport.Check(perfettoPath, svgPath, Force));
     }
 
     protected override void ProcessRecord()
@@ -51,19 +52,22 @@ public sealed class ExportSchedTimelineCommand : SchedTraceCmdlet
         }
     }
 
-    protected override void EndProcessing()
+    protected override void EndProcessing() => Export(() =>
     {
-        string? perfetto = Path is null ? null : GetUnresolvedProviderPathFromPSPath(Path);
-        string? svg = SvgPath is null ? null : GetUnresolvedProviderPathFromPSPath(SvgPath);
+        foreach (var file in TimelineExport.Write(events, perfettoPath, svgPath, Force))
+        {
+            if (PassThru)
+            {
+                WriteObject(file);
+            }
+        }
+    });
+
+    private void Export(Action action)
+    {
         try
         {
-            foreach (var file in TimelineExport.Write(events, perfetto, svg, Force))
-            {
-                if (PassThru)
-                {
-                    WriteObject(file);
-                }
-            }
+            action();
         }
         catch (SchedTraceException e)
         {
@@ -74,11 +78,10 @@ public sealed class ExportSchedTimelineCommand : SchedTraceCmdlet
                 TimelineExport.WriteFailedErrorId => ErrorCategory.WriteError,
                 _ => CategoryFor(e.Kind),
             };
-            var record = new ErrorRecord(e, e.ErrorId, category, e.Data[TimelineExport.PathKey])
+            ThrowTerminatingError(new ErrorRecord(e, e.ErrorId, category, e.Data[TimelineExport.PathKey])
             {
                 ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = e.RecommendedAction },
-            };
-            ThrowTerminatingError(record);
+            });
         }
     }
 }

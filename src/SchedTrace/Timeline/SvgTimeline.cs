@@ -91,9 +91,12 @@ public static class SvgTimeline
     /// <summary>A colour per process (tgid) that stays the same from one file to the next.</summary>
     public static string ProcessColor(int processId)
     {
-        // Golden-ratio steps spread consecutive pids (threads of a program often have them) far apart in hue.
-        double hue = (processId * 0.6180339887498949 % 1.0) * 360.0;
-        return Hsl(hue, 0.62, processId % 2 == 0 ? 0.50 : 0.42);
+        // A multiplicative hash (Knuth's) spreads nearby pids over the hue circle and over three
+        // lightness levels, so neighbours in a busy row rarely look alike.
+        uint h = unchecked((uint)processId * 2654435761u);
+        double hue = (h >> 16) % 360;
+        double lightness = ((h >> 8) % 3) switch { 0 => 0.38, 1 => 0.50, _ => 0.62 };
+        return Hsl(hue, 0.65, lightness);
     }
 
     private static string Summary(SchedTimeline t, ulong span)
@@ -128,7 +131,6 @@ public static class SvgTimeline
             var label = (offset / unit).ToString("F" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture) + " " + suffix;
             Text(xml, x, axisY + 18, label, anchor: "middle", fill: "#333333");
         }
-        Text(xml, Left - 8, axisY + 18, "time", anchor: "end", fill: "#555555");
         xml.WriteEndElement();
     }
 

@@ -15,6 +15,9 @@ public static class TimelineExport
     /// <summary>The key in <see cref="Exception.Data"/> of a file error that holds the file's path.</summary>
     public const string PathKey = "Path";
 
+    /// <summary>Both paths name the same file.</summary>
+    public const string SamePathErrorId = "TimelineSamePath";
+
     /// <summary>Neither a Perfetto nor an SVG path was given.</summary>
     public const string NoOutputErrorId = "TimelineNoOutput";
 
@@ -25,6 +28,7 @@ public static class TimelineExport
     public static IReadOnlyList<FileInfo> Write(IEnumerable<SchedEvent> events, string? perfettoPath, string? svgPath, bool overwrite)
     {
         ArgumentNullException.ThrowIfNull(events);
+        Check(perfettoPath, svgPath, overwrite);
         var targets = new List<(string Path, Action<SchedTimeline, Stream> Write)>();
         if (perfettoPath is not null)
         {
@@ -33,22 +37,6 @@ public static class TimelineExport
         if (svgPath is not null)
         {
             targets.Add((svgPath, (t, s) => SvgTimeline.Write(t, s)));
-        }
-        if (targets.Count == 0)
-        {
-            throw new SchedTraceException(SchedTraceErrorKind.InvalidArgument, NoOutputErrorId, "No timeline file was asked for.", "Give a path for the Perfetto trace, the SVG, or both.");
-        }
-        if (perfettoPath is not null && svgPath is not null && string.Equals(Path.GetFullPath(perfettoPath), Path.GetFullPath(svgPath), StringComparison.Ordinal))
-        {
-            throw new SchedTraceException(SchedTraceErrorKind.InvalidArgument, "TimelineSamePath", $"The Perfetto trace and the SVG would both be written to {perfettoPath}.", "Give the two files different paths.");
-        }
-        // Check every target before writing any, so a refusal leaves no half-done export behind.
-        foreach (var (path, _) in targets)
-        {
-            if (!overwrite && (File.Exists(path) || Directory.Exists(path)))
-            {
-                throw Exists(path, null);
-            }
         }
 
         var timeline = SchedTimeline.Build(events);
@@ -83,6 +71,36 @@ public static class TimelineExport
             written.Add(new FileInfo(path));
         }
         return written;
+    }
+
+    /// <summary>
+    /// The checks <see cref="Write"/> makes before writing anything. Front ends call it before they
+    /// start watching too, so a bad path fails at once rather than after a long watch.
+    /// </summary>
+    public static void Check(string? perfettoPath, string? svgPath, bool overwrite)
+    {
+        var paths = new[] { perfettoPath, svgPath }.OfType<string>().ToList();
+        if (paths.Count == 0)
+        {
+            throw new SchedTraceException(SchedTraceErrorKind.InvalidArgument, NoOutputErrorId, "No timeline file was asked for.", "Give a path for the Perfetto trace, the SVG, or both.");
+        }
+        if (paths.Count == 2 && string.Equals(Path.GetFullPath(paths[0]), Path.GetFullPath(paths[1]), StringComparison.Ordinal))
+        {
+            throw WithPath(new SchedTraceException(SchedTraceErrorKind.InvalidArgument, SamePathErrorId, $"The Perfetto trace and the SVG would both be written to {paths[0]}.", "Give the two files different paths."), paths[0]);
+        }
+        // Every target is checked before any is written, so a refusal leaves no half-done export behind.
+        foreach (var path in paths)
+        {
+            if (Directory.Exists(path) || (!overwrite && File.Exists(path)))
+            {
+                throw Exists(path, null);
+            }
+            var folder = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (folder is not null && !Directory.Exists(folder))
+            {
+                throw WriteFailed(path, new DirectoryNotFoundException($"The folder {folder} does not exist."));
+            }
+        }
     }
 
     private static SchedTraceException Exists(string path, Exception? inner) =>
