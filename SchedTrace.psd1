@@ -17,6 +17,7 @@
         'Get-ContextSwitchCount'
         'Get-ProcessCpuTime'
         'Watch-SchedEvent'
+        'Export-SchedTimeline'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -12,6 +12,8 @@ command -v setpriv >/dev/null || need+=(util-linux)
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
 command -v gcc >/dev/null || need+=(gcc)
+# The timeline tests render the SVG with headless Chromium and check the screenshot.
+command -v chromium >/dev/null || need+=(chromium)
 
 if ((${#need[@]})); then
   if [[ $(id -u) -ne 0 ]]; then

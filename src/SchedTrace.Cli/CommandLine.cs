@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 using SchedTrace.Interop;
+using SchedTrace.Timeline;
 
 namespace SchedTrace.Cli;
 
@@ -51,6 +52,10 @@ internal static class CommandLine
           --duration S     Stop after S seconds (default: until Ctrl+C).
           --count N        Stop after N events.
           --buffer-size B  Ring buffer bytes (default 4M; K, M, G suffixes).
+          --perfetto FILE  When the watch ends, write a trace that ui.perfetto.dev opens (one track per CPU).
+          --svg FILE       When the watch ends, write a self-contained SVG timeline (one row per CPU).
+                           With either, events go to the files instead of stdout (add --json to get both);
+                           existing files are overwritten.
 
           --help, --version
 
@@ -168,10 +173,18 @@ internal static class CommandLine
 
     private static int Events(Options options, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
-        options.Allow("type", "pid", "tid", "name", "cpu", "min-runtime", "duration", "count", "buffer-size", "json", "raw-tp", "verbose");
+        options.Allow("type", "pid", "tid", "name", "cpu", "min-runtime", "duration", "count", "buffer-size", "json", "raw-tp", "verbose", "perfetto", "svg");
         if (options.Flag("csv"))
         {
             throw new UsageException("events are written as a table or --json");
+        }
+        var perfettoPath = options.Path("perfetto");
+        var svgPath = options.Path("svg");
+        bool toFiles = perfettoPath is not null || svgPath is not null;
+        if (toFiles)
+        {
+            // A bad path fails now, not after the watch.
+            TimelineExport.Check(perfettoPath, svgPath, overwrite: true);
         }
         var name = options.Text("name");
         bool wildcard = name is not null && name.IndexOfAny(new[] { '*', '?' }) >= 0;
@@ -186,15 +199,19 @@ internal static class CommandLine
             EventName = wildcard ? null : name,
             RingBufferBytes = options.ByteSize("buffer-size") ?? SchedTraceSessionOptions.DefaultRingBufferBytes,
         });
-        IRecordSink<SchedEvent> sink = options.OutputFormat() == OutputFormat.Json
+        // Files replace the live table (a table of a whole machine's switches is unreadable
+        // anyway); --json still streams, for a pipe that wants both.
+        IRecordSink<SchedEvent>? sink = options.OutputFormat() == OutputFormat.Json
             ? new RecordWriter<SchedEvent>(stdout, OutputFormat.Json, Array.Empty<Column<SchedEvent>>())
-            : new EventTable(stdout);
+            : toFiles ? null : new EventTable(stdout);
+        var kept = toFiles ? new List<SchedEvent>() : null;
         var filter = nameFilter is null ? null : new Func<SchedEvent, bool>(e => e.TaskNames().Any(nameFilter));
         // Flush a few times a second, not per event: the reader drains in batches anyway.
         long lastFlush = System.Diagnostics.Stopwatch.GetTimestamp();
         foreach (var e in SchedEventWatch.Watch(session, options.Int("count"), options.Duration("duration"), filter, cancellation))
         {
-            sink.Write(new[] { e });
+            sink?.Write(new[] { e });
+            kept?.Add(e);
             if (System.Diagnostics.Stopwatch.GetElapsedTime(lastFlush) > TimeSpan.FromMilliseconds(100))
             {
                 stdout.Flush();
@@ -203,6 +220,14 @@ internal static class CommandLine
         }
         stdout.Flush();
         session.Stop();
+        if (kept is not null)
+        {
+            // Overwrite, as shell redirection and -o options do; the cmdlet is the one that asks for -Force.
+            foreach (var file in TimelineExport.Write(kept, perfettoPath, svgPath, overwrite: true))
+            {
+                stderr.WriteLine($"schedtrace: wrote {file.FullName} ({kept.Count} events)");
+            }
+        }
         if (session.LostEvents > 0)
         {
             var perCpu = string.Join(", ", session.LostEventsPerCpu.Select((n, cpu) => (n, cpu)).Where(x => x.n > 0).Select(x => $"CPU {x.cpu}: {x.n}"));
@@ -318,6 +343,12 @@ internal sealed class Options
     }
 
     internal string? Text(string name) => values.TryGetValue(name, out var text) ? text : null;
+
+    /// <summary>A file path, made absolute against the current directory.</summary>
+    internal string? Path(string name) =>
+        values.TryGetValue(name, out var text)
+            ? string.IsNullOrWhiteSpace(text) ? throw new UsageException($"--{name} needs a file name") : System.IO.Path.GetFullPath(text)
+            : null;
 
     /// <summary>A size in bytes: "4096", "512K", "8M", "1G".</summary>
     internal long? ByteSize(string name)
