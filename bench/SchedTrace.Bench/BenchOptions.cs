@@ -28,6 +28,9 @@ internal sealed class BenchOptions
     /// <summary>Timed ReadTaskStats calls per snapshot case.</summary>
     public int SnapshotRepetitions { get; private set; } = 15;
 
+    /// <summary>Runs per consumer variant in the events throughput measurement.</summary>
+    public int EventsRepetitions { get; private set; } = 5;
+
     public string? OutputPath { get; private set; }
 
     public bool SkipBpftrace { get; private set; }
@@ -37,7 +40,7 @@ internal sealed class BenchOptions
 
     public const string Usage =
         "usage: SchedTrace.Bench [--rounds N] [--loops N] [--cpu N] [--attach-repetitions N] [--slowdown-pairs N] [--slowdown-loops N]\n" +
-        "                       [--snapshot-threads N] [--snapshot-repetitions N] [--output FILE.md] [--no-bpftrace]";
+        "                       [--snapshot-threads N] [--snapshot-repetitions N] [--events-repetitions N] [--output FILE.md] [--no-bpftrace]";
 
     internal static BenchOptions Parse(string[] args)
     {
@@ -58,6 +61,7 @@ internal sealed class BenchOptions
                 case "--slowdown-loops": options.SlowdownLoops = Positive(); break;
                 case "--snapshot-threads": options.SnapshotThreads = Positive(); break;
                 case "--snapshot-repetitions": options.SnapshotRepetitions = Positive(); break;
+                case "--events-repetitions": options.EventsRepetitions = Positive(); break;
                 case "--output": options.OutputPath = Value(); break;
                 case "--no-bpftrace": options.SkipBpftrace = true; break;
                 default: throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}");

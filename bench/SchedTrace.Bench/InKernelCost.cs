@@ -19,6 +19,9 @@ internal sealed record RoundResult(TracerMode Mode, int Round, string Hook, Stat
     /// <summary>Each program's own runs and run time over the workload.</summary>
     public IReadOnlyList<ProgramDelta> PerProgram { get; init; } = [];
 
+    /// <summary>Streaming tracers: events delivered to the consumer and lost, over the tracer's life.</summary>
+    public EventCounts? Events { get; init; }
+
     /// <summary>The sched_switch program alone (every tracer has exactly one); default if none.</summary>
     internal StatsDelta Switch => PerProgram.FirstOrDefault(p => Scenario.IsSwitchProgram(p.Name))?.Delta ?? default;
 }
@@ -86,8 +89,13 @@ internal static class InKernelCost
             var run = scenario.Workload.Run(cancel);
             return new RoundResult(mode, round, "-", default, ContextSwitchCounter.Read() - before, run, null);
         }
+        // bpftrace printing per event writes to a file in tmpfs (deleted after the round), not to us.
+        string? output = mode.Kind == TracerKind.Bpftrace && scenario.BpftracePrintsPerEvent
+            ? Path.Combine("/dev/shm", $"schedtrace-bench-bpftrace-{Environment.ProcessId}.out")
+            : null;
+        using var removeOutput = output is null ? null : Cleanup.Register($"rm {output}", () => File.Delete(output));
         using ITracer tracer = mode.Kind == TracerKind.Bpftrace
-            ? BpftraceTracer.Start(tools.Bpftrace!, scenario.ScriptFor(mode.Label), scenario.BpftraceProbe, BpftraceAttachTimeout, cancel)
+            ? BpftraceTracer.Start(tools.Bpftrace!, scenario.ScriptFor(mode.Label), scenario.BpftraceProbe, BpftraceAttachTimeout, cancel, output)
             : SchedTraceTracer.Start(scenario.Ours.Single(o => o.Label == mode.Label).Options);
         // The tracer is attached; count only what the workload causes, not attach or detach.
         var programsBefore = tracer.ReadPrograms();
@@ -99,6 +107,7 @@ internal static class InKernelCost
         {
             ProgramNames = programsAfter.Select(p => $"{p.Name} ({p.Type})").ToList(),
             PerProgram = StatsDelta.PerProgram(programsBefore, programsAfter),
+            Events = tracer.FinishEvents(),
         };
     }
 }

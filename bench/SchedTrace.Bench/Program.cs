@@ -36,9 +36,16 @@ try
 
     // Slowdown before bpf_stats is switched on: per-run accounting adds to every program run,
     // and users do not run with it. (If something else on the machine has it on, the report says so.)
-    Progress($"slowdown: {options.SlowdownPairs} pairs of (no tracing, CpuTime session), order alternating");
-    var slowdown = Slowdown.Measure(
-        new PerfPipeWorkload(tools.Perf, tools.Taskset, options.WorkloadCpu, options.SlowdownLoops), options.SlowdownPairs, Progress, cancel.Token);
+    var slowdownWorkload = new PerfPipeWorkload(tools.Perf, tools.Taskset, options.WorkloadCpu, options.SlowdownLoops);
+    var slowdowns = new List<SlowdownResult>();
+    foreach (var (label, session) in new[] { ("CpuTime session (tp_btf)", Slowdown.CpuTimeSession), ("Events session (Switch, tp_btf, consumed by SchedEventWatch.Watch)", Slowdown.EventsSession) })
+    {
+        Progress($"slowdown: {options.SlowdownPairs} pairs of (no tracing, {label}), order alternating");
+        slowdowns.Add(Slowdown.Measure(slowdownWorkload, options.SlowdownPairs, label, session, Progress, cancel.Token));
+    }
+
+    Progress($"events throughput: {options.EventsRepetitions} runs per consumer variant under {slowdownWorkload.Description}");
+    var throughput = EventsThroughput.Measure(slowdownWorkload, options.WorkloadCpu, options.EventsRepetitions, Progress, cancel.Token);
 
     Progress($"snapshot: ReadTaskStats with few and with {options.SnapshotThreads} more live threads");
     var snapshot = Snapshot.Measure(options.SnapshotThreads, options.SnapshotRepetitions, tools.Gcc, Progress, cancel.Token);
@@ -58,7 +65,7 @@ try
     }
 
     var commandLine = string.Join(' ', options.MeasurementArgs.Prepend("sudo bench/run.sh"));
-    var results = new BenchResults(started, commandLine, options, MachineInfo.Collect(tools), attach, scenarios, slowdown, snapshot);
+    var results = new BenchResults(started, commandLine, options, MachineInfo.Collect(tools), attach, scenarios, slowdowns, snapshot, throughput);
     var markdown = Report.Markdown(results);
     if (options.OutputPath is { } path)
     {

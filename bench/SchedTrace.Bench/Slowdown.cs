@@ -1,3 +1,5 @@
+using SchedTrace.Engine;
+
 namespace SchedTrace.Bench;
 
 /// <summary>One pair of workload runs: without tracing and with our session, back to back.</summary>
@@ -49,9 +51,13 @@ internal sealed record SlowdownResult(string Workload, string Session, string Bp
 /// </summary>
 internal static class Slowdown
 {
-    internal static readonly SchedTraceSessionOptions Session = new() { Features = SchedTraceFeature.CpuTime };
+    internal static readonly SchedTraceSessionOptions CpuTimeSession = new() { Features = SchedTraceFeature.CpuTime };
 
-    internal static SlowdownResult Measure(IWorkload workload, int pairs, Action<string> progress, CancellationToken cancel)
+    internal static readonly SchedTraceSessionOptions EventsSession = new() { Features = SchedTraceFeature.Events, EventTypes = [SchedEventType.Switch] };
+
+    /// <param name="sessionLabel">The session as the report names it.</param>
+    /// <param name="session">Its options; an Events session is consumed by SchedEventWatch.Watch on a thread of ours while it runs.</param>
+    internal static SlowdownResult Measure(IWorkload workload, int pairs, string sessionLabel, SchedTraceSessionOptions session, Action<string> progress, CancellationToken cancel)
     {
         string stats = File.ReadAllText("/proc/sys/kernel/bpf_stats_enabled").Trim();
         string loadBefore = LoadAverage();
@@ -60,14 +66,14 @@ internal static class Slowdown
         for (int i = 0; i < pairs; i++)
         {
             bool tracedFirst = i % 2 == 1;
-            progress($"  slowdown pair {i + 1}/{pairs} ({(tracedFirst ? "traced, then none" : "none, then traced")})");
+            progress($"  slowdown {sessionLabel} pair {i + 1}/{pairs} ({(tracedFirst ? "traced, then none" : "none, then traced")})");
             double baseline = 0, traced = 0;
             foreach (bool withSession in tracedFirst ? new[] { true, false } : new[] { false, true })
             {
                 if (withSession)
                 {
                     // Attach is outside the timed part: perf times its own loop.
-                    using var session = SchedTraceSession.Start(Session);
+                    using var tracer = SchedTraceTracer.Start(session);
                     traced = workload.Run(cancel).MicrosecondsPerOp;
                 }
                 else
@@ -77,7 +83,7 @@ internal static class Slowdown
             }
             results.Add(new SlowdownPair(i + 1, tracedFirst, baseline, traced));
         }
-        return new SlowdownResult(workload.Description, "Features = CpuTime, tp_btf", stats, results, loadBefore, LoadAverage());
+        return new SlowdownResult(workload.Description, sessionLabel, stats, results, loadBefore, LoadAverage());
     }
 
     private static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));

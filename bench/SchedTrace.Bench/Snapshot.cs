@@ -5,7 +5,7 @@ using SchedTrace.Engine;
 namespace SchedTrace.Bench;
 
 /// <summary>Snapshot timings for one table size and one population of live threads.</summary>
-internal sealed record SnapshotCase(string Threads, uint TableEntries, int Entries, IReadOnlyList<double> ReadTaskStatsMs, IReadOnlyList<double> BatchReadMs)
+internal sealed record SnapshotCase(string Threads, string Sizing, long TableEntries, int Entries, long Dropped, IReadOnlyList<double> ReadTaskStatsMs, IReadOnlyList<double> BatchReadMs)
 {
     internal double MedianMs => Sample.Median(ReadTaskStatsMs);
 
@@ -16,9 +16,11 @@ internal sealed record SnapshotResult(int Threads, int Repetitions, IReadOnlyLis
 
 /// <summary>
 /// What a CpuTime snapshot costs (SchedTraceSession.ReadTaskStats: an IPI per CPU, then batch
-/// reads of the task table) with few live threads and with many, in a table sized from this
-/// machine's pid_max and in one sized for the largest pid_max (4194304, systemd's default on
-/// many distributions), to show what the cost follows: the tasks present, or the pid range.
+/// reads of the task table) with few live threads and with many. The engine sizes the table
+/// from the threads alive at start (4 x threads, at least 16,384, at most pid_max); each
+/// population is read with the table as the engine sizes it here, as it would size it on a
+/// machine with pid_max 4194304 (same formula, without this machine's pid_max cap), and, for
+/// comparison, as the previous engine sized it there (max_entries = pid_max = 4194304).
 /// The many threads come from a small C helper whose threads each run once after the session
 /// starts, so that every one of them is in the table when it is read.
 /// </summary>
@@ -39,23 +41,33 @@ internal static class Snapshot
         {
             return new SnapshotResult(threads, repetitions, [], $"{threads} more threads do not fit: {live} live, pid_max {pidMax}, threads-max {threadsMax}");
         }
-        var tables = new[] { pidMax, LargestPidMax }.Distinct().ToArray();
         var cases = new List<SnapshotCase>();
-        foreach (var table in tables)
+        void Population(string label, Action? beforeReads)
         {
-            progress($"  snapshot: few threads, table of {table} entries");
-            cases.Add(TimeReads("few (no helper)", table, repetitions, beforeReads: null, cancel));
+            // The engine's formula (SchedTraceSession.TaskTable) with pid_max 4194304 instead of ours.
+            uint onLargePidMax = Math.Min(LargestPidMax, Math.Max(16_384u, 4 * KernelFeatures.ThreadCount()));
+            progress($"  snapshot: {label}, table as the engine sizes it");
+            var here = TimeReads(label, $"engine, this machine (pid_max {pidMax})", null, repetitions, beforeReads, cancel);
+            cases.Add(here);
+            if (onLargePidMax != here.TableEntries)
+            {
+                progress($"  snapshot: {label}, table of {onLargePidMax} (engine sizing with pid_max {LargestPidMax})");
+                cases.Add(TimeReads(label, $"engine, if pid_max were {LargestPidMax}", onLargePidMax, repetitions, beforeReads, cancel));
+            }
+            else
+            {
+                cases.Add(here with { Sizing = $"engine, if pid_max were {LargestPidMax} (same size)" });
+            }
+            progress($"  snapshot: {label}, table of {LargestPidMax} (previous engine with pid_max {LargestPidMax})");
+            cases.Add(TimeReads(label, $"previous engine (= pid_max {LargestPidMax})", LargestPidMax, repetitions, beforeReads, cancel));
         }
+        Population("few (no helper)", null);
         using var helper = ThreadHelper.Start(gcc, threads, cancel);
-        foreach (var table in tables)
-        {
-            progress($"  snapshot: {threads} more live threads, table of {table} entries");
-            cases.Add(TimeReads($"{threads} helper threads + the rest", table, repetitions, beforeReads: () => helper.RunAllOnce(cancel), cancel));
-        }
+        Population($"{threads} helper threads + the rest", () => helper.RunAllOnce(cancel));
         return new SnapshotResult(threads, repetitions, cases, null);
     }
 
-    private static SnapshotCase TimeReads(string label, uint table, int repetitions, Action? beforeReads, CancellationToken cancel)
+    private static SnapshotCase TimeReads(string label, string sizing, uint? table, int repetitions, Action? beforeReads, CancellationToken cancel)
     {
         using var session = SchedTraceSession.Start(new SchedTraceSessionOptions { Features = SchedTraceFeature.CpuTime, TaskTableEntries = table });
         beforeReads?.Invoke();
@@ -74,7 +86,7 @@ internal static class Snapshot
             session.ReadTaskStatsRaw();
             batch.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
-        return new SnapshotCase(label, table, entries, full, batch);
+        return new SnapshotCase(label, sizing, session.TaskTableCapacity, entries, session.DroppedTasks, full, batch);
     }
 
     private static int SafeThreadCount(string procDir)

@@ -15,17 +15,66 @@ internal interface ITracer : IDisposable
 
     /// <summary>The current statistics of every program this tracer owns, and no others.</summary>
     IReadOnlyList<ProgramStats> ReadPrograms();
+
+    /// <summary>
+    /// For tracers that hand events to user space: stops consuming and returns the events
+    /// delivered to the consumer over the tracer's life and those reported lost; null otherwise.
+    /// </summary>
+    EventCounts? FinishEvents();
 }
+
+/// <summary>Events a streaming tracer delivered to its consumer and lost, over its whole life.</summary>
+internal readonly record struct EventCounts(long Delivered, long Lost);
 
 /// <summary>Our engine, in-process: a session whose programs we read through their own fds.</summary>
 internal sealed class SchedTraceTracer : ITracer
 {
     private readonly SchedTraceSession session;
+    private readonly CancellationTokenSource stopConsumer = new();
+    private readonly Thread? consumer;
+    private long delivered;
+    private Exception? consumerFailure;
 
     private SchedTraceTracer(SchedTraceSession session, TimeSpan attachTime)
     {
         this.session = session;
         AttachTime = attachTime;
+        if (session.Features.HasFlag(SchedTraceFeature.Events))
+        {
+            // The real reader loop, on a thread of its own (not pinned), for as long as the session runs.
+            consumer = new Thread(Consume) { IsBackground = true, Name = "events consumer" };
+            consumer.Start();
+        }
+    }
+
+    private void Consume()
+    {
+        try
+        {
+            foreach (var _ in SchedEventWatch.Watch(session, count: null, duration: null, filter: null, stopConsumer.Token))
+            {
+                delivered++;
+            }
+        }
+        catch (Exception e)
+        {
+            consumerFailure = e;
+        }
+    }
+
+    public EventCounts? FinishEvents()
+    {
+        if (consumer is null)
+        {
+            return null;
+        }
+        stopConsumer.Cancel();
+        consumer.Join();
+        if (consumerFailure is not null)
+        {
+            throw new InvalidOperationException($"events consumer failed: {consumerFailure.Message}", consumerFailure);
+        }
+        return new EventCounts(delivered, session.LostEvents);
     }
 
     public TimeSpan AttachTime { get; }
@@ -42,7 +91,16 @@ internal sealed class SchedTraceTracer : ITracer
     public IReadOnlyList<ProgramStats> ReadPrograms() =>
         session.ProgramFds().Values.Select(ProgramStats.ReadByFd).ToList();
 
-    public void Dispose() => session.Dispose();
+    public void Dispose()
+    {
+        if (consumer is not null && !stopConsumer.IsCancellationRequested)
+        {
+            stopConsumer.Cancel();
+            consumer.Join();
+        }
+        session.Dispose();
+        stopConsumer.Dispose();
+    }
 }
 
 /// <summary>
@@ -58,9 +116,12 @@ internal sealed partial class BpftraceTracer : ITracer
     private readonly System.Text.StringBuilder output = new();
     private int expectedPrograms = -1;
 
-    private BpftraceTracer(Process process, string hook)
+    private readonly string? outputFile;
+
+    private BpftraceTracer(Process process, string hook, string? outputFile)
     {
         this.process = process;
+        this.outputFile = outputFile;
         Hook = hook;
         killOnExit = Cleanup.Register($"stop bpftrace (pid {process.Id})", Stop);
         process.OutputDataReceived += (_, e) => Collect(e.Data);
@@ -78,10 +139,16 @@ internal sealed partial class BpftraceTracer : ITracer
     /// holds N programs, and each has run at least once (run_cnt moves only when attached and
     /// kernel.bpf_stats_enabled=1). Only then may the workload start.
     /// </summary>
-    internal static BpftraceTracer Start(string bpftrace, string script, string hook, TimeSpan timeout, CancellationToken cancel)
+    /// <param name="outputFile">
+    /// Where bpftrace writes what it prints (<c>-o FILE</c>), for scripts that print per event: its
+    /// output then costs it a buffered write and nothing of ours, and the lines it delivered and its
+    /// "Lost N events" messages can be counted afterwards. Null: its stdout comes to us.
+    /// </param>
+    internal static BpftraceTracer Start(string bpftrace, string script, string hook, TimeSpan timeout, CancellationToken cancel, string? outputFile = null)
     {
         long start = Stopwatch.GetTimestamp();
-        var tracer = new BpftraceTracer(Run.Start(bpftrace, ["-e", script]), hook);
+        string[] args = outputFile is null ? ["-e", script] : ["-o", outputFile, "-e", script];
+        var tracer = new BpftraceTracer(Run.Start(bpftrace, args), hook, outputFile);
         try
         {
             tracer.WaitUntilAttached(start, timeout, cancel);
@@ -102,6 +169,15 @@ internal sealed partial class BpftraceTracer : ITracer
             if (process.HasExited)
             {
                 throw new InvalidOperationException($"bpftrace exited with {process.ExitCode} before attaching:\n{Output}");
+            }
+            if (outputFile is not null && Volatile.Read(ref expectedPrograms) <= 0 && File.Exists(outputFile))
+            {
+                // With -o, "Attaching N probes..." is the file's first line.
+                using var reader = new StreamReader(new FileStream(outputFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
+                if (reader.ReadLine() is { } first)
+                {
+                    Collect(first);
+                }
             }
             int expected = Volatile.Read(ref expectedPrograms);
             if (expected > 0)
@@ -173,6 +249,29 @@ internal sealed partial class BpftraceTracer : ITracer
         return ids.Order().Select(ProgramStats.ReadById).ToList();
     }
 
+    public EventCounts? FinishEvents()
+    {
+        if (outputFile is null)
+        {
+            return null;
+        }
+        Stop(); // flushes its output
+        long delivered = 0, lost = 0;
+        foreach (var line in File.ReadLines(outputFile))
+        {
+            var lostLine = LostLine().Match(line);
+            if (lostLine.Success)
+            {
+                lost += long.Parse(lostLine.Groups[1].Value);
+            }
+            else if (line.Length > 0 && char.IsAsciiDigit(line[0]))
+            {
+                delivered++;
+            }
+        }
+        return new EventCounts(delivered, lost);
+    }
+
     /// <summary>SIGINT (bpftrace detaches, prints its maps, exits); SIGKILL if it will not.</summary>
     private void Stop()
     {
@@ -196,4 +295,7 @@ internal sealed partial class BpftraceTracer : ITracer
 
     [GeneratedRegex(@"^Attaching (\d+) probes?\.\.\.")]
     private static partial Regex AttachingLine();
+
+    [GeneratedRegex(@"Lost (\d+) events")]
+    private static partial Regex LostLine();
 }
