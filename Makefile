@@ -17,6 +17,7 @@ test: build ## every test; kernel tests need root (in CI, CI=true, they never sk
 	dotnet test SchedTrace.slnx -c $(CONFIG) --no-build --nologo
 
 bench: build ## in-kernel cost per event against bpftrace; writes bench/results/
+	scripts/install-deps.sh --bench
 	bench/run.sh
 
 clean:

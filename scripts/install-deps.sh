@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what a fresh Debian machine lacks to build and test SchedTrace. Idempotent: does
-# nothing when everything is present. Needs root (apt-get).
+# Installs what a fresh Debian machine lacks to build and test SchedTrace (with --bench: to
+# run the benchmarks too). Idempotent: does nothing when everything is present. Needs root.
 set -euo pipefail
 
 need=()
@@ -12,8 +12,17 @@ command -v setpriv >/dev/null || need+=(util-linux)
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
 command -v gcc >/dev/null || need+=(gcc)
+# The CPU-time tests run a two-thread perl child (threads module).
+perl -Mthreads -e 1 2>/dev/null || need+=(perl)
 # The timeline tests render the SVG with headless Chromium and check the screenshot.
 command -v chromium >/dev/null || need+=(chromium)
+
+# --bench: what bench/run.sh compares against and drives (bpftrace, bpftool, perf bench).
+if [[ ${1:-} == --bench ]]; then
+  command -v bpftrace >/dev/null || need+=(bpftrace)
+  command -v bpftool >/dev/null || need+=(bpftool)
+  command -v perf >/dev/null || need+=(linux-perf)
+fi
 
 if ((${#need[@]})); then
   if [[ $(id -u) -ne 0 ]]; then
