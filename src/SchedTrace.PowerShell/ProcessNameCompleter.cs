@@ -7,16 +7,18 @@ using System.Text.RegularExpressions;
 namespace SchedTrace.PowerShell;
 
 /// <summary>
-/// Completes Get-ProcessCpuTime -Name with the names the cmdlet compares against: the kernel's
+/// Completes -Name with the names the cmdlet compares against. Get-ProcessCpuTime: the kernel's
 /// comm of each process (/proc/&lt;pid&gt;/comm), or of each thread when -PerThread is given,
-/// because thread rows carry the thread's own comm. Get-Process names can differ (they are
-/// not cut to 15 characters), so they would complete to names that never match.
+/// because thread rows carry the thread's own comm. Watch-SchedEvent: the comm of each thread,
+/// always, because every scheduler event names the thread it is about (prev_comm, next_comm,
+/// comm), and a worker thread's name is often not its process's. Get-Process names can differ
+/// (they are not cut to 15 characters), so they would complete to names that never match.
 /// </summary>
 public sealed class ProcessNameCompleter : IArgumentCompleter
 {
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        bool threads = WantsThreadNames(fakeBoundParameters);
+        bool threads = WantsThreadNames(commandName, fakeBoundParameters);
         var comms = ReadComms(threads);
         var counts = comms.GroupBy(c => c, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         string unit = threads ? "thread" : "process";
@@ -25,6 +27,24 @@ public sealed class ProcessNameCompleter : IArgumentCompleter
             name,
             CompletionResultType.ParameterValue,
             $"{name} ({counts[name]} {unit}{(counts[name] == 1 ? string.Empty : threads ? "s" : "es")})"));
+    }
+
+    /// <summary>
+    /// Thread names for Watch-SchedEvent (by name, module-qualified or not), and for any command
+    /// given -PerThread. The name is the one typed: under an alias of Watch-SchedEvent the
+    /// menu falls back to process names, which are the main threads' names.
+    /// </summary>
+    internal static bool WantsThreadNames(string? commandName, IDictionary? fakeBoundParameters) =>
+        IsWatchSchedEvent(commandName) || WantsThreadNames(fakeBoundParameters);
+
+    private static bool IsWatchSchedEvent(string? commandName)
+    {
+        if (string.IsNullOrEmpty(commandName))
+        {
+            return false;
+        }
+        string unqualified = commandName[(commandName.LastIndexOf('\\') + 1)..];
+        return string.Equals(unqualified, "Watch-SchedEvent", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>-PerThread is on the command line (and not -PerThread:$false).</summary>

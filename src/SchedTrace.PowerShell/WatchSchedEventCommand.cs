@@ -37,6 +37,7 @@ public sealed class WatchSchedEventCommand : SchedTraceCmdlet
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ProcessNameCompleter))]
     public string? Name { get; set; }
 
     /// <summary>Only events on this CPU.</summary>

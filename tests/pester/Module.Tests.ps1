@@ -22,7 +22,7 @@ Describe 'SchedTrace module manifest' {
         $module.Version | Should -Be ([version]$ModuleVersion)
     }
 
-    It 'exports exactly the five cmdlets, and no functions, aliases or variables' {
+    It 'exports exactly the six cmdlets, and no functions, aliases or variables' {
         $module = Get-Module -Name 'SchedTrace'
 
         ($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be $CmdletNames
@@ -31,7 +31,7 @@ Describe 'SchedTrace module manifest' {
         $module.ExportedVariables.Count | Should -Be 0
     }
 
-    It '<_> uses an approved verb' -ForEach @('Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Start-SchedTrace', 'Stop-SchedTrace') {
+    It '<_> uses an approved verb' -ForEach @('Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Start-SchedTrace', 'Stop-SchedTrace', 'Watch-SchedEvent') {
         $command = Get-Command -Name $_ -Module 'SchedTrace'
 
         $command.Verb | Should -BeIn (Get-Verb).Verb
@@ -39,7 +39,7 @@ Describe 'SchedTrace module manifest' {
 }
 
 Describe 'Help' {
-    It '<_> has a synopsis, a description and documented parameters' -ForEach @('Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Start-SchedTrace', 'Stop-SchedTrace') {
+    It '<_> has a synopsis, a description and documented parameters' -ForEach @('Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Start-SchedTrace', 'Stop-SchedTrace', 'Watch-SchedEvent') {
         $help = Get-Help -Name $_ -Full
 
         # Without MAML, PowerShell makes up a synopsis from the syntax, which starts with the name.
@@ -50,7 +50,7 @@ Describe 'Help' {
         $undocumented.name | Should -BeNullOrEmpty
     }
 
-    It '<_> has examples that use it' -ForEach @('Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Start-SchedTrace', 'Stop-SchedTrace') {
+    It '<_> has examples that use it' -ForEach @('Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Start-SchedTrace', 'Stop-SchedTrace', 'Watch-SchedEvent') {
         $examples = @((Get-Help -Name $_ -Examples).examples.example)
 
         $examples.Count | Should -BeGreaterThan 0
@@ -63,6 +63,17 @@ Describe 'Help' {
         $topic = Get-Help -Name 'about_SchedTrace' | Out-String
 
         $topic | Should -BeLike '*Start-SchedTrace*'
+        $topic | Should -BeLike '*EVENTS*ring buffer*LostEvents*'
+        $topic | Should -BeLike '*schedtrace events --count 100 --json*'
+    }
+
+    It 'documents Watch-SchedEvent''s three output types' {
+        $help = Get-Help -Name 'Watch-SchedEvent' -Full
+        $outputs = @($help.returnValues.returnValue.type.name | ForEach-Object { $_.Trim() })
+
+        $outputs | Should -Contain 'SchedTrace.SchedSwitchEvent'
+        $outputs | Should -Contain 'SchedTrace.SchedWakeupEvent'
+        $outputs | Should -Contain 'SchedTrace.SchedMigrateEvent'
     }
 }
 
@@ -75,7 +86,7 @@ Describe 'Format views' {
         $controls | Should -Contain 'ListControl'
     }
 
-    It 'defines a table view for <_>' -ForEach @('SchedTrace.ContextSwitchCount', 'SchedTrace.ProcessCpuTime') {
+    It 'defines a table view for <_>' -ForEach @('SchedTrace.ContextSwitchCount', 'SchedTrace.ProcessCpuTime', 'SchedTrace.SchedSwitchEvent', 'SchedTrace.SchedWakeupEvent', 'SchedTrace.SchedMigrateEvent') {
         $controls = (Get-FormatData -TypeName $_).FormatViewDefinition.Control | ForEach-Object { $_.GetType().Name }
 
         $controls | Should -Contain 'TableControl'
@@ -114,6 +125,26 @@ Describe 'Format views' {
 
             $table | Should -BeLike '*ContextSwitches, CpuTime *'
             $list | Should -Match ('DroppedTasks\s*:\s*0 \(task table of {0}\)' -f $session.TaskTableCapacity)
+        }
+
+        It 'shows a session with every feature without truncating Features, in 120 columns' {
+            $session = Start-SchedTrace -Name 'pester-format-all' -Feature 'ContextSwitches', 'CpuTime', 'Events'
+
+            $lines = @($session | Format-Table | Out-String -Width 200) -split "`n" | Where-Object { $_.Trim() }
+
+            ($lines -join "`n") | Should -BeLike '*ContextSwitches, CpuTime, Events *'
+            foreach ($line in $lines) {
+                $line.TrimEnd().Length | Should -BeLessOrEqual 120
+            }
+        }
+
+        It 'shows an Events session''s LostEvents in the list view' {
+            $session = Start-SchedTrace -Name 'pester-format-events' -Feature Events
+
+            $list = $session | Format-List | Out-String
+
+            $list | Should -Match 'LostEvents\s*:\s*0'
+            $list | Should -Match 'Features\s*:\s*Events'
         }
 
         It 'shows a -Total row with Cpu as all' {

@@ -55,6 +55,50 @@ Describe 'Start-SchedTrace' {
         $session.Features.HasFlag([SchedTrace.SchedTraceFeature]::ContextSwitches) | Should -BeTrue
     }
 
+    It 'accepts -Feature Events, with no losses and no task table' {
+        $session = Start-SchedTrace -Name 'pester-start-events' -Feature Events
+
+        $session.Features | Should -Be 'Events'
+        [int]$session.Features | Should -Be 4
+        $session.State | Should -Be 'Running'
+        $session.LostEvents | Should -Be 0
+        @($session.LostEventsPerCpu | Where-Object { $_ -ne 0 }).Count | Should -Be 0
+        $session.TaskTableCapacity | Should -Be 0
+    }
+
+    It 'streams the -EventType it was given, read with Watch-SchedEvent -Session' {
+        $session = Start-SchedTrace -Feature Events -EventType 'Wakeup', 'WakeupNew'
+
+        $events = @($session | Watch-SchedEvent -Count 5 -Duration 5)
+
+        $events.Count | Should -Be 5
+        $events | ForEach-Object { $_ | Should -BeOfType ([SchedTrace.SchedWakeupEvent]) }
+    }
+
+    It 'combines Events with counting' {
+        $session = Start-SchedTrace -Feature 'ContextSwitches', 'Events'
+        Start-Sleep -Milliseconds 100
+
+        $session.Features | Should -Be ([SchedTrace.SchedTraceFeature]'ContextSwitches, Events')
+        ($session | Get-ContextSwitchCount -Total).Switches | Should -BeGreaterThan 0
+        @($session | Watch-SchedEvent -Count 3 -Duration 5).Count | Should -Be 3
+    }
+
+    It 'rejects a -BufferSize of <_> before attaching anything' -ForEach @(0, 1024, 2147483648) {
+        { Start-SchedTrace -Feature Events -BufferSize $_ } | Should -Throw -ErrorId 'ParameterArgumentValidationError,SchedTrace.PowerShell.StartSchedTraceCommand'
+        Get-SchedTrace | Should -BeNullOrEmpty
+    }
+
+    It 'accepts a -BufferSize from 4KB' {
+        $session = Start-SchedTrace -Feature Events -BufferSize 4KB
+
+        $session.State | Should -Be 'Running'
+    }
+
+    It 'rejects an event type it does not have' {
+        { Start-SchedTrace -Feature Events -EventType 'Nonsense' } | Should -Throw -ExceptionType ([System.Management.Automation.ParameterBindingException]) -ExpectedMessage '*Nonsense*'
+    }
+
     It 'rejects a feature it does not have' {
         # Parameter binding, not the cmdlet, refuses it (so by exception type: binding picks the id).
         { Start-SchedTrace -Feature 'Nonsense' } | Should -Throw -ExceptionType ([System.Management.Automation.ParameterBindingException]) -ExpectedMessage '*Nonsense*'

@@ -15,6 +15,7 @@ public sealed class CmdletParameterTests
     private const string Duration = "DurationTransformation";
     private const string SessionNames = "ArgumentCompleter(typeof(SessionNameCompleter))";
     private const string ProcessNames = "ArgumentCompleter(typeof(ProcessNameCompleter))";
+    private const string BufferBytes = "ValidateRange(4096, 1073741824)";
 
     private static ParameterBinding B(string parameter, string set, bool mandatory = false, int? position = null, PipelineInput pipeline = None) =>
         new(parameter, set, mandatory, position, pipeline);
@@ -28,6 +29,8 @@ public sealed class CmdletParameterTests
                 B("Feature", All),
                 B("ProcessId", All),
                 B("ThreadId", All),
+                B("EventType", All),
+                B("BufferSize", All),
             ]
         },
         {
@@ -81,6 +84,24 @@ public sealed class CmdletParameterTests
                 B("Top", All),
             ]
         },
+        {
+            "Watch-SchedEvent",
+            [
+                // A new session: the kernel-side filters and the buffer are chosen here.
+                B("Type", "New", position: 0),
+                B("Id", "New"),
+                B("ThreadId", "New"),
+                B("Cpu", "New"),
+                B("MinRuntime", "New"),
+                B("BufferSize", "New"),
+                // A running session's filters and buffer were fixed by Start-SchedTrace.
+                B("Session", "Session", mandatory: true, pipeline: ByValue),
+                // How long to watch, and the name (matched here for a session), apply to both.
+                B("Name", All),
+                B("Duration", All),
+                B("Count", All),
+            ]
+        },
     };
 
     [Theory]
@@ -100,6 +121,8 @@ public sealed class CmdletParameterTests
         { "Start-SchedTrace", "Feature", "SchedTraceFeature[]", [NotNullOrEmpty] },
         { "Start-SchedTrace", "ProcessId", "Int32", ["Alias(\"PID\")", AnyPositive] },
         { "Start-SchedTrace", "ThreadId", "Int32", ["Alias(\"TID\")", AnyPositive] },
+        { "Start-SchedTrace", "EventType", "SchedEventType[]", [NotNullOrEmpty] },
+        { "Start-SchedTrace", "BufferSize", "Int64", [BufferBytes] },
 
         { "Get-SchedTrace", "Name", "String[]", [SessionNames, "SupportsWildcards", NotNullOrEmpty] },
         { "Get-SchedTrace", "Id", "Int32[]", [AnyPositive] },
@@ -125,6 +148,17 @@ public sealed class CmdletParameterTests
         { "Get-ProcessCpuTime", "Name", "String[]", [ProcessNames, "SupportsWildcards", NotNullOrEmpty] },
         { "Get-ProcessCpuTime", "PerThread", "SwitchParameter", [] },
         { "Get-ProcessCpuTime", "Top", "Int32", [AnyPositive] },
+
+        { "Watch-SchedEvent", "Session", "SchedTraceSession", ["ValidateNotNull"] },
+        { "Watch-SchedEvent", "Type", "SchedEventType[]", [NotNullOrEmpty] },
+        { "Watch-SchedEvent", "Id", "Int32", ["Alias(\"PID\")", AnyPositive] },
+        { "Watch-SchedEvent", "ThreadId", "Int32", ["Alias(\"TID\")", AnyPositive] },
+        { "Watch-SchedEvent", "Name", "String", [ProcessNames, "SupportsWildcards", NotNullOrEmpty] },
+        { "Watch-SchedEvent", "Cpu", "Int32", ["ValidateRange(0, 4095)"] },
+        { "Watch-SchedEvent", "MinRuntime", "TimeSpan", [Duration] },
+        { "Watch-SchedEvent", "Duration", "TimeSpan", [Duration] },
+        { "Watch-SchedEvent", "Count", "Int32", [AnyPositive] },
+        { "Watch-SchedEvent", "BufferSize", "Int64", [BufferBytes] },
     };
 
     [Theory]
@@ -145,24 +179,38 @@ public sealed class CmdletParameterTests
         Assert.Subset(listed, actual);
     }
 
-    public static TheoryData<string, string?, bool, string> ExpectedCmdletAttributes => new()
+    public static TheoryData<string, string?, bool, string[]> ExpectedCmdletAttributes => new()
     {
         // Start has a single set, so it needs no default.
-        { "Start-SchedTrace", null, true, "SchedTraceSession" },
-        { "Get-SchedTrace", "Name", false, "SchedTraceSession" },
-        { "Stop-SchedTrace", "Session", true, "SchedTraceSession" },
-        { "Get-ContextSwitchCount", "Duration", false, "ContextSwitchCount" },
-        { "Get-ProcessCpuTime", "Duration", false, "ProcessCpuTime" },
+        { "Start-SchedTrace", null, true, ["SchedTraceSession"] },
+        { "Get-SchedTrace", "Name", false, ["SchedTraceSession"] },
+        { "Stop-SchedTrace", "Session", true, ["SchedTraceSession"] },
+        { "Get-ContextSwitchCount", "Duration", false, ["ContextSwitchCount"] },
+        { "Get-ProcessCpuTime", "Duration", false, ["ProcessCpuTime"] },
+        // Watching only reads: no ShouldProcess, though a new set attaches programs for the watch.
+        { "Watch-SchedEvent", "New", false, ["SchedSwitchEvent", "SchedWakeupEvent", "SchedMigrateEvent"] },
     };
 
     [Theory]
     [MemberData(nameof(ExpectedCmdletAttributes))]
-    public void CmdletAttribute_IsAsIntended(string cmdlet, string? defaultSet, bool supportsShouldProcess, string outputType)
+    public void CmdletAttribute_IsAsIntended(string cmdlet, string? defaultSet, bool supportsShouldProcess, string[] outputTypes)
     {
         var actual = CmdletMetadata.Get(cmdlet);
         Assert.Equal(defaultSet, actual.DefaultParameterSetName);
         Assert.Equal(supportsShouldProcess, actual.SupportsShouldProcess);
-        Assert.Equal([outputType], actual.OutputTypes.Select(t => t.Name));
+        Assert.Equal(outputTypes, actual.OutputTypes.Select(t => t.Name));
+    }
+
+    [Fact]
+    public void WatchSchedEventOutputTypes_AreTheConcreteEventsOfTheCommonBase()
+    {
+        // The three sealed types a user can meet in the pipeline, each a SchedEvent; the abstract
+        // base is not an output type (help and views are per concrete type).
+        var types = CmdletMetadata.Get("Watch-SchedEvent").OutputTypes;
+        Assert.All(types, t => Assert.True(t.IsSealed && t.IsSubclassOf(typeof(SchedEvent)), t.FullName));
+        Assert.Equal(
+            typeof(SchedEvent).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(SchedEvent)) && t.IsPublic).Select(t => t.Name).Order(),
+            types.Select(t => t.Name).Order());
     }
 
     [Fact]
@@ -175,15 +223,29 @@ public sealed class CmdletParameterTests
     }
 
     [Fact]
-    public void StartSchedTraceFeature_OffersContextSwitchesAndCpuTime_AsSeparateBits()
+    public void StartSchedTraceFeature_OffersContextSwitchesCpuTimeAndEvents_AsSeparateBits()
     {
         // Start-SchedTrace ORs the -Feature values together, so each must be a bit of its own;
         // the numbers are also what the CLI and saved scripts ([SchedTraceFeature]2) rely on.
         Assert.Equal(typeof(SchedTraceFeature[]), CmdletMetadata.Get("Start-SchedTrace").Parameter("Feature").Type);
         Assert.Equal(
-            [("ContextSwitches", 1), ("CpuTime", 2)],
+            [("ContextSwitches", 1), ("CpuTime", 2), ("Events", 4)],
             Enum.GetValues<SchedTraceFeature>().Select(f => (f.ToString(), (int)f)));
         Assert.Equal(SchedTraceFeature.CpuTime, Enum.Parse<SchedTraceFeature>("cputime", ignoreCase: true));
+        Assert.Equal(SchedTraceFeature.Events, Enum.Parse<SchedTraceFeature>("events", ignoreCase: true));
+        // All three together print as the session view's Features column must hold them.
+        Assert.Equal("ContextSwitches, CpuTime, Events", (SchedTraceFeature.ContextSwitches | SchedTraceFeature.CpuTime | SchedTraceFeature.Events).ToString());
+    }
+
+    [Fact]
+    public void SchedEventType_NamesTheFourTracepointEvents()
+    {
+        // -Type and -EventType take these names; the numbers are what the BPF side and the CLI use.
+        Assert.Equal(
+            [("Switch", 1), ("Wakeup", 2), ("WakeupNew", 3), ("Migrate", 4)],
+            Enum.GetValues<SchedEventType>().Select(t => (t.ToString(), (int)t)));
+        Assert.Equal(typeof(SchedEventType[]), CmdletMetadata.Get("Watch-SchedEvent").Parameter("Type").Type);
+        Assert.Equal(typeof(SchedEventType[]), CmdletMetadata.Get("Start-SchedTrace").Parameter("EventType").Type);
     }
 
     [Fact]
@@ -274,6 +336,9 @@ public sealed class CmdletParameterTests
         ["Stop-SchedTrace"] = SessionNames,
         // Process names: -Name filters processes by their kernel comm.
         ["Get-ProcessCpuTime"] = ProcessNames,
+        // Task names: -Name filters events by the comm of the threads in them. The same
+        // completer, which offers thread comms for this command (ProcessNameCompleterTests).
+        ["Watch-SchedEvent"] = ProcessNames,
     };
 
     [Fact]

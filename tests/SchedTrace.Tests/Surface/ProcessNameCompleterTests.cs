@@ -5,8 +5,9 @@ using SchedTrace.PowerShell;
 namespace SchedTrace.Tests.Surface;
 
 /// <summary>
-/// Get-ProcessCpuTime -Name completion. The matching is tested on given name lists (no /proc
-/// needed); one test per mode reads the real /proc and finds this test host in it.
+/// Get-ProcessCpuTime and Watch-SchedEvent -Name completion. The matching is tested on given
+/// name lists (no /proc needed); one test per mode reads the real /proc and finds this test
+/// host in it.
 /// </summary>
 public sealed class ProcessNameCompleterTests
 {
@@ -100,6 +101,65 @@ public sealed class ProcessNameCompleterTests
     public void PerThread_SwitchesToThreadNames(Hashtable? bound, bool threads)
     {
         Assert.Equal(threads, ProcessNameCompleter.WantsThreadNames(bound));
+    }
+
+    public static TheoryData<string?, Hashtable?, bool> CommandsAndBoundParameters => new()
+    {
+        // Switch, wakeup and migrate events name threads: Watch-SchedEvent always wants thread names.
+        { "Watch-SchedEvent", null, true },
+        { "Watch-SchedEvent", new Hashtable { ["Type"] = "Wakeup" }, true },
+        { "watch-schedevent", new Hashtable(), true }, // PowerShell matches command names in any case
+        { "SchedTrace\\Watch-SchedEvent", new Hashtable(), true }, // module-qualified
+        // Get-ProcessCpuTime keeps its -PerThread rule.
+        { "Get-ProcessCpuTime", new Hashtable(), false },
+        { "Get-ProcessCpuTime", new Hashtable { ["PerThread"] = true }, true },
+        { "SchedTrace\\Get-ProcessCpuTime", new Hashtable { ["PerThread"] = false }, false },
+        // Only the whole name counts, not a command that merely contains it.
+        { "Watch-SchedEvents", new Hashtable(), false },
+        { "My\\Watch-SchedEventX", new Hashtable(), false },
+        { null, new Hashtable { ["PerThread"] = true }, true },
+        { string.Empty, null, false },
+    };
+
+    [Theory]
+    [MemberData(nameof(CommandsAndBoundParameters))]
+    public void WatchSchedEvent_CompletesThreadNames_GetProcessCpuTimeOnlyWithPerThread(string? command, Hashtable? bound, bool threads)
+    {
+        Assert.Equal(threads, ProcessNameCompleter.WantsThreadNames(command, bound));
+    }
+
+    [Fact]
+    public void CompleteArgument_ForWatchSchedEvent_OffersANamedThreadOfThisProcess()
+    {
+        // Through the IArgumentCompleter entry point: a thread whose comm no process has is
+        // offered for Watch-SchedEvent and not for Get-ProcessCpuTime (without -PerThread).
+        const string threadName = "stwatch-complet";
+        using var release = new ManualResetEventSlim();
+        using var started = new ManualResetEventSlim();
+        var thread = new Thread(() =>
+        {
+            started.Set();
+            release.Wait();
+        })
+        { Name = threadName, IsBackground = true };
+        thread.Start();
+        try
+        {
+            started.Wait();
+            var completer = new ProcessNameCompleter();
+            var forWatch = completer.CompleteArgument("Watch-SchedEvent", "Name", "stwatch", null!, new Hashtable()).ToList();
+            var forCpuTime = completer.CompleteArgument("Get-ProcessCpuTime", "Name", "stwatch", null!, new Hashtable()).ToList();
+
+            // One result each way: the texts cannot be read back here, because the reference
+            // stub's CompletionResult keeps nothing; Matching and CompletionText are tested above.
+            Assert.Single(forWatch);
+            Assert.Empty(forCpuTime);
+        }
+        finally
+        {
+            release.Set();
+            thread.Join();
+        }
     }
 
     [Fact]
