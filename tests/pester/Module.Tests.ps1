@@ -31,7 +31,7 @@ Describe 'SchedTrace module manifest' {
         $module.ExportedVariables.Count | Should -Be 0
     }
 
-    It '<_> uses an approved verb' -ForEach @('Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Start-SchedTrace', 'Stop-SchedTrace', 'Watch-SchedEvent') {
+    It '<_> uses an approved verb' -ForEach @('Export-SchedTimeline', 'Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Start-SchedTrace', 'Stop-SchedTrace', 'Watch-SchedEvent') {
         $command = Get-Command -Name $_ -Module 'SchedTrace'
 
         $command.Verb | Should -BeIn (Get-Verb).Verb

@@ -85,6 +85,17 @@ public sealed class CmdletParameterTests
             ]
         },
         {
+            "Export-SchedTimeline",
+            [
+                // One set: events from the pipeline, and at least one file (checked at run time).
+                B("InputObject", All, mandatory: true, pipeline: ByValue),
+                B("Path", All, position: 0),
+                B("SvgPath", All),
+                B("Force", All),
+                B("PassThru", All),
+            ]
+        },
+        {
             "Watch-SchedEvent",
             [
                 // A new session: the kernel-side filters and the buffer are chosen here.
@@ -149,6 +160,11 @@ public sealed class CmdletParameterTests
         { "Get-ProcessCpuTime", "PerThread", "SwitchParameter", [] },
         { "Get-ProcessCpuTime", "Top", "Int32", [AnyPositive] },
 
+        { "Export-SchedTimeline", "InputObject", "SchedEvent", ["AllowNull"] },
+        { "Export-SchedTimeline", "Path", "String", [NotNullOrEmpty] },
+        { "Export-SchedTimeline", "SvgPath", "String", [NotNullOrEmpty] },
+        { "Export-SchedTimeline", "Force", "SwitchParameter", [] },
+        { "Export-SchedTimeline", "PassThru", "SwitchParameter", [] },
         { "Watch-SchedEvent", "Session", "SchedTraceSession", ["ValidateNotNull"] },
         { "Watch-SchedEvent", "Type", "SchedEventType[]", [NotNullOrEmpty] },
         { "Watch-SchedEvent", "Id", "Int32", ["Alias(\"PID\")", AnyPositive] },
@@ -183,6 +199,8 @@ public sealed class CmdletParameterTests
     {
         // Start has a single set, so it needs no default.
         { "Start-SchedTrace", null, true, ["SchedTraceSession"] },
+        // Writes files; -PassThru hands them on, as Export-Csv's peers in the file cmdlets do.
+        { "Export-SchedTimeline", null, false, ["FileInfo"] },
         { "Get-SchedTrace", "Name", false, ["SchedTraceSession"] },
         { "Stop-SchedTrace", "Session", true, ["SchedTraceSession"] },
         { "Get-ContextSwitchCount", "Duration", false, ["ContextSwitchCount"] },
@@ -216,7 +234,9 @@ public sealed class CmdletParameterTests
     [Fact]
     public void EveryCmdlet_DeclaresAnOutputTypeFromSchedTraceCore()
     {
+        // Export-SchedTimeline's output is the files it wrote (-PassThru), as FileInfo.
         var bad = CmdletMetadata.All
+            .Where(c => c.Name != "Export-SchedTimeline")
             .Where(c => c.OutputTypes.Count == 0 || c.OutputTypes.Any(t => t.Assembly != typeof(SchedTraceSession).Assembly || t.Namespace != "SchedTrace"))
             .Select(c => $"{c.Name}: [{string.Join(", ", c.OutputTypes)}]");
         Assert.Empty(bad);
