@@ -278,13 +278,19 @@ static __always_inline void count_lost_event(void)
 		lost->events_lost++;
 }
 
+/*
+ * Names compare without regard to ASCII case, as PowerShell's -Name does; user space stores the
+ * filter in lower case.
+ */
 static __always_inline bool comm_matches(const char *comm)
 {
 	/* cfg is constant: with an empty filter the verifier drops the whole loop. */
 	if (!cfg.filter_comm[0])
 		return true;
 	for (int i = 0; i < 16; i++) {
-		if (comm[i] != cfg.filter_comm[i])
+		char c = comm[i] >= 'A' && comm[i] <= 'Z' ? comm[i] + ('a' - 'A') : comm[i];
+
+		if (c != cfg.filter_comm[i])
 			return false;
 		if (!comm[i])
 			return true;

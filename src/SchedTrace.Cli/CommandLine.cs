@@ -208,7 +208,8 @@ internal static class CommandLine
         var filter = nameFilter is null ? null : new Func<SchedEvent, bool>(e => e.TaskNames().Any(nameFilter));
         // Flush a few times a second, not per event: the reader drains in batches anyway.
         long lastFlush = System.Diagnostics.Stopwatch.GetTimestamp();
-        foreach (var e in SchedEventWatch.Watch(session, options.Int("count"), options.Duration("duration"), filter, cancellation))
+        var report = new EventWatchReport();
+        foreach (var e in SchedEventWatch.Watch(session, options.Int("count"), options.Duration("duration"), filter, cancellation, report))
         {
             sink?.Write(new[] { e });
             kept?.Add(e);
@@ -228,10 +229,9 @@ internal static class CommandLine
                 stderr.WriteLine($"schedtrace: wrote {file.FullName} ({kept.Count} events)");
             }
         }
-        if (session.LostEvents > 0)
+        if (report.Lost > 0)
         {
-            var perCpu = string.Join(", ", session.LostEventsPerCpu.Select((n, cpu) => (n, cpu)).Where(x => x.n > 0).Select(x => $"CPU {x.cpu}: {x.n}"));
-            stderr.WriteLine($"schedtrace: warning: {session.LostEvents} events were lost because the ring buffer was full ({perCpu}); use a larger --buffer-size or narrower filters.");
+            stderr.WriteLine($"schedtrace: warning: {report.Lost} events were lost because the ring buffer was full ({report.DescribeLosses()}); use a larger --buffer-size or narrower filters.");
         }
         return ExitOk;
     }

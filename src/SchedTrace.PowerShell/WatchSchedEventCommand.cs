@@ -94,8 +94,6 @@ public sealed class WatchSchedEventCommand : SchedTraceCmdlet
                 RingBufferBytes = BufferSize,
             });
             Watch(session, filter);
-            session.Stop();
-            WarnAboutLosses(session, 0);
         }
         catch (SchedTraceException e)
         {
@@ -105,25 +103,15 @@ public sealed class WatchSchedEventCommand : SchedTraceCmdlet
 
     private void Watch(SchedTraceSession session, Func<SchedEvent, bool>? filter)
     {
-        long lostBefore = session.LostEvents;
-        foreach (var e in SchedEventWatch.Watch(session, Bound(nameof(Count)) ? Count : null, Bound(nameof(Duration)) ? Duration : null, filter, Cancellation))
+        var report = new EventWatchReport();
+        foreach (var e in SchedEventWatch.Watch(session, Bound(nameof(Count)) ? Count : null, Bound(nameof(Duration)) ? Duration : null, filter, Cancellation, report))
         {
             WriteObject(e);
         }
-        if (Session is not null)
+        // Losses are reported, never silent: here, and on the session object.
+        if (report.Lost > 0)
         {
-            WarnAboutLosses(session, lostBefore);
+            WriteWarning($"{report.Lost} events were lost because the ring buffer was full ({report.DescribeLosses()}). Use a larger -BufferSize or narrower filters.");
         }
-    }
-
-    /// <summary>Losses are reported, never silent: per CPU, and on the session object too.</summary>
-    private void WarnAboutLosses(SchedTraceSession session, long alreadyReported)
-    {
-        if (session.LostEvents <= alreadyReported)
-        {
-            return;
-        }
-        var perCpu = string.Join(", ", session.LostEventsPerCpu.Select((n, cpu) => (n, cpu)).Where(x => x.n > 0).Select(x => $"CPU {x.cpu}: {x.n}"));
-        WriteWarning($"{session.LostEvents - alreadyReported} events were lost because the ring buffer was full ({perCpu} in all). Use a larger -BufferSize or narrower filters.");
     }
 }

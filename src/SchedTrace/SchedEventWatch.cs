@@ -17,12 +17,15 @@ public static class SchedEventWatch
     /// <param name="duration">Stop after this long.</param>
     /// <param name="filter">A user-space filter for what the kernel cannot filter (e.g. wildcard names).</param>
     /// <param name="cancellation">Stops the watch; the events already in the buffer are still returned.</param>
+    /// <param name="report">Filled in as the watch goes: what it lost, by CPU (losses after it
+    /// stopped reading, for instance once -Count was reached, are not its own).</param>
     public static IEnumerable<SchedEvent> Watch(
         SchedTraceSession session,
         int? count,
         TimeSpan? duration,
         Func<SchedEvent, bool>? filter,
-        CancellationToken cancellation)
+        CancellationToken cancellation,
+        EventWatchReport? report = null)
     {
         ArgumentNullException.ThrowIfNull(session);
         if (count is <= 0)
@@ -31,11 +34,13 @@ public static class SchedEventWatch
         }
         long started = Stopwatch.GetTimestamp();
         long written = 0;
+        var lostBefore = session.LostAtLastDrain;
         while (true)
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
             bool last = cancellation.IsCancellationRequested || (duration is { } limit && elapsed >= limit);
             var batch = session.TakeEvents();
+            report?.Update(lostBefore, session.LostAtLastDrain);
             foreach (var e in batch)
             {
                 if (filter is not null && !filter(e))
@@ -59,4 +64,21 @@ public static class SchedEventWatch
             }
         }
     }
+}
+
+/// <summary>What one watch of a session lost: the ring buffer's failed reservations between its
+/// first and its last drain, by CPU.</summary>
+public sealed class EventWatchReport
+{
+    /// <summary>Lost events by CPU (index = CPU).</summary>
+    public IReadOnlyList<long> LostPerCpu { get; private set; } = Array.Empty<long>();
+
+    public long Lost => LostPerCpu.Sum();
+
+    /// <summary>"CPU 0: 12, CPU 3: 4": the CPUs that lost events.</summary>
+    public string DescribeLosses() =>
+        string.Join(", ", LostPerCpu.Select((n, cpu) => (n, cpu)).Where(x => x.n > 0).Select(x => $"CPU {x.cpu}: {x.n}"));
+
+    internal void Update(IReadOnlyList<long> before, IReadOnlyList<long> now) =>
+        LostPerCpu = now.Select((n, cpu) => n - (cpu < before.Count ? before[cpu] : 0)).ToArray();
 }

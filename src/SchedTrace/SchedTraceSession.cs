@@ -140,8 +140,27 @@ public sealed class SchedTraceSession : IDisposable
     /// maps and hand nothing over, so only the Events feature can add to this.</summary>
     public long LostEvents => LostEventsPerCpu.Sum();
 
-    /// <summary>Lost events by CPU (index = CPU), as of the last read.</summary>
-    public IReadOnlyList<long> LostEventsPerCpu { get; private set; } = Array.Empty<long>();
+    /// <summary>Lost events by CPU (index = CPU): read from the kernel now while the session runs,
+    /// the final count once it has stopped.</summary>
+    public IReadOnlyList<long> LostEventsPerCpu
+    {
+        get
+        {
+            lock (gate)
+            {
+                if (bpf is not null && events is not null)
+                {
+                    finalLost = ReadLostEvents(bpf);
+                }
+                return finalLost;
+            }
+        }
+    }
+
+    /// <summary>Lost events by CPU as of the last drain of the ring buffer: what a reader missed.</summary>
+    internal IReadOnlyList<long> LostAtLastDrain { get; private set; } = Array.Empty<long>();
+
+    private long[] finalLost = Array.Empty<long>();
 
     /// <summary>Threads the per-task table had no room for (their time is missing from CPU time
     /// figures); read at each snapshot.</summary>
@@ -276,13 +295,13 @@ public sealed class SchedTraceSession : IDisposable
             events!.Drain();
             var taken = events.Decoder.Pending.ToArray();
             events.Decoder.Pending.Clear();
-            RefreshLostEvents(reader);
+            LostAtLastDrain = ReadLostEvents(reader);
             return taken;
         }
     }
 
-    private void RefreshLostEvents(SchedBpfObject reader) =>
-        LostEventsPerCpu = reader.ReadPerCpu<BpfSessionStats>("session_stats").Select(cpu => (long)cpu.EventsLost).ToArray();
+    private static long[] ReadLostEvents(SchedBpfObject reader) =>
+        reader.ReadPerCpu<BpfSessionStats>("session_stats").Select(cpu => (long)cpu.EventsLost).ToArray();
 
     /// <summary>The counters as they stood when the session started: all zero.</summary>
     internal SwitchSnapshot StartSnapshot => new(StartTime, startTimestamp, new BpfSwitchCounts[SchedBpfObject.PossibleCpus]);
@@ -414,7 +433,7 @@ public sealed class SchedTraceSession : IDisposable
             }
             if (events is not null)
             {
-                RefreshLostEvents(bpf); // the last word on losses, before the map goes
+                finalLost = ReadLostEvents(bpf); // the last word on losses, before the map goes
                 events.Dispose();
             }
             bpf.Dispose();

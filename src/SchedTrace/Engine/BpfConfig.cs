@@ -20,10 +20,11 @@ internal unsafe struct BpfConfig
     public ulong MinRuntimeNs;
     public fixed byte FilterComm[16];
 
-    /// <summary>Sets the exact task name events are filtered on (the kernel's 15-character comm).</summary>
+    /// <summary>Sets the task name events are filtered on (the kernel's 15-character comm),
+    /// in lower case: the BPF side compares without regard to ASCII case.</summary>
     public void SetFilterComm(string? name)
     {
-        var bytes = System.Text.Encoding.UTF8.GetBytes(name ?? string.Empty);
+        var bytes = System.Text.Encoding.UTF8.GetBytes((name ?? string.Empty).ToLowerInvariant());
         int length = Math.Min(bytes.Length, 15);
         for (int i = 0; i < 16; i++)
         {

@@ -83,6 +83,22 @@ public sealed class EventKernelTests(ITestOutputHelper output)
     }
 
     [KernelFact]
+    public void NameCpuAndRuntimeFilters_RunInTheKernel()
+    {
+        using var pair = new PipePair(roundTrips: 300, pinToCpu: 0);
+        using var byName = SchedTraceSession.Start(new SchedTraceSessionOptions { Features = SchedTraceFeature.Events, EventName = "ST-PING" });
+        using var byCpu = SchedTraceSession.Start(new SchedTraceSessionOptions { Features = SchedTraceFeature.Events, EventCpu = 1 });
+        using var longSlices = SchedTraceSession.Start(new SchedTraceSessionOptions { Features = SchedTraceFeature.Events, EventMinRuntime = TimeSpan.FromMilliseconds(1) });
+        pair.Run();
+
+        var named = byName.TakeEvents().OfType<SchedSwitchEvent>().ToList();
+        Assert.True(named.Count >= 600, $"ping switched out and in 300 times each, saw {named.Count} events");
+        Assert.All(named, e => Assert.Contains("st-ping", new[] { e.PrevName, e.NextName }));
+        Assert.All(byCpu.TakeEvents(), e => Assert.Equal(1, e.Cpu));
+        Assert.All(longSlices.TakeEvents().OfType<SchedSwitchEvent>(), e => Assert.True(e.PrevRuntimeNs >= 1_000_000));
+    }
+
+    [KernelFact]
     public void WakeupsAndMigrations_AreStreamedWhenAskedFor()
     {
         using var session = Start(processId: Environment.ProcessId, types: new[] { SchedEventType.Wakeup, SchedEventType.WakeupNew, SchedEventType.Migrate });
