@@ -43,7 +43,7 @@ public sealed class ControlledThread : IDisposable
         }
         if (blockOutsidePhase)
         {
-            Thread.Sleep(30); // until it blocks waiting for Go
+            WaitUntilBlocked(); // waiting for Go
         }
     }
 
@@ -63,13 +63,39 @@ public sealed class ControlledThread : IDisposable
         SpinUntil(() => Volatile.Read(ref done) == 1, sleepBetween: true);
         if (blockOutsidePhase)
         {
-            // Let it reach its blocking wait, so it is off the CPU when the test reads.
-            Thread.Sleep(30);
+            WaitUntilBlocked();
         }
         if (failure is not null)
         {
             throw new InvalidOperationException("workload thread failed", failure);
         }
+    }
+
+    /// <summary>
+    /// Waits until the thread sleeps in the kernel (state S in /proc) and its switch count has
+    /// settled, so it is off the CPU: a fixed sleep is not enough on a loaded machine, where the
+    /// thread may not have reached its wait yet.
+    /// </summary>
+    private void WaitUntilBlocked()
+    {
+        var stat = $"/proc/self/task/{threadId}/stat";
+        var limit = Stopwatch.StartNew();
+        long previous = -1;
+        while (limit.Elapsed < WaitLimit)
+        {
+            // The state follows the ")" that closes the comm, which may itself hold spaces.
+            var text = File.ReadAllText(stat);
+            char state = text[text.LastIndexOf(')') + 2];
+            var switches = ProcFs.ThreadSwitches(threadId);
+            long total = switches.Voluntary + switches.Involuntary;
+            if (state is 'S' or 'D' && total == previous)
+            {
+                return;
+            }
+            previous = state is 'S' or 'D' ? total : -1;
+            Thread.Sleep(5);
+        }
+        throw new TimeoutException("the workload thread did not block within 30 s");
     }
 
     private void Run(int? pinToCpu)

@@ -1,0 +1,4 @@
+// The kernel tests compare against the kernel's own counters while workloads run; other tests
+// running beside them (a headless browser render, CLI subprocesses) would steal the CPU those
+// workloads are timed on. The whole suite takes seconds: run it one test at a time.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
