@@ -479,6 +479,10 @@ static __always_inline void on_migrate(struct task_struct *task, __u32 tid, __u3
 {
 	struct task_stats *stats;
 
+	/* set_task_cpu() fires the tracepoint before it checks the CPU changes; the kernel counts
+	 * nr_migrations only when it does, and so do we. */
+	if (orig_cpu == dest_cpu)
+		return;
 	if (cfg.emit & EMIT_MIGRATE)
 		emit_task_event(task, EVENT_MIGRATE, tid, tgid, prio, dest_cpu, orig_cpu);
 	if (!cfg.track_tasks)

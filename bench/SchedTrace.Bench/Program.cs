@@ -38,7 +38,12 @@ try
     // and users do not run with it. (If something else on the machine has it on, the report says so.)
     var slowdownWorkload = new PerfPipeWorkload(tools.Perf, tools.Taskset, options.WorkloadCpu, options.SlowdownLoops);
     var slowdowns = new List<SlowdownResult>();
-    foreach (var (label, session) in new[] { ("CpuTime session (tp_btf)", Slowdown.CpuTimeSession), ("Events session (Switch, tp_btf, consumed by SchedEventWatch.Watch)", Slowdown.EventsSession) })
+    foreach (var (label, session) in new[]
+             {
+                 ("switch-count session (tp_btf; the floor: a per-CPU counter)", Slowdown.SwitchCountSession),
+                 ("CpuTime session (tp_btf)", Slowdown.CpuTimeSession),
+                 ("Events session (Switch, tp_btf, consumed by SchedEventWatch.Watch)", Slowdown.EventsSession),
+             })
     {
         Progress($"slowdown: {options.SlowdownPairs} pairs of (no tracing, {label}), order alternating");
         slowdowns.Add(Slowdown.Measure(slowdownWorkload, options.SlowdownPairs, label, session, Progress, cancel.Token));

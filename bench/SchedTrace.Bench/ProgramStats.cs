@@ -29,12 +29,13 @@ internal readonly record struct ProgramStats(uint Id, string Name, string Type, 
     }
 
     /// <summary>Reads the statistics of any loaded program (another process's) by its id.</summary>
-    internal static ProgramStats ReadById(uint id)
+    /// <summary>The program's statistics, or null if it no longer exists.</summary>
+    internal static ProgramStats? TryReadById(uint id)
     {
         int fd = Native.bpf_prog_get_fd_by_id(id);
         if (fd < 0)
         {
-            throw new InvalidOperationException($"BPF program id {id} is gone ({Marshal.GetPInvokeErrorMessage(-fd)}).");
+            return null;
         }
         try
         {

@@ -53,6 +53,9 @@ internal static class Slowdown
 {
     internal static readonly SchedTraceSessionOptions CpuTimeSession = new() { Features = SchedTraceFeature.CpuTime };
 
+    /// <summary>The cheapest program on sched_switch (a per-CPU counter): the floor any tp_btf session pays.</summary>
+    internal static readonly SchedTraceSessionOptions SwitchCountSession = new() { Features = SchedTraceFeature.ContextSwitches };
+
     internal static readonly SchedTraceSessionOptions EventsSession = new() { Features = SchedTraceFeature.Events, EventTypes = [SchedEventType.Switch] };
 
     /// <param name="sessionLabel">The session as the report names it.</param>

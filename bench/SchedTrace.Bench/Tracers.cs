@@ -246,7 +246,9 @@ internal sealed partial class BpftraceTracer : ITracer
                 // The fd closed while we listed them (bpftrace closes its BEGIN program): skip it.
             }
         }
-        return ids.Order().Select(ProgramStats.ReadById).ToList();
+        // A program can also go between the listing and the read (bpftrace frees its BEGIN
+        // program once it has run): skip those, they are not the sched_switch program.
+        return ids.Order().Select(ProgramStats.TryReadById).OfType<ProgramStats>().ToList();
     }
 
     public EventCounts? FinishEvents()

@@ -171,14 +171,22 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
             }
         }, pinToCpu: 0, blockOutsidePhase: true);
         using var session = Start();
+        var kernel0 = ProcFs.ThreadMigrations(mover.ThreadId);
         var before = session.ReadTaskStats();
         mover.Go();
         mover.WaitDone();
         var after = session.ReadTaskStats();
+        var kernel1 = ProcFs.ThreadMigrations(mover.ThreadId);
 
         var row = ThreadRow(Window(session, before, after), mover.ThreadId);
-        output.WriteLine($"migrations {row.Migrations}, CPUs {row.Cpus}, affinity {row.AffinityScore:F2}");
+        output.WriteLine($"migrations {row.Migrations} (kernel {kernel1 - kernel0}), CPUs {row.Cpus}, affinity {row.AffinityScore:F2}");
         Assert.True(row.Migrations >= moves, $"moved {moves} times, saw {row.Migrations} migrations");
+        // The thread is blocked at both readings, so nothing can move it in between: exact.
+        // Kernels without CONFIG_SCHED_DEBUG have no /proc/.../sched; the bound above still holds.
+        if (kernel0 is long k0 && kernel1 is long k1)
+        {
+            Assert.Equal(k1 - k0, row.Migrations);
+        }
         Assert.Equal("0-1", row.Cpus);
         Assert.Equal(2, row.CpuCount);
         Assert.True(row.AffinityScore < 1, "a thread that moved is not fully affine");

@@ -41,6 +41,25 @@ public static class ProcFs
     public static long ThreadRuntimeNs(int processId, int threadId) =>
         long.Parse(File.ReadAllText($"/proc/{processId}/task/{threadId}/schedstat").Split(' ')[0]);
 
+    /// <summary>A thread's migrations between CPUs, as the kernel counts them (se.nr_migrations in
+    /// /proc/&lt;pid&gt;/task/&lt;tid&gt;/sched, present on kernels with CONFIG_SCHED_DEBUG).</summary>
+    public static long? ThreadMigrations(int threadId)
+    {
+        var path = $"/proc/{Environment.ProcessId}/task/{threadId}/sched";
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+        foreach (var line in File.ReadLines(path))
+        {
+            if (line.StartsWith("se.nr_migrations", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(':')[1].Trim());
+            }
+        }
+        return null;
+    }
+
     /// <summary>The thread ids of a process.</summary>
     public static int[] ThreadIds(int processId) =>
         Directory.GetDirectories($"/proc/{processId}/task").Select(d => int.Parse(Path.GetFileName(d))).Order().ToArray();
