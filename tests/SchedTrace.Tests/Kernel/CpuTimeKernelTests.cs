@@ -44,7 +44,8 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
 
         var row = ThreadRow(Window(session, before, after), spinner.ThreadId);
         output.WriteLine($"BPF {row.CpuTimeNs} ns, schedstat {proc1 - proc0} ns; switches {row.Voluntary}/{row.Involuntary} vs {switches1.Voluntary - switches0.Voluntary}/{switches1.Involuntary - switches0.Involuntary}");
-        Assert.True(row.CpuTimeNs >= 300_000_000, $"a 400 ms spin should be on the CPU most of that time, saw {row.CpuTime}");
+        // Wall-clock spin: on a busy machine it gets less CPU; the exact check is the next one.
+        Assert.True(row.CpuTimeNs >= 100_000_000, $"a 400 ms spin should be on the CPU a good part of that time, saw {row.CpuTime}");
         Assert.Equal(proc1 - proc0, row.CpuTimeNs);
         Assert.Equal(switches1.Voluntary - switches0.Voluntary, row.Voluntary);
         Assert.Equal(switches1.Involuntary - switches0.Involuntary, row.Involuntary);
@@ -198,10 +199,12 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
         using var session = Start();
         var before = session.ReadTaskStats();
         int tid = 0;
+        long ranBeforeExit = 0;
         var worker = new Thread(() =>
         {
             tid = TestNative.CurrentThreadId();
             ControlledThread.Spin(TimeSpan.FromMilliseconds(100));
+            ranBeforeExit = ProcFs.ThreadRuntimeNs(Environment.ProcessId, tid);
         });
         worker.Start();
         worker.Join();
@@ -210,7 +213,8 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
 
         var row = ThreadRow(Window(session, before, after), tid);
         Assert.True(row.Exited);
-        Assert.True(row.CpuTime >= TimeSpan.FromMilliseconds(80), $"it spun 100 ms, saw {row.CpuTime}");
+        // Its own schedstat just before it returned, plus the exit path (well under 10 ms).
+        Assert.InRange(row.CpuTimeNs, ranBeforeExit, ranBeforeExit + 10_000_000);
 
         var later = session.ReadTaskStats();
         Assert.DoesNotContain(ReadKernelTable(session), id => id == tid);
