@@ -65,20 +65,13 @@ public static class PerfettoTrace
         json.WriteEndObject();
     }
 
-    private static void Metadata(Utf8JsonWriter json, string name, int tid, string argName, string value)
-    {
-        json.WriteStartObject();
-        json.WriteString("ph", "M");
-        json.WriteString("name", name);
-        json.WriteNumber("pid", TrackProcessId);
-        json.WriteNumber("tid", tid);
-        json.WriteStartObject("args");
-        json.WriteString(argName, value);
-        json.WriteEndObject();
-        json.WriteEndObject();
-    }
+    private static void Metadata(Utf8JsonWriter json, string name, int tid, string argName, string value) =>
+        Metadata(json, name, tid, args => args.WriteString(argName, value));
 
-    private static void Metadata(Utf8JsonWriter json, string name, int tid, string argName, int value)
+    private static void Metadata(Utf8JsonWriter json, string name, int tid, string argName, int value) =>
+        Metadata(json, name, tid, args => args.WriteNumber(argName, value));
+
+    private static void Metadata(Utf8JsonWriter json, string name, int tid, Action<Utf8JsonWriter> writeArgument)
     {
         json.WriteStartObject();
         json.WriteString("ph", "M");
@@ -86,7 +79,7 @@ public static class PerfettoTrace
         json.WriteNumber("pid", TrackProcessId);
         json.WriteNumber("tid", tid);
         json.WriteStartObject("args");
-        json.WriteNumber(argName, value);
+        writeArgument(json);
         json.WriteEndObject();
         json.WriteEndObject();
     }
