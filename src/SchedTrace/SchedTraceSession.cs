@@ -83,7 +83,7 @@ public sealed class SchedTraceSession : IDisposable
     private SchedBpfObject? bpf;
     private long? stopTimestamp;
 
-    private readonly Dictionary<TaskKey, TaskCounters> retiredTasks = new();
+    private readonly RetiredTasks retiredTasks = new();
     private readonly EventStream? events;
 
     private SchedTraceSession(SchedTraceSessionOptions options, SchedBpfObject bpf)
@@ -360,7 +360,7 @@ public sealed class SchedTraceSession : IDisposable
             ForEachOnlineCpu(cpu => reader.RunOnCpu(SnapshotProgram, cpu, argument: 0));
             long timestamp = Stopwatch.GetTimestamp();
             var utc = DateTime.UtcNow;
-            var tasks = new Dictionary<TaskKey, TaskCounters>(retiredTasks);
+            var tasks = retiredTasks.Copy();
             foreach (var (tid, stats) in reader.ReadAll<uint, BpfTaskStats>("task_stats"))
             {
                 var final = stats;
@@ -373,10 +373,9 @@ public sealed class SchedTraceSession : IDisposable
                 var counters = TaskCounters.From((int)tid, final);
                 if (final.Exited != 0)
                 {
-                    counters = retiredTasks.TryGetValue(key, out var earlier) ? earlier.Plus(counters) : counters;
-                    retiredTasks[key] = counters;
+                    counters = retiredTasks.Add(key, counters);
                 }
-                else if (retiredTasks.TryGetValue(key, out var retired))
+                else if (retiredTasks.TryGet(key, out var retired))
                 {
                     counters = retired.Plus(counters);
                 }

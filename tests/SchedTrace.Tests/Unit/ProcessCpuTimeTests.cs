@@ -90,3 +90,35 @@ public sealed class ProcessCpuTimeTests
         Assert.Equal((150UL, 1UL, 2UL, 3UL, true), (sum.RuntimeNs, sum.Voluntary, sum.Involuntary, sum.CpuMask, sum.Exited));
     }
 }
+
+public sealed class RetiredTasksTests
+{
+    private static TaskCounters Thread(int tid, int pid, ulong runtimeNs) =>
+        new(tid, pid, $"t{tid}", runtimeNs, 1, 0, 0, 1, 120, Exited: true);
+
+    [Fact]
+    public void KeepsEachExitedThread_AndAddsTheSecondPartOfOne()
+    {
+        var retired = new RetiredTasks(capacity: 10);
+        retired.Add(new TaskKey(5, 1), Thread(5, 5, 100));
+        var merged = retired.Add(new TaskKey(5, 1), Thread(5, 5, 20));
+        Assert.Equal(120UL, merged.RuntimeNs);
+        Assert.Equal(1, retired.Count);
+    }
+
+    [Fact]
+    public void PastCapacity_FoldsTheOldestIntoOneEntryPerProcess_KeepingTotals()
+    {
+        var retired = new RetiredTasks(capacity: 3);
+        for (int tid = 1; tid <= 6; tid++)
+        {
+            retired.Add(new TaskKey(tid, (ulong)tid), Thread(tid, tid % 2 == 0 ? 100 : 200, (ulong)tid * 10));
+        }
+        var all = retired.Copy();
+        Assert.Equal(210UL, all.Values.Aggregate(0UL, (sum, t) => sum + t.RuntimeNs));
+        var folded = all.Values.Where(t => t.ThreadId == 0).ToList();
+        Assert.Equal(new[] { 100, 200 }, folded.Select(t => t.ProcessId).Order());
+        Assert.All(folded, t => Assert.Equal(RetiredTasks.FoldedName, t.Name));
+        Assert.Equal(new[] { 4, 5, 6 }, all.Values.Where(t => t.ThreadId != 0).Select(t => t.ThreadId).Order());
+    }
+}
