@@ -11,6 +11,8 @@
 #include <stdbool.h>
 
 #define TASK_RUNNING 0
+#define TASK_INTERRUPTIBLE 0x0001
+#define TASK_UNINTERRUPTIBLE 0x0002
 #define PF_EXITING 0x00000004
 
 struct sched_entity {
@@ -31,6 +33,7 @@ struct task_struct {
 	unsigned long long start_time;
 	char comm[16];
 	struct sched_entity se;
+	struct task_struct *group_leader;
 } __attribute__((preserve_access_index));
 
 /* Before 5.14 the state field was `long state`; CO-RE picks whichever the kernel has. */

@@ -32,6 +32,10 @@ struct config {
 	__u32 pad;
 	__u64 min_runtime_ns; /* switch events: only when prev ran at least this long */
 	char filter_comm[16]; /* events of tasks with exactly this name (empty: any) */
+	__u32 latency;        /* features RunQueueLatency, OffCpuTime, ScheduleTime: LAT_* bits */
+	__u32 latency_per_process; /* also keep one histogram per process and measure */
+	__u32 schedule_method; /* SCHED_METHOD_*: how schedule() calls are timed */
+	__u32 pad2;
 };
 const volatile struct config cfg SEC(".rodata.config") = {};
 
@@ -89,6 +93,7 @@ struct {
 struct session_stats {
 	__u64 tasks_dropped; /* threads refused because task_stats was full */
 	__u64 events_lost;   /* events that found the ring buffer full */
+	__u64 latency_dropped; /* durations left out of per-process rows: that table was full */
 };
 
 struct {
@@ -379,6 +384,8 @@ static __always_inline void emit_task_event(struct task_struct *task, __u32 type
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
+#include "latency.h"
+
 /*
  * Per-task accounting of one switch: prev leaves, next arrives. One hash lookup (prev); the
  * incoming task is only remembered in this CPU's slot. A task whose switch-out the kernel
@@ -408,7 +415,7 @@ static __always_inline void track_switch(struct task_struct *prev, struct switch
 }
 
 static __always_inline void on_switch(struct task_struct *prev, struct task_struct *next,
-				      struct switch_args *a, bool preempt, long prev_state)
+				      struct switch_args *a, bool preempt, long prev_state, bool btf)
 {
 	bool voluntary = !preempt && prev_state != TASK_RUNNING;
 
@@ -418,6 +425,8 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 		emit_switch(prev, next, a, preempt, prev_state);
 	if (cfg.track_tasks)
 		track_switch(prev, a, voluntary);
+	if (cfg.latency)
+		latency_switch(prev, next, a, preempt, prev_state, btf);
 }
 
 /* Task state for kernels whose sched_switch does not pass it (before 5.18). */
@@ -440,14 +449,14 @@ int BPF_PROG(switch_btf, bool preempt, struct task_struct *prev, struct task_str
 		.prev_prio = prev->prio,
 	};
 
-	if (cfg.track_tasks || cfg.emit) {
+	if (cfg.track_tasks || cfg.emit || cfg.latency) {
 		a.next_tid = next->pid;
 		a.next_tgid = next->tgid;
 		a.next_prio = next->prio;
 		a.prev_runtime = prev->se.sum_exec_runtime;
 		a.next_runtime = next->se.sum_exec_runtime;
 	}
-	on_switch(prev, next, &a, preempt, state);
+	on_switch(prev, next, &a, preempt, state, true);
 	return 0;
 }
 
@@ -462,14 +471,14 @@ int BPF_PROG(switch_raw, bool preempt, struct task_struct *prev, struct task_str
 		.prev_prio = BPF_CORE_READ(prev, prio),
 	};
 
-	if (cfg.track_tasks || cfg.emit) {
+	if (cfg.track_tasks || cfg.emit || cfg.latency) {
 		a.next_tid = BPF_CORE_READ(next, pid);
 		a.next_tgid = BPF_CORE_READ(next, tgid);
 		a.next_prio = BPF_CORE_READ(next, prio);
 		a.prev_runtime = BPF_CORE_READ(prev, se.sum_exec_runtime);
 		a.next_runtime = BPF_CORE_READ(next, se.sum_exec_runtime);
 	}
-	on_switch(prev, next, &a, preempt, state);
+	on_switch(prev, next, &a, preempt, state, false);
 	return 0;
 }
 
@@ -510,16 +519,17 @@ int BPF_PROG(migrate_raw, struct task_struct *task, int dest_cpu)
 
 /* sched_wakeup / sched_wakeup_new: a task became runnable; it will run on task_cpu(p). */
 static __always_inline void on_wakeup(struct task_struct *task, __u32 type, __u32 tid, __u32 tgid, int prio,
-				      __u32 target_cpu)
+				      __u32 target_cpu, bool btf)
 {
 	if (cfg.emit & EMIT_WAKEUP)
 		emit_task_event(task, type, tid, tgid, prio, target_cpu, target_cpu);
+	latency_wakeup(task, tid, tgid, btf);
 }
 
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(wakeup_btf, struct task_struct *task)
 {
-	on_wakeup(task, EVENT_WAKEUP, task->pid, task->tgid, task->prio, task->thread_info.cpu);
+	on_wakeup(task, EVENT_WAKEUP, task->pid, task->tgid, task->prio, task->thread_info.cpu, true);
 	return 0;
 }
 
@@ -527,14 +537,14 @@ SEC("raw_tp/sched_wakeup")
 int BPF_PROG(wakeup_raw, struct task_struct *task)
 {
 	on_wakeup(task, EVENT_WAKEUP, BPF_CORE_READ(task, pid), BPF_CORE_READ(task, tgid), BPF_CORE_READ(task, prio),
-		  BPF_CORE_READ(task, thread_info.cpu));
+		  BPF_CORE_READ(task, thread_info.cpu), false);
 	return 0;
 }
 
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(wakeup_new_btf, struct task_struct *task)
 {
-	on_wakeup(task, EVENT_WAKEUP_NEW, task->pid, task->tgid, task->prio, task->thread_info.cpu);
+	on_wakeup(task, EVENT_WAKEUP_NEW, task->pid, task->tgid, task->prio, task->thread_info.cpu, true);
 	return 0;
 }
 
@@ -542,7 +552,7 @@ SEC("raw_tp/sched_wakeup_new")
 int BPF_PROG(wakeup_new_raw, struct task_struct *task)
 {
 	on_wakeup(task, EVENT_WAKEUP_NEW, BPF_CORE_READ(task, pid), BPF_CORE_READ(task, tgid),
-		  BPF_CORE_READ(task, prio), BPF_CORE_READ(task, thread_info.cpu));
+		  BPF_CORE_READ(task, prio), BPF_CORE_READ(task, thread_info.cpu), false);
 	return 0;
 }
 

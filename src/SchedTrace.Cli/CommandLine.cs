@@ -194,7 +194,7 @@ internal static class CommandLine
             Features = SchedTraceFeature.Events,
             ProcessId = options.Int("pid"),
             EventTypes = options.EventTypes("type"),
-            EventCpu = options.Int("cpu", allowZero: true),
+            Cpu = options.Int("cpu", allowZero: true),
             EventMinRuntime = options.Duration("min-runtime"),
             EventName = wildcard ? null : name,
             RingBufferBytes = options.ByteSize("buffer-size") ?? SchedTraceSessionOptions.DefaultRingBufferBytes,

@@ -89,7 +89,7 @@ public sealed class WatchSchedEventCommand : SchedTraceCmdlet
                 ProcessId = Bound(nameof(Id)) ? Id : null,
                 ThreadId = Bound(nameof(ThreadId)) ? ThreadId : null,
                 EventName = matchHere ? null : Name,
-                EventCpu = Bound(nameof(Cpu)) ? Cpu : null,
+                Cpu = Bound(nameof(Cpu)) ? Cpu : null,
                 EventMinRuntime = Bound(nameof(MinRuntime)) ? MinRuntime : null,
                 RingBufferBytes = BufferSize,
             });

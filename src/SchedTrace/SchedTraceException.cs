@@ -42,4 +42,7 @@ public sealed class SchedTraceException : Exception
 
     /// <summary>errno of the failed kernel or libbpf call, when there was one.</summary>
     public int? Errno { get; init; }
+
+    /// <summary>For HookAttachFailed: what each attempt said, e.g. "fentry/schedule did not load (...)".</summary>
+    internal IReadOnlyList<string> HookFailures { get; init; } = Array.Empty<string>();
 }

@@ -16,6 +16,35 @@ public enum SchedTraceFeature
 
     /// <summary>Live scheduler events through a BPF ring buffer.</summary>
     Events = 4,
+
+    /// <summary>Run-queue latency: from becoming runnable (woken, new, or preempted) to running.</summary>
+    RunQueueLatency = 8,
+
+    /// <summary>Off-CPU time: from a thread's switch-out to its next switch-in, by why it left.</summary>
+    OffCpuTime = 16,
+
+    /// <summary>Time in schedule(), entry to return, per call (see <see cref="ScheduleTimeMethod"/>).</summary>
+    ScheduleTime = 32,
+}
+
+/// <summary>How a session times schedule() calls: the best method the kernel allows.</summary>
+public enum ScheduleTimeMethod
+{
+    /// <summary>The session does not time schedule().</summary>
+    None,
+
+    /// <summary>fentry/fexit on schedule(): each call from entry to return, exactly what the
+    /// assignment's kprobe/kretprobe pair meant. Needs a kernel that allows fentry (not in lockdown).</summary>
+    FunctionExit,
+
+    /// <summary>The sched_entry_tp/sched_exit_tp tracepoints at the start and end of __schedule()
+    /// (Linux 6.16+): each __schedule() call, entry to return, including preemptions; split into calls
+    /// that switched and calls that did not; and the CPU's handover from one task to the next.</summary>
+    SchedTracepoints,
+
+    /// <summary>sched_switch alone: from a thread's switch-out to its switch-in, i.e. the part of each
+    /// call that switched away spent off the CPU; calls that returned without switching are not seen.</summary>
+    SwitchTracepoint,
 }
 
 /// <summary>Whether a session's programs are still attached.</summary>
@@ -48,8 +77,12 @@ public sealed record SchedTraceSessionOptions
     /// <summary>Events: which kinds to stream (default: switches).</summary>
     public IReadOnlyCollection<SchedEventType> EventTypes { get; init; } = new[] { SchedEventType.Switch };
 
-    /// <summary>Events: only those on this CPU (a switch's CPU; a wakeup's target; either end of a migration).</summary>
-    public int? EventCpu { get; init; }
+    /// <summary>Only this CPU. Events: a switch's CPU, a wakeup's target, either end of a migration.
+    /// Latency: the CPU where the measured interval ended (where the task ran).</summary>
+    public int? Cpu { get; init; }
+
+    /// <summary>Latency features: also keep one histogram per process and measure.</summary>
+    public bool LatencyPerProcess { get; init; }
 
     /// <summary>Events: only switches whose previous task ran at least this long.</summary>
     public TimeSpan? EventMinRuntime { get; init; }
@@ -86,7 +119,7 @@ public sealed class SchedTraceSession : IDisposable
     private readonly RetiredTasks retiredTasks = new();
     private readonly EventStream? events;
 
-    private SchedTraceSession(SchedTraceSessionOptions options, SchedBpfObject bpf)
+    private SchedTraceSession(SchedTraceSessionOptions options, SchedBpfObject bpf, ScheduleTimeMethod scheduleMethod, string? scheduleMethodNote)
     {
         this.bpf = bpf;
         if (options.Features.HasFlag(SchedTraceFeature.Events))
@@ -104,6 +137,9 @@ public sealed class SchedTraceSession : IDisposable
         ProcessId = options.ProcessId;
         ThreadId = options.ThreadId;
         Hook = bpf.HookKind;
+        ScheduleMethod = scheduleMethod;
+        ScheduleMethodNote = scheduleMethodNote;
+        LatencyPerProcess = options.LatencyPerProcess;
         TaskTableCapacity = options.Features.HasFlag(SchedTraceFeature.CpuTime) ? TaskTableFor(options).MaxEntries : 0;
         startTimestamp = Stopwatch.GetTimestamp();
         StartTime = DateTime.UtcNow;
@@ -128,6 +164,19 @@ public sealed class SchedTraceSession : IDisposable
 
     /// <summary>Which kind of hook the programs attached with (tp_btf, or the raw_tp fallback).</summary>
     public HookKind Hook { get; }
+
+    /// <summary>How schedule() calls are timed (None without the ScheduleTime feature).</summary>
+    public ScheduleTimeMethod ScheduleMethod { get; }
+
+    /// <summary>Why better methods of timing schedule() could not be used, when they could not.</summary>
+    public string? ScheduleMethodNote { get; }
+
+    /// <summary>Whether latency is also kept per process.</summary>
+    public bool LatencyPerProcess { get; }
+
+    /// <summary>Durations left out of per-process latency rows because that table was full
+    /// (they are in the per-CPU and global figures); read at each latency reading.</summary>
+    public long LatencyDropped { get; private set; }
 
     /// <summary>The process filter, if any.</summary>
     public int? ProcessId { get; }
@@ -184,32 +233,80 @@ public sealed class SchedTraceSession : IDisposable
             PrevStateArg = KernelFeatures.SchedSwitchHasPrevState ? 1u : 0u,
             CountSwitches = options.Features.HasFlag(SchedTraceFeature.ContextSwitches) ? 1u : 0u,
             TrackTasks = options.Features.HasFlag(SchedTraceFeature.CpuTime) ? 1u : 0u,
+            Latency = (uint)LatencyFor(options.Features),
+            LatencyPerProcess = options.LatencyPerProcess ? 1u : 0u,
+            FilterCpu = options.Cpu is int cpu ? (uint)cpu + 1 : 0,
         };
         bool streaming = options.Features.HasFlag(SchedTraceFeature.Events);
         if (streaming)
         {
             config.Emit = (uint)EmitFor(options.EventTypes);
-            config.FilterCpu = options.EventCpu is int cpu ? (uint)cpu + 1 : 0;
             config.MinRuntimeNs = options.EventMinRuntime is { } minimum ? (ulong)minimum.Ticks * 100 : 0;
             config.SetFilterComm(options.EventName);
         }
         var onDemand = options.Features.HasFlag(SchedTraceFeature.CpuTime) ? new[] { SnapshotProgram } : Array.Empty<string>();
-        var plan = new BpfLoadPlan(HooksFor(options), onDemand, config, TaskTableFor(options), streaming ? RingBufferSize(options.RingBufferBytes) : 4096);
-        var bpf = SchedBpfObject.Attach(plan, options.PreferredHook, log, options.Notice ?? (_ => { }));
-        try
+        var latencyMaps = config.Latency == 0
+            ? default
+            : new LatencyMaps(LatencyKinds, options.LatencyPerProcess ? TaskTableFor(options).MaxEntries : 0);
+        var notice = options.Notice ?? (_ => { });
+
+        // schedule() is timed with the best method that loads: each candidate is a full attach.
+        var methods = options.Features.HasFlag(SchedTraceFeature.ScheduleTime)
+            ? new[] { ScheduleTimeMethod.FunctionExit, ScheduleTimeMethod.SchedTracepoints, ScheduleTimeMethod.SwitchTracepoint }
+            : new[] { ScheduleTimeMethod.None };
+        var refusals = new List<string>();
+        for (int i = 0; ; i++)
         {
-            return new SchedTraceSession(options, bpf);
-        }
-        catch
-        {
-            bpf.Dispose();
-            throw;
+            var method = methods[i];
+            config.ScheduleMethod = (uint)method;
+            var plan = new BpfLoadPlan(HooksFor(options, method), onDemand, config, TaskTableFor(options), streaming ? RingBufferSize(options.RingBufferBytes) : 4096, latencyMaps);
+            SchedBpfObject bpf;
+            try
+            {
+                bpf = SchedBpfObject.Attach(plan, options.PreferredHook, log, notice);
+            }
+            catch (SchedTraceException e) when (e.ErrorId == "HookAttachFailed" && i + 1 < methods.Length)
+            {
+                refusals.Add($"{Describe(method)} could not be used: {string.Join("; ", e.HookFailures.DefaultIfEmpty(e.Message))}.");
+                continue;
+            }
+            string? note = refusals.Count == 0 ? null : $"{string.Join(" ", refusals)} Timing schedule() with {Describe(method)} instead.";
+            if (note is not null)
+            {
+                notice(note);
+            }
+            try
+            {
+                return new SchedTraceSession(options, bpf, method, note);
+            }
+            catch
+            {
+                bpf.Dispose();
+                throw;
+            }
         }
     }
 
+    /// <summary>Histogram kinds in the latency map (LAT_KINDS in bpf/latency.h).</summary>
+    private const uint LatencyKinds = 9;
+
+    private static BpfLatency LatencyFor(SchedTraceFeature features) =>
+        (features.HasFlag(SchedTraceFeature.RunQueueLatency) ? BpfLatency.RunQueue : 0)
+        | (features.HasFlag(SchedTraceFeature.OffCpuTime) ? BpfLatency.OffCpu : 0)
+        | (features.HasFlag(SchedTraceFeature.ScheduleTime) ? BpfLatency.Schedule : 0);
+
+    /// <summary>What a method hooks, for messages and the Method column of readings.</summary>
+    public static string Describe(ScheduleTimeMethod method) => method switch
+    {
+        ScheduleTimeMethod.FunctionExit => "fentry/fexit on schedule()",
+        ScheduleTimeMethod.SchedTracepoints => "the sched_entry_tp/sched_exit_tp tracepoints of __schedule()",
+        ScheduleTimeMethod.SwitchTracepoint => "sched_switch (switch-out to switch-in)",
+        _ => "nothing",
+    };
+
     private static void Validate(SchedTraceSessionOptions options)
     {
-        if (options.Features == 0 || (options.Features & ~(SchedTraceFeature.ContextSwitches | SchedTraceFeature.CpuTime | SchedTraceFeature.Events)) != 0)
+        if (options.Features == 0 || (options.Features & ~AllFeatures) != 0)
         {
             throw Invalid("InvalidFeature", $"Unknown feature set '{options.Features}'.", "Choose from: " + string.Join(", ", Enum.GetNames<SchedTraceFeature>()) + ".");
         }
@@ -221,7 +318,7 @@ public sealed class SchedTraceSession : IDisposable
         {
             throw Invalid("InvalidThreadId", $"Thread id {options.ThreadId} is not valid.", "Give a thread id greater than 0.");
         }
-        if (options.EventCpu is int cpu && (cpu < 0 || cpu >= SchedBpfObject.PossibleCpus))
+        if (options.Cpu is int cpu && (cpu < 0 || cpu >= SchedBpfObject.PossibleCpus))
         {
             throw Invalid("InvalidCpu", $"CPU {cpu} does not exist on this machine.", $"Give a CPU from 0 to {SchedBpfObject.PossibleCpus - 1}.");
         }
@@ -233,19 +330,43 @@ public sealed class SchedTraceSession : IDisposable
         {
             throw Invalid("InvalidBufferSize", $"A ring buffer of {options.RingBufferBytes} bytes is not valid.", "Give a size from 4KB to 1GB (e.g. 8MB); it is rounded up to a power of two.");
         }
+        if (options.LatencyPerProcess && (options.Features & LatencyFeatures) == 0)
+        {
+            throw Invalid("PerProcessWithoutLatency", "Per-process latency was asked for, but no latency feature.", "Add RunQueueLatency, OffCpuTime or ScheduleTime to the features.");
+        }
         if (options.Features.HasFlag(SchedTraceFeature.Events) && options.EventTypes.Count == 0)
         {
             throw Invalid("NoEventTypes", "No event types were asked for.", "Give at least one of: " + string.Join(", ", Enum.GetNames<SchedEventType>()) + ".");
         }
     }
 
+    private const SchedTraceFeature AllFeatures = SchedTraceFeature.ContextSwitches | SchedTraceFeature.CpuTime | SchedTraceFeature.Events
+        | SchedTraceFeature.RunQueueLatency | SchedTraceFeature.OffCpuTime | SchedTraceFeature.ScheduleTime;
+
+    private const SchedTraceFeature LatencyFeatures = SchedTraceFeature.RunQueueLatency | SchedTraceFeature.OffCpuTime | SchedTraceFeature.ScheduleTime;
+
     private static SchedTraceException Invalid(string id, string message, string action) =>
         new(SchedTraceErrorKind.InvalidArgument, id, message, action);
 
-    private static IReadOnlyList<BpfHook> HooksFor(SchedTraceSessionOptions options)
+    private static IReadOnlyList<BpfHook> HooksFor(SchedTraceSessionOptions options, ScheduleTimeMethod method)
     {
         var features = options.Features;
         var hooks = new List<BpfHook> { BpfHook.SchedSwitch };
+        if (features.HasFlag(SchedTraceFeature.RunQueueLatency))
+        {
+            hooks.Add(BpfHook.Wakeup);
+            hooks.Add(BpfHook.WakeupNew);
+        }
+        if (method == ScheduleTimeMethod.FunctionExit)
+        {
+            hooks.Add(BpfHook.ScheduleEnter);
+            hooks.Add(BpfHook.ScheduleExit);
+        }
+        else if (method == ScheduleTimeMethod.SchedTracepoints)
+        {
+            hooks.Add(BpfHook.SchedEntry);
+            hooks.Add(BpfHook.SchedExit);
+        }
         if (features.HasFlag(SchedTraceFeature.CpuTime))
         {
             hooks.Add(BpfHook.ProcessExit);
@@ -264,12 +385,12 @@ public sealed class SchedTraceSession : IDisposable
         {
             hooks.Add(BpfHook.WakeupNew);
         }
-        return hooks;
+        return hooks.Distinct().ToList();
     }
 
     /// <summary>The tracepoints a session with these features attaches to, for -WhatIf and messages.</summary>
     public static string TracepointsFor(SchedTraceFeature features) =>
-        string.Join(", ", HooksFor(new SchedTraceSessionOptions { Features = features }).Select(h => h.Tracepoint));
+        string.Join(", ", HooksFor(new SchedTraceSessionOptions { Features = features }, features.HasFlag(SchedTraceFeature.ScheduleTime) ? ScheduleTimeMethod.SchedTracepoints : ScheduleTimeMethod.None).Select(h => h.Tracepoint).Distinct());
 
     private static BpfEmit EmitFor(IEnumerable<SchedEventType> types) => types.Aggregate(BpfEmit.None, (emit, type) => emit | type switch
     {
@@ -383,6 +504,40 @@ public sealed class SchedTraceSession : IDisposable
             }
             DroppedTasks = (long)reader.ReadPerCpu<BpfSessionStats>("session_stats").Aggregate(0UL, (sum, cpu) => sum + cpu.TasksDropped);
             return new TaskSnapshot(utc, timestamp, tasks);
+        }
+    }
+
+    /// <summary>The empty latency snapshot at the session's start.</summary>
+    internal LatencySnapshot StartLatencySnapshot => LatencySnapshot.Empty(StartTime, startTimestamp);
+
+    /// <summary>
+    /// Every latency histogram as of now: per kind and CPU, and per process and kind when the
+    /// session keeps them. Cumulative since the session started.
+    /// </summary>
+    internal LatencySnapshot ReadLatency()
+    {
+        if ((Features & LatencyFeatures) == 0)
+        {
+            RequireFeature(SchedTraceFeature.RunQueueLatency);
+        }
+        lock (gate)
+        {
+            var reader = bpf ?? throw Stopped();
+            var perCpu = new Dictionary<LatencyKind, LatencyHistogram[]>();
+            for (uint kind = 0; kind < LatencyKinds; kind++)
+            {
+                perCpu[(LatencyKind)kind] = reader.ReadPerCpu<BpfLatencyHist>("latency", kind).Select(h => h.ToHistogram()).ToArray();
+            }
+            var perProcess = new Dictionary<(int ProcessId, LatencyKind Kind), (string Name, LatencyHistogram Histogram)>();
+            if (LatencyPerProcess)
+            {
+                foreach (var (key, row) in reader.ReadAll<BpfProcHistKey, BpfProcHist>("proc_latency"))
+                {
+                    perProcess[((int)key.Tgid, (LatencyKind)key.Kind)] = (row.CommText(), row.Hist.ToHistogram());
+                }
+            }
+            LatencyDropped = (long)reader.ReadPerCpu<BpfSessionStats>("session_stats").Aggregate(0UL, (sum, cpu) => sum + cpu.LatencyDropped);
+            return new LatencySnapshot(DateTime.UtcNow, Stopwatch.GetTimestamp(), perCpu, perProcess);
         }
     }
 

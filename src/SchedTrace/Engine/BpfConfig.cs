@@ -19,6 +19,10 @@ internal unsafe struct BpfConfig
     public uint Pad;
     public ulong MinRuntimeNs;
     public fixed byte FilterComm[16];
+    public uint Latency;
+    public uint LatencyPerProcess;
+    public uint ScheduleMethod;
+    public uint Pad2;
 
     /// <summary>Sets the task name events are filtered on (the kernel's 15-character comm),
     /// in lower case: the BPF side compares without regard to ASCII case.</summary>
@@ -41,6 +45,16 @@ internal enum BpfEmit : uint
     Switch = 1,
     Wakeup = 2,
     Migrate = 4,
+}
+
+/// <summary>The LAT_* bits of <c>cfg.latency</c>: which latency measures the programs record.</summary>
+[Flags]
+internal enum BpfLatency : uint
+{
+    None = 0,
+    RunQueue = 1,
+    OffCpu = 2,
+    Schedule = 4,
 }
 
 /// <summary>Mirror of <c>struct switch_counts</c>: one copy per CPU.</summary>
@@ -86,4 +100,5 @@ internal struct BpfSessionStats
 {
     public ulong TasksDropped;
     public ulong EventsLost;
+    public ulong LatencyDropped;
 }

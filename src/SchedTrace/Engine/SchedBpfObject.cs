@@ -12,8 +12,12 @@ public enum HookKind
     RawTracepoint,
 }
 
-/// <summary>A kernel hook and the two programs (tp_btf and raw_tp) that implement it.</summary>
-internal sealed record BpfHook(string Tracepoint, string BtfProgram, string RawProgram)
+/// <summary>
+/// A kernel hook and the two programs (tp_btf and raw_tp) that implement it. A function hook
+/// (fentry/fexit) has no raw_tp twin: <see cref="RawProgram"/> is null and
+/// <see cref="BtfSection"/> names its section.
+/// </summary>
+internal sealed record BpfHook(string Tracepoint, string BtfProgram, string? RawProgram, string? BtfSection = null)
 {
     internal static readonly BpfHook SchedSwitch = new("sched_switch", "switch_btf", "switch_raw");
     internal static readonly BpfHook MigrateTask = new("sched_migrate_task", "migrate_btf", "migrate_raw");
@@ -22,14 +26,27 @@ internal sealed record BpfHook(string Tracepoint, string BtfProgram, string RawP
     internal static readonly BpfHook Wakeup = new("sched_wakeup", "wakeup_btf", "wakeup_raw");
     internal static readonly BpfHook WakeupNew = new("sched_wakeup_new", "wakeup_new_btf", "wakeup_new_raw");
 
-    internal string ProgramFor(HookKind kind) => kind == HookKind.BtfTracepoint ? BtfProgram : RawProgram;
+    /// <summary>Bare tracepoints at the entry and the end of __schedule() (Linux 6.16 and later).</summary>
+    internal static readonly BpfHook SchedEntry = new("sched_entry_tp", "sched_entry_btf", "sched_entry_raw");
+    internal static readonly BpfHook SchedExit = new("sched_exit_tp", "sched_exit_btf", "sched_exit_raw");
+
+    /// <summary>schedule() itself; fentry/fexit need a kernel that allows them (not under lockdown).</summary>
+    internal static readonly BpfHook ScheduleEnter = new("schedule", "schedule_enter", null, "fentry/schedule");
+    internal static readonly BpfHook ScheduleExit = new("schedule", "schedule_exit", null, "fexit/schedule");
+
+    internal string ProgramFor(HookKind kind) => kind == HookKind.BtfTracepoint ? BtfProgram : RawProgram!;
+
+    internal string Describe(HookKind kind) => kind == HookKind.BtfTracepoint && BtfSection is { } section ? section : $"{SectionPrefix(kind)}/{Tracepoint}";
 
     internal static string SectionPrefix(HookKind kind) => kind == HookKind.BtfTracepoint ? "tp_btf" : "raw_tp";
 }
 
+/// <summary>Sizes of the latency maps: how many histogram kinds, and per-process rows (0: none).</summary>
+internal readonly record struct LatencyMaps(uint Kinds, uint ProcessRows);
+
 /// <summary>What to load: the hooks to attach, programs loaded but never attached (run on
 /// demand), the constants, and the size of the per-task table.</summary>
-internal sealed record BpfLoadPlan(IReadOnlyList<BpfHook> Hooks, IReadOnlyList<string> OnDemandPrograms, BpfConfig Config, TaskTableSize TaskTable, uint RingBufferBytes = 4096);
+internal sealed record BpfLoadPlan(IReadOnlyList<BpfHook> Hooks, IReadOnlyList<string> OnDemandPrograms, BpfConfig Config, TaskTableSize TaskTable, uint RingBufferBytes = 4096, LatencyMaps Latency = default);
 
 /// <summary>Entries of the per-task table, and whether they are allocated as they are used.</summary>
 internal readonly record struct TaskTableSize(uint MaxEntries, bool AllocateOnUse);
@@ -66,10 +83,19 @@ internal sealed class SchedBpfObject : IDisposable
         LibBpfLog.Capture log,
         Action<string> notices)
     {
+        var failures = new List<string>();
         var kinds = preferred == HookKind.BtfTracepoint
             ? new[] { HookKind.BtfTracepoint, HookKind.RawTracepoint }
             : new[] { HookKind.RawTracepoint };
-        var failures = new List<string>();
+        if (plan.Hooks.Any(h => h.RawProgram is null))
+        {
+            // Function hooks have no raw_tp twin: tp_btf or nothing.
+            kinds = preferred == HookKind.BtfTracepoint ? new[] { HookKind.BtfTracepoint } : Array.Empty<HookKind>();
+            if (kinds.Length == 0)
+            {
+                failures.Add(string.Join(", ", plan.Hooks.Where(h => h.RawProgram is null).Select(h => h.Describe(HookKind.BtfTracepoint)).Distinct()) + " cannot be attached as raw tracepoints");
+            }
+        }
         foreach (var kind in kinds)
         {
             try
@@ -90,7 +116,8 @@ internal sealed class SchedBpfObject : IDisposable
             SchedTraceErrorKind.AttachFailed,
             "HookAttachFailed",
             "No scheduler hook could be attached: " + string.Join("; ", failures) + ".",
-            "SchedTrace needs BTF-typed (tp_btf) or raw tracepoints on sched_switch; run with -Verbose (--verbose) to see libbpf's log, and check that the kernel has CONFIG_BPF_EVENTS and is not in lockdown=confidentiality.");
+            "SchedTrace needs BTF-typed (tp_btf) or raw tracepoints on sched_switch; run with -Verbose (--verbose) to see libbpf's log, and check that the kernel has CONFIG_BPF_EVENTS and is not in lockdown=confidentiality.")
+        { HookFailures = failures };
     }
 
     private static SchedBpfObject TryAttach(BpfLoadPlan plan, HookKind kind, LibBpfLog.Capture log)
@@ -102,6 +129,7 @@ internal sealed class SchedBpfObject : IDisposable
             session.Configure(plan.Config);
             session.SizeTaskTable(plan.TaskTable);
             session.SizeMap("events", plan.RingBufferBytes);
+            session.SizeLatencyMaps(plan.Latency, plan.TaskTable, kind);
             var wanted = hooks.Select(h => h.ProgramFor(kind)).Concat(plan.OnDemandPrograms).ToHashSet(StringComparer.Ordinal);
             session.SelectPrograms(wanted);
 
@@ -109,7 +137,9 @@ internal sealed class SchedBpfObject : IDisposable
             int error = LibBpf.bpf_object__load(session.obj);
             if (error < 0)
             {
-                var names = string.Join(", ", hooks.Select(h => $"{BpfHook.SectionPrefix(kind)}/{h.Tracepoint}"));
+                // Function hooks are what a kernel refuses most (lockdown): name them when present.
+                var suspects = hooks.Any(h => h.RawProgram is null) ? hooks.Where(h => h.RawProgram is null) : hooks;
+                var names = string.Join(", ", suspects.Select(h => h.Describe(kind)));
                 throw new HookFailure($"{names} did not load ({Describe(-error, log)})");
             }
             foreach (var hook in hooks)
@@ -184,6 +214,22 @@ internal sealed class SchedBpfObject : IDisposable
         }
     }
 
+    /// <summary>
+    /// Sessions without latency keep the latency maps minimal (the programs still reference
+    /// them, so they exist). The stamps live in task storage on tp_btf and in an LRU hash on
+    /// raw_tp; the one not used is not created (raw_tp-only kernels may lack task storage).
+    /// </summary>
+    private void SizeLatencyMaps(LatencyMaps latency, TaskTableSize tasks, HookKind kind)
+    {
+        SizeMap("latency", Math.Max(1, latency.Kinds));
+        SizeMap("proc_latency", Math.Max(1, latency.ProcessRows));
+        SizeMap("task_lat_hash", kind == HookKind.RawTracepoint && latency.Kinds > 0 ? Math.Max(1, tasks.MaxEntries) : 1);
+        if (kind == HookKind.RawTracepoint)
+        {
+            LibBpf.bpf_map__set_autocreate(LibBpf.bpf_object__find_map_by_name(obj, "task_lat_store"), false);
+        }
+    }
+
     private nint SizeMap(string name, uint maxEntries)
     {
         nint map = LibBpf.bpf_object__find_map_by_name(obj, name);
@@ -210,14 +256,14 @@ internal sealed class SchedBpfObject : IDisposable
         nint prog = LibBpf.bpf_object__find_program_by_name(obj, programName);
         if (prog == 0)
         {
-            throw new HookFailure($"{BpfHook.SectionPrefix(kind)}/{hook.Tracepoint} has no program ({programName}) in this build");
+            throw new HookFailure($"{hook.Describe(kind)} has no program ({programName}) in this build");
         }
         log.ClearWarnings();
         nint link = LibBpf.bpf_program__attach(prog);
         if (link == 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            throw new HookFailure($"{BpfHook.SectionPrefix(kind)}/{hook.Tracepoint} did not attach ({Describe(errno, log)})");
+            throw new HookFailure($"{hook.Describe(kind)} did not attach ({Describe(errno, log)})");
         }
         links.Add(new BpfLinkHandle(link));
     }
@@ -260,12 +306,11 @@ internal sealed class SchedBpfObject : IDisposable
     /// Reads slot 0 of a per-CPU array: one <typeparamref name="T"/> per possible CPU.
     /// The kernel copies every CPU's value in one syscall.
     /// </summary>
-    internal T[] ReadPerCpu<T>(string mapName) where T : unmanaged
+    internal T[] ReadPerCpu<T>(string mapName, uint key = 0) where T : unmanaged
     {
         ObjectDisposedException.ThrowIf(obj.IsClosed, this);
         int stride = (Marshal.SizeOf<T>() + 7) & ~7;
         var buffer = new byte[stride * PossibleCpus];
-        uint key = 0;
         unsafe
         {
             fixed (byte* values = buffer)
@@ -330,7 +375,8 @@ internal sealed class SchedBpfObject : IDisposable
         where TValue : unmanaged
     {
         ObjectDisposedException.ThrowIf(obj.IsClosed, this);
-        const int batch = 4096;
+        // 4096 entries per call, fewer for large values (per-process histograms are 5 KiB each).
+        int batch = Math.Clamp((1 << 20) / Marshal.SizeOf<TValue>(), 16, 4096);
         int fd = MapFd(mapName);
         var entries = new List<(TKey, TValue)>();
         var keys = new TKey[batch];
@@ -340,7 +386,7 @@ internal sealed class SchedBpfObject : IDisposable
         bool first = true;
         while (true)
         {
-            uint count = batch;
+            uint count = (uint)batch;
             int result;
             int errno;
             unsafe

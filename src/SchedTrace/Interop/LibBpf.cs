@@ -51,6 +51,9 @@ internal static partial class LibBpf
     internal static partial int bpf_map__set_map_flags(nint map, uint flags);
 
     [LibraryImport(LibraryName)]
+    internal static partial int bpf_map__set_autocreate(nint map, [MarshalAs(UnmanagedType.U1)] bool autocreate);
+
+    [LibraryImport(LibraryName)]
     internal static partial uint bpf_map__map_flags(nint map);
 
     [LibraryImport(LibraryName, SetLastError = true)]

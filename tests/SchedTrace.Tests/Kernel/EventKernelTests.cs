@@ -87,7 +87,7 @@ public sealed class EventKernelTests(ITestOutputHelper output)
     {
         using var pair = new PipePair(roundTrips: 300, pinToCpu: 0);
         using var byName = SchedTraceSession.Start(new SchedTraceSessionOptions { Features = SchedTraceFeature.Events, EventName = "ST-PING" });
-        using var byCpu = SchedTraceSession.Start(new SchedTraceSessionOptions { Features = SchedTraceFeature.Events, EventCpu = 1 });
+        using var byCpu = SchedTraceSession.Start(new SchedTraceSessionOptions { Features = SchedTraceFeature.Events, Cpu = 1 });
         using var longSlices = SchedTraceSession.Start(new SchedTraceSessionOptions { Features = SchedTraceFeature.Events, EventMinRuntime = TimeSpan.FromMilliseconds(1) });
         pair.Run();
 

@@ -1,0 +1,68 @@
+using System.Runtime.InteropServices;
+
+namespace SchedTrace.Engine;
+
+/// <summary>Histogram indexes of the <c>latency</c> map: <c>enum latency_kind</c> in bpf/latency.h.</summary>
+internal enum LatencyKind : uint
+{
+    RunQueue = 0,
+    OffSleeping = 1,
+    OffUninterruptible = 2,
+    OffPreempted = 3,
+    OffOther = 4,
+    ScheduleSwitched = 5,
+    ScheduleNotSwitched = 6,
+    ScheduleAll = 7,
+    Handover = 8,
+}
+
+/// <summary>Mirror of <c>struct latency_hist</c>: one per kind per CPU, or per process and kind.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct BpfLatencyHist
+{
+    internal const int Slots = 656;
+
+    public ulong Count;
+    public ulong SumNs;
+    public ulong MinNs;
+    public ulong MaxNs;
+    public fixed ulong SlotCounts[Slots];
+
+    internal readonly ulong[] CopySlots()
+    {
+        var slots = new ulong[Slots];
+        fixed (ulong* source = SlotCounts)
+        {
+            new ReadOnlySpan<ulong>(source, Slots).CopyTo(slots);
+        }
+        return slots;
+    }
+
+    internal readonly LatencyHistogram ToHistogram() => LatencyHistogram.FromCounters(Count, SumNs, MinNs, MaxNs, CopySlots());
+}
+
+/// <summary>Mirror of <c>struct proc_hist_key</c>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct BpfProcHistKey
+{
+    public uint Tgid;
+    public uint Kind;
+}
+
+/// <summary>Mirror of <c>struct proc_hist</c>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct BpfProcHist
+{
+    public BpfLatencyHist Hist;
+    public fixed byte Comm[16];
+
+    public readonly string CommText()
+    {
+        fixed (byte* comm = Comm)
+        {
+            var span = new ReadOnlySpan<byte>(comm, 16);
+            int end = span.IndexOf((byte)0);
+            return System.Text.Encoding.UTF8.GetString(end < 0 ? span : span[..end]);
+        }
+    }
+}
