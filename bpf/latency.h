@@ -76,11 +76,14 @@ struct proc_hist {
 	char comm[16]; /* the process's main thread when the row was created */
 };
 
-/* Per process and kind, shared by all CPUs (atomic adds). Sized by user space; allocated on use. */
+/*
+ * Per process and kind, shared by all CPUs (atomic adds). Sized by user space and preallocated:
+ * allocating 5 KiB rows on use fails when several are created on one CPU at once (the kernel's
+ * BPF allocator keeps one or two spare elements of this size per CPU), which lost values.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct proc_hist_key);
 	__type(value, struct proc_hist);
 } proc_latency SEC(".maps");

@@ -247,7 +247,7 @@ public sealed class SchedTraceSession : IDisposable
         var onDemand = options.Features.HasFlag(SchedTraceFeature.CpuTime) ? new[] { SnapshotProgram } : Array.Empty<string>();
         var latencyMaps = config.Latency == 0
             ? default
-            : new LatencyMaps(LatencyKinds, options.LatencyPerProcess ? TaskTableFor(options).MaxEntries : 0);
+            : new LatencyMaps(LatencyKinds, options.LatencyPerProcess ? ProcessLatencyRows(options.Features) : 0);
         var notice = options.Notice ?? (_ => { });
 
         // schedule() is timed with the best method that loads: each candidate is a full attach.
@@ -285,6 +285,20 @@ public sealed class SchedTraceSession : IDisposable
                 throw;
             }
         }
+    }
+
+    /// <summary>
+    /// Per-process latency rows, preallocated at 5 KiB each: one per process alive now and
+    /// histogram kind the features record, plus 1,024 for processes that start later, at most
+    /// 16,384 (84 MiB). A process beyond that is left out of the per-process rows, counted in
+    /// <see cref="LatencyDropped"/> and warned about; the global and per-CPU figures keep it.
+    /// </summary>
+    private static uint ProcessLatencyRows(SchedTraceFeature features)
+    {
+        uint kinds = (features.HasFlag(SchedTraceFeature.RunQueueLatency) ? 1u : 0)
+            + (features.HasFlag(SchedTraceFeature.OffCpuTime) ? 4u : 0)
+            + (features.HasFlag(SchedTraceFeature.ScheduleTime) ? 2u : 0);
+        return Math.Min(16_384u, KernelFeatures.ProcessCount() * kinds + 1024);
     }
 
     /// <summary>Histogram kinds in the latency map (LAT_KINDS in bpf/latency.h).</summary>

@@ -20,6 +20,10 @@ internal static class KernelFeatures
         return fields.Length > 3 && uint.TryParse(fields[3].Split('/').Last(), out uint total) ? total : 1024;
     }
 
+    /// <summary>Processes alive now: the numeric entries of /proc.</summary>
+    internal static uint ProcessCount() =>
+        (uint)Directory.EnumerateDirectories("/proc").Count(d => Path.GetFileName(d).All(char.IsAsciiDigit));
+
     internal static Version KernelVersion()
     {
         // /proc/sys/kernel/osrelease reads like "6.18.44-fc-v669".

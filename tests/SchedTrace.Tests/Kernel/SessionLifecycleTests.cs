@@ -9,12 +9,15 @@ public sealed class SessionLifecycleTests
     [KernelFact]
     public void TwoHundredStartStopCycles_LeakNoKernelObject()
     {
-        // Every feature, so every map, program, link and the ring buffer consumer are exercised.
+        // Every feature, so every map, program, link and the ring buffer consumer are exercised,
+        // and (ScheduleTime) the failed fentry attempt that precedes each start here.
         var everything = new SchedTraceSessionOptions
         {
-            Features = SchedTraceFeature.ContextSwitches | SchedTraceFeature.CpuTime | SchedTraceFeature.Events,
+            Features = SchedTraceFeature.ContextSwitches | SchedTraceFeature.CpuTime | SchedTraceFeature.Events
+                | SchedTraceFeature.RunQueueLatency | SchedTraceFeature.OffCpuTime | SchedTraceFeature.ScheduleTime,
             EventTypes = Enum.GetValues<SchedEventType>(),
             RingBufferBytes = 64 * 1024,
+            LatencyPerProcess = true,
         };
         // One warm-up cycle: the first start loads libbpf and the embedded object, once per process.
         SchedTraceSession.Start(everything).Dispose();
@@ -28,6 +31,7 @@ public sealed class SessionLifecycleTests
             {
                 session.TakeEvents();
                 session.ReadTaskStats();
+                session.ReadLatency();
                 var during = BpfObjectId.HeldByThisProcess();
                 during.ExceptWith(baseline);
                 Assert.Contains(during, id => id.Kind == "prog");

@@ -22,3 +22,15 @@ public static class KernelTestEnvironment
 {
     public static bool InCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 }
+
+/// <summary>A <see cref="KernelFactAttribute"/> with data: the same skip rule.</summary>
+public sealed class KernelTheoryAttribute : TheoryAttribute
+{
+    public KernelTheoryAttribute()
+    {
+        if (!KernelTestEnvironment.InCi && Libc.geteuid() != 0)
+        {
+            Skip = "needs root to load BPF programs (run the tests with sudo; in CI these never skip)";
+        }
+    }
+}
