@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SchedTrace benchmarks. Usage: sudo bench/run.sh [--rounds N] [--loops N] [--cpu N]
 #     [--attach-repetitions N] [--slowdown-pairs N] [--slowdown-loops N] [--snapshot-threads N]
-#     [--snapshot-repetitions N] [--no-bpftrace]
+#     [--snapshot-repetitions N] [--no-bpftrace] [--scenario NAME[,NAME...]]
 # Builds the harness in Release; measures attach time, workload slowdown, snapshot cost and
 # every scenario (about three minutes); prints the results as markdown and keeps them in
 # bench/results/<UTC time>.md. Not run by the tests: it needs root, changes

@@ -35,12 +35,16 @@ internal sealed class BenchOptions
 
     public bool SkipBpftrace { get; private set; }
 
+    /// <summary>Only these in-kernel cost scenarios (by name); empty: all of them.</summary>
+    public IReadOnlyList<string> Scenarios { get; private set; } = [];
+
     /// <summary>The options that shape the measurement (all but --output), to print the command that reproduces a run.</summary>
     public IReadOnlyList<string> MeasurementArgs { get; private set; } = [];
 
     public const string Usage =
         "usage: SchedTrace.Bench [--rounds N] [--loops N] [--cpu N] [--attach-repetitions N] [--slowdown-pairs N] [--slowdown-loops N]\n" +
-        "                       [--snapshot-threads N] [--snapshot-repetitions N] [--events-repetitions N] [--output FILE.md] [--no-bpftrace]";
+        "                       [--snapshot-threads N] [--snapshot-repetitions N] [--events-repetitions N] [--output FILE.md] [--no-bpftrace]\n" +
+        "                       [--scenario NAME[,NAME...]]   (in-kernel cost scenarios: switch-count, cpu-time, events, runqlat, ...)";
 
     internal static BenchOptions Parse(string[] args)
     {
@@ -64,6 +68,7 @@ internal sealed class BenchOptions
                 case "--events-repetitions": options.EventsRepetitions = Positive(); break;
                 case "--output": options.OutputPath = Value(); break;
                 case "--no-bpftrace": options.SkipBpftrace = true; break;
+                case "--scenario": options.Scenarios = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 default: throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}");
             }
         }

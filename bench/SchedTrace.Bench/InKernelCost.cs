@@ -24,6 +24,9 @@ internal sealed record RoundResult(TracerMode Mode, int Round, string Hook, Stat
 
     /// <summary>The sched_switch program alone (every tracer has exactly one); default if none.</summary>
     internal StatsDelta Switch => PerProgram.FirstOrDefault(p => Scenario.IsSwitchProgram(p.Name))?.Delta ?? default;
+
+    /// <summary>The sched_wakeup program alone; default if the tracer has none.</summary>
+    internal StatsDelta Wakeup => PerProgram.FirstOrDefault(p => Scenario.IsWakeupProgram(p.Name))?.Delta ?? default;
 }
 
 /// <summary>Every round of one scenario, plus why bpftrace is absent if it is.</summary>
@@ -36,6 +39,9 @@ internal sealed record ScenarioResult(Scenario Scenario, IReadOnlyList<TracerMod
 
     /// <summary>The sched_switch program only: the cost of one context switch to the tracer.</summary>
     internal double MedianNsPerSwitch(TracerMode mode) => Sample.Median(Of(mode).Select(r => r.Switch.NsPerRun));
+
+    /// <summary>The sched_wakeup program only.</summary>
+    internal double MedianNsPerWakeup(TracerMode mode) => Sample.Median(Of(mode).Select(r => r.Wakeup.NsPerRun));
 
     internal double MedianUsecsPerOp(TracerMode mode) => Sample.Median(Of(mode).Select(r => r.Workload.MicrosecondsPerOp));
 }

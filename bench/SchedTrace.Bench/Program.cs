@@ -62,7 +62,13 @@ try
     var scenarios = new List<ScenarioResult>();
     using (BpfStats.Enable())
     {
-        foreach (var scenario in Scenario.All(options, tools))
+        var all = Scenario.All(options, tools);
+        var unknown = options.Scenarios.Except(all.Select(s => s.Name)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new ArgumentException($"Unknown scenario {string.Join(", ", unknown)}; the scenarios are {string.Join(", ", all.Select(s => s.Name))}.");
+        }
+        foreach (var scenario in all.Where(s => options.Scenarios.Count == 0 || options.Scenarios.Contains(s.Name)))
         {
             Progress($"scenario {scenario.Name}: {scenario.Job}");
             scenarios.Add(InKernelCost.Measure(scenario, options, tools, Progress, cancel.Token));

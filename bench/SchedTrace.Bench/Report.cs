@@ -256,6 +256,11 @@ internal static class Report
                 continue;
             }
             md.AppendLine(Inv($"- `{scenario.Scenario.Name}` in-kernel cost: {ours.Label} {scenario.MedianNsPerSwitch(ours):0.0} ns per sched_switch vs bpftrace {scenario.MedianNsPerSwitch(bpftrace):0.0} = **{ratio:0.00}x** (target at most {target:0.0}x; {scenario.Scenario.TargetSource}): **{(ratio <= target ? "met" : "MISSED")}**."));
+            if (scenario.Scenario.WakeupRatioTarget is double wakeupTarget)
+            {
+                double wakeupRatio = scenario.MedianNsPerWakeup(ours) / scenario.MedianNsPerWakeup(bpftrace);
+                md.AppendLine(Inv($"- `{scenario.Scenario.Name}` in-kernel cost: {ours.Label} {scenario.MedianNsPerWakeup(ours):0.0} ns per sched_wakeup vs bpftrace {scenario.MedianNsPerWakeup(bpftrace):0.0} = **{wakeupRatio:0.00}x** (target at most {wakeupTarget:0.0}x): **{(wakeupRatio <= wakeupTarget ? "met" : "MISSED")}**."));
+            }
         }
         foreach (var sd in results.Slowdowns)
         {

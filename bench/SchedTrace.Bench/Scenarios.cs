@@ -34,6 +34,12 @@ internal sealed record Scenario(
     /// </summary>
     public bool BpftracePrintsPerEvent { get; init; }
 
+    /// <summary>
+    /// A second cost target for scenarios whose other hook matters as much as sched_switch: the
+    /// ratio of our sched_wakeup program's ns per run to bpftrace's, at most this.
+    /// </summary>
+    public double? WakeupRatioTarget { get; init; }
+
     /// <summary>The script a bpftrace mode runs, by its label.</summary>
     internal string ScriptFor(string label) =>
         ReferenceScripts.FirstOrDefault(r => r.Label == label).Script ?? BpftraceScript;
@@ -44,6 +50,20 @@ internal sealed record Scenario(
     /// other hooks of a multi-program tracer are reported next to it.
     /// </summary>
     internal static bool IsSwitchProgram(string name) => name is "switch_btf" or "switch_raw" or "sched_switch";
+
+    /// <summary>The program on sched_wakeup: ours, or bpftrace's (named after its probe).</summary>
+    internal static bool IsWakeupProgram(string name) => name is "wakeup_btf" or "wakeup_raw" or "sched_wakeup";
+
+    /// <summary>
+    /// bcc/bpftrace runqlat's logic: stamp at wakeup and at a switch-out while runnable, and at
+    /// switch-in put the wait in a log2 histogram. Ours does more on the same events: a
+    /// 16-slots-per-octave histogram per CPU (for percentiles), exact min/max/sum, preempted
+    /// tasks counted (the classic tracepoint reports their prev_state as R+, not 0, so this
+    /// script misses them), and per-thread stamps that are freed with the task.
+    /// </summary>
+    internal const string RunqlatScript =
+        "tracepoint:sched:sched_wakeup, tracepoint:sched:sched_wakeup_new { @qtime[args->pid] = nsecs; } "
+        + "tracepoint:sched:sched_switch { if (args->prev_state == 0) { @qtime[args->prev_pid] = nsecs; } $ns = @qtime[args->next_pid]; if ($ns) { @usecs = hist((nsecs - $ns) / 1000); } delete(@qtime[args->next_pid]); }";
 
     /// <summary>
     /// What a bpftrace user writes for per-pid CPU time: the time between being switched in and
@@ -110,6 +130,25 @@ internal sealed record Scenario(
             TargetSource: "issue: shown next to bpftrace printing the same fields, 382 ns here; no ratio target")
         {
             BpftracePrintsPerEvent = true,
+        },
+        new Scenario(
+            Name: "runqlat",
+            Job: "run-queue latency histogram (Features = RunQueueLatency: sched_switch + sched_wakeup + sched_wakeup_new)",
+            Ours:
+            [
+                new OurTracer("SchedTrace RunQueueLatency (tp_btf)", new SchedTraceSessionOptions { Features = SchedTraceFeature.RunQueueLatency, PreferredHook = HookKind.BtfTracepoint }),
+                new OurTracer("SchedTrace RunQueueLatency (raw_tp fallback)", new SchedTraceSessionOptions { Features = SchedTraceFeature.RunQueueLatency, PreferredHook = HookKind.RawTracepoint }),
+                new OurTracer("SchedTrace RunQueueLatency -PerProcess (tp_btf)", new SchedTraceSessionOptions { Features = SchedTraceFeature.RunQueueLatency, LatencyPerProcess = true, PreferredHook = HookKind.BtfTracepoint }),
+                // Every latency measure at once, for the cost of the others' hooks (sched_entry_tp/sched_exit_tp).
+                new OurTracer("SchedTrace all latency (tp_btf)", new SchedTraceSessionOptions { Features = SchedTraceFeature.RunQueueLatency | SchedTraceFeature.OffCpuTime | SchedTraceFeature.ScheduleTime, PreferredHook = HookKind.BtfTracepoint }),
+            ],
+            BpftraceScript: RunqlatScript,
+            BpftraceProbe: "tracepoint (classic, via perf event)",
+            Workload: new PerfPipeWorkload(tools.Perf, tools.Taskset, options.WorkloadCpu, options.Loops),
+            NsRatioTarget: 0.6,
+            TargetSource: "issue: bpftrace running the runqlat logic measured 249 ns per switch and 140 per wakeup here")
+        {
+            WakeupRatioTarget = 0.6,
         },
     ];
 

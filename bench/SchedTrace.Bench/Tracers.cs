@@ -161,8 +161,11 @@ internal sealed partial class BpftraceTracer : ITracer
         }
     }
 
+    private static readonly TimeSpan NudgeAfter = TimeSpan.FromMilliseconds(200);
+
     private void WaitUntilAttached(long start, TimeSpan timeout, CancellationToken cancel)
     {
+        long lastNudge = start;
         while (true)
         {
             cancel.ThrowIfCancellationRequested();
@@ -187,6 +190,16 @@ internal sealed partial class BpftraceTracer : ITracer
                 {
                     AttachTime = Stopwatch.GetElapsedTime(start);
                     return;
+                }
+                if (programs.Count >= expected && Stopwatch.GetElapsedTime(start) > NudgeAfter && Stopwatch.GetElapsedTime(lastNudge) > NudgeAfter)
+                {
+                    // A probe on sched_wakeup_new fires only when a task is created: make one,
+                    // so an idle machine does not hold up the attach (the workload comes later).
+                    using (var child = Process.Start(new ProcessStartInfo("/bin/true") { UseShellExecute = false }))
+                    {
+                        child?.WaitForExit();
+                    }
+                    lastNudge = Stopwatch.GetTimestamp();
                 }
             }
             if (Stopwatch.GetElapsedTime(start) > timeout)
