@@ -68,10 +68,18 @@ public sealed class FormatFileTests
 
     private static IEnumerable<XElement> Views => XDocument.Load(FormatFile).Descendants("View");
 
+    private static string SelectedTypeName(XElement view) => view.Element("ViewSelectedBy")!.Elements("TypeName").Single().Value.Trim();
+
+    /// <summary>
+    /// The .NET type a view formats. A name like "SchedTrace.LatencyStatistics#PerProcess" is
+    /// that type with a PowerShell type name the cmdlet inserts into PSObject.TypeNames to pick
+    /// another view; the part before '#' is the type.
+    /// </summary>
     private static Type ViewType(XElement view)
     {
-        var typeName = view.Element("ViewSelectedBy")!.Elements("TypeName").Single().Value.Trim();
-        return typeof(SchedTraceSession).Assembly.GetType(typeName)
+        var typeName = SelectedTypeName(view);
+        var hash = typeName.IndexOf('#', StringComparison.Ordinal);
+        return typeof(SchedTraceSession).Assembly.GetType(hash < 0 ? typeName : typeName[..hash])
             ?? throw new Xunit.Sdk.XunitException($"View {view.Element("Name")?.Value} selects {typeName}, which SchedTrace.Core does not define.");
     }
 
@@ -111,6 +119,76 @@ public sealed class FormatFileTests
         var missing = CmdletMetadata.All.SelectMany(c => c.OutputTypes).Distinct()
             .Where(t => t.Assembly == typeof(SchedTraceSession).Assembly && !tabled.Contains(t))
             .Select(t => t.FullName);
+        Assert.Empty(missing);
+    }
+
+    /// <summary>Public string constants whose value is a decorated type name ("Type#View"): what cmdlets insert into PSObject.TypeNames.</summary>
+    private static Dictionary<string, string> DecoratedTypeNameConstants() =>
+        typeof(SchedTraceSession).Assembly.GetExportedTypes()
+            .SelectMany(t => t.GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+                .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+                .Select(f => (Name: $"{t.Name}.{f.Name}", Value: (string)f.GetRawConstantValue()!)))
+            .Where(c => c.Value.Contains('#', StringComparison.Ordinal))
+            .ToDictionary(c => c.Value, c => c.Name);
+
+    [Fact]
+    public void DecoratedTypeNames_AreThoseTheCodeDeclares_AndEachHasATableView()
+    {
+        // A view for "Type#Name" only shows if the cmdlet inserts exactly that string; the cmdlets
+        // use the constants, so the file and the constants must agree in both directions.
+        var declared = DecoratedTypeNameConstants();
+        Assert.Contains(LatencyStatistics.PerProcessTypeName, declared.Keys);
+        Assert.Contains(LatencyStatistics.PerCpuTypeName, declared.Keys);
+        var decorated = Views.Select(SelectedTypeName).Where(n => n.Contains('#', StringComparison.Ordinal)).ToList();
+        Assert.Empty(decorated.Except(declared.Keys));
+        var tabled = Views.Where(v => v.Element("TableControl") is not null).Select(SelectedTypeName).ToHashSet();
+        Assert.Empty(declared.Where(c => !tabled.Contains(c.Key)).Select(c => $"{c.Value} = {c.Key}"));
+        foreach (var name in declared.Keys)
+        {
+            Assert.StartsWith(typeof(LatencyStatistics).Namespace + ".", name, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void LatencyStatistics_DefaultViewIsTheHistogram_AndFormatTableHasATable()
+    {
+        // Out-Default takes the first view in the file that selects the type; Format-Table the first table.
+        var views = Views.Where(v => SelectedTypeName(v) == typeof(LatencyStatistics).FullName).ToList();
+        Assert.Equal(2, views.Count);
+        var custom = views[0].Element("CustomControl");
+        Assert.NotNull(custom);
+        Assert.Contains("$_.FormatHistogram(", custom.Descendants("ScriptBlock").Single().Value, StringComparison.Ordinal);
+        Assert.NotNull(views[1].Element("TableControl"));
+    }
+
+    [Fact]
+    public void EveryScriptBlock_UsesMembersThatExist()
+    {
+        // $_.Member on the view's type and [SchedTrace.Type]::Method: a misspelt one formats as an
+        // empty cell at run time, which no schema check would see. Case is ignored, as PowerShell does.
+        var missing = new List<string>();
+        foreach (var view in Views)
+        {
+            var type = ViewType(view);
+            foreach (var script in view.Descendants("ScriptBlock").Select(s => s.Value))
+            {
+                foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(script, @"\$_\.(\w+)"))
+                {
+                    if (type.GetMember(m.Groups[1].Value, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase).Length == 0)
+                    {
+                        missing.Add($"{view.Element("Name")!.Value}: {type.Name}.{m.Groups[1].Value}");
+                    }
+                }
+                foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(script, @"\[(SchedTrace\.[\w.]+)\]::(\w+)"))
+                {
+                    var target = typeof(SchedTraceSession).Assembly.GetType(m.Groups[1].Value, throwOnError: false, ignoreCase: true);
+                    if (target?.GetMember(m.Groups[2].Value, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.IgnoreCase).Length is null or 0)
+                    {
+                        missing.Add($"{view.Element("Name")!.Value}: [{m.Groups[1].Value}]::{m.Groups[2].Value}");
+                    }
+                }
+            }
+        }
         Assert.Empty(missing);
     }
 
