@@ -35,6 +35,10 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
         }
         Assert.Equal(ScheduleTimeMethod.SchedTracepoints, session.ScheduleMethod);
         Assert.Contains("fentry", session.ScheduleMethodNote);
+        output.WriteLine(string.Join(", ", session.ProgramFds().Keys));
+        Assert.Equal(
+            new[] { "sched_entry_btf", "sched_exit_btf", "switch_btf", "wakeup_btf", "wakeup_new_btf" },
+            session.ProgramFds().Keys.Order(StringComparer.Ordinal));
     }
 
     /// <summary>The CPU the pinned workloads share: the last online one, away from CPU 0's housekeeping.</summary>

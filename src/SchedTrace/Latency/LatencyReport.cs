@@ -1,0 +1,229 @@
+using System.Diagnostics;
+using SchedTrace.Engine;
+
+namespace SchedTrace;
+
+/// <summary>Which latency report to produce: one per cmdlet and CLI verb.</summary>
+public enum LatencyReportKind
+{
+    /// <summary>Run-queue latency (Measure-RunQueueLatency, schedtrace runqlat).</summary>
+    RunQueue,
+
+    /// <summary>Off-CPU time by reason (Measure-OffCpuTime, schedtrace offcpu).</summary>
+    OffCpu,
+
+    /// <summary>Time in schedule() and the CPU's handover (Measure-ScheduleTime, schedtrace switchtime).</summary>
+    ScheduleTime,
+}
+
+/// <summary>What to report from a latency reading.</summary>
+public sealed class LatencyQuery
+{
+    public LatencyReportKind Kind { get; init; }
+
+    /// <summary>One row per process and reason (needs a session that keeps per-process rows).</summary>
+    public bool PerProcess { get; init; }
+
+    /// <summary>One row per CPU and reason: the CPU where each interval ended.</summary>
+    public bool PerCpu { get; init; }
+
+    /// <summary>Only these processes (tgids); empty: every process.</summary>
+    public IReadOnlyCollection<int> ProcessIds { get; init; } = Array.Empty<int>();
+
+    /// <summary>Only processes whose name matches (the caller supplies the matcher, e.g. wildcards).</summary>
+    public Func<string, bool>? NameFilter { get; init; }
+
+    /// <summary>Only this CPU's rows (with <see cref="PerCpu"/>) or figures.</summary>
+    public int? Cpu { get; init; }
+
+    /// <summary>Whether the rows must come from per-process histograms: per-process rows, or a process filter the kernel did not apply.</summary>
+    internal bool NeedsProcessRows(SchedTraceSession session) =>
+        PerProcess || NameFilter is not null || (ProcessIds.Count > 0 && !(ProcessIds.Count == 1 && session.ProcessId == ProcessIds.First()));
+
+    /// <summary>The features a session needs for this report.</summary>
+    public SchedTraceFeature Feature => Kind switch
+    {
+        LatencyReportKind.RunQueue => SchedTraceFeature.RunQueueLatency,
+        LatencyReportKind.OffCpu => SchedTraceFeature.OffCpuTime,
+        _ => SchedTraceFeature.ScheduleTime,
+    };
+}
+
+/// <summary>
+/// Turns a session's cumulative latency histograms into <see cref="LatencyStatistics"/> rows over
+/// a window: the one call both front ends make.
+/// </summary>
+public static class LatencyReport
+{
+    /// <summary>A row of the report: its histogram kind(s), measure and reason.</summary>
+    private sealed record RowSpec(LatencyMeasure Measure, string Reason, LatencyKind[] Kinds);
+
+    /// <summary>Reads <paramref name="session"/> according to <paramref name="plan"/>.</summary>
+    public static IEnumerable<IReadOnlyList<LatencyStatistics>> Collect(
+        SchedTraceSession session,
+        SamplingPlan plan,
+        LatencyQuery query,
+        CancellationToken cancellation,
+        Action<CollectionProgress>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(query);
+        Check(session, query);
+        foreach (var window in Sampler.Windows(plan, session.ReadLatency, session.StartLatencySnapshot, cancellation, progress))
+        {
+            yield return Between(session, window.Sample, window.Before, window.After, query);
+        }
+    }
+
+    /// <summary>Refuses, before any waiting, a query the session cannot answer.</summary>
+    internal static void Check(SchedTraceSession session, LatencyQuery query)
+    {
+        if (!session.Features.HasFlag(query.Feature))
+        {
+            throw new SchedTraceException(
+                SchedTraceErrorKind.InvalidArgument,
+                "FeatureNotEnabled",
+                $"Session '{session.Name}' (Id {session.Id}) does not collect {query.Feature}.",
+                $"Start a session with the {query.Feature} feature (Start-SchedTrace -Feature {query.Feature}).");
+        }
+        if (query.PerProcess && query.PerCpu)
+        {
+            throw new SchedTraceException(SchedTraceErrorKind.InvalidArgument, "PerProcessAndPerCpu", "Rows are either per process or per CPU, not both.", "Use -PerProcess or -PerCpu (per-process figures cover every CPU).");
+        }
+        if (query.NeedsProcessRows(session) && !session.LatencyPerProcess)
+        {
+            throw new SchedTraceException(
+                SchedTraceErrorKind.InvalidArgument,
+                "SessionNotPerProcess",
+                $"Session '{session.Name}' (Id {session.Id}) keeps latency for the whole machine only, so it cannot give per-process figures or filter by process.",
+                "Start the session with -PerProcess (Start-SchedTrace -Feature ... -PerProcess), or read it without -PerProcess, -Id and -Name.");
+        }
+    }
+
+    internal static IReadOnlyList<LatencyStatistics> Between(SchedTraceSession session, int sample, LatencySnapshot before, LatencySnapshot after, LatencyQuery query)
+    {
+        var duration = Stopwatch.GetElapsedTime(before.Timestamp, after.Timestamp);
+        var rows = new List<LatencyStatistics>();
+        LatencyStatistics Row(RowSpec spec, LatencyHistogram histogram, int? processId = null, string? name = null, int? cpu = null) =>
+            LatencyStatistics.Create(histogram, spec.Measure, spec.Reason, MethodOf(session, spec.Measure), before.Utc, after.Utc, duration, sample, processId, name, cpu);
+
+        foreach (var spec in RowsFor(query.Kind, session.ScheduleMethod))
+        {
+            if (query.PerProcess || (query.NeedsProcessRows(session) && spec.Measure != LatencyMeasure.SwitchHandover))
+            {
+                var processes = ProcessRows(spec, before, after, query);
+                if (query.PerProcess)
+                {
+                    rows.AddRange(processes.Where(p => p.Histogram.Count > 0).Select(p => Row(spec, p.Histogram, p.ProcessId, p.Name)));
+                }
+                else
+                {
+                    rows.Add(Row(spec, processes.Aggregate(LatencyHistogram.Empty, (sum, p) => sum.Merge(p.Histogram))));
+                }
+            }
+            else if (query.PerCpu)
+            {
+                for (int cpu = 0; cpu < SchedBpfObject.PossibleCpus; cpu++)
+                {
+                    if (query.Cpu is int only && cpu != only)
+                    {
+                        continue;
+                    }
+                    var histogram = Sum(spec.Kinds, kind => after.OnCpu(kind, cpu).Since(before.OnCpu(kind, cpu)));
+                    if (histogram.Count > 0 || query.Cpu == cpu)
+                    {
+                        rows.Add(Row(spec, histogram, cpu: cpu));
+                    }
+                }
+            }
+            else if (query.Cpu is int cpu)
+            {
+                rows.Add(Row(spec, Sum(spec.Kinds, kind => after.OnCpu(kind, cpu).Since(before.OnCpu(kind, cpu)))));
+            }
+            else
+            {
+                rows.Add(Row(spec, Sum(spec.Kinds, kind => after.Total(kind).Since(before.Total(kind)))));
+            }
+        }
+        // Per-process rows: the busiest (most time in the measure) first, as Get-ProcessCpuTime does.
+        return query.PerProcess
+            ? rows.OrderBy(r => r.Measure).ThenBy(r => r.Reason, StringComparer.Ordinal).ThenByDescending(r => r.TotalNs).ThenBy(r => r.ProcessId).ToList()
+            : rows;
+    }
+
+    private static LatencyHistogram Sum(LatencyKind[] kinds, Func<LatencyKind, LatencyHistogram> read) =>
+        kinds.Select(read).Aggregate(LatencyHistogram.Empty, (sum, h) => sum.Merge(h));
+
+    private static IEnumerable<(int ProcessId, string Name, LatencyHistogram Histogram)> ProcessRows(RowSpec spec, LatencySnapshot before, LatencySnapshot after, LatencyQuery query)
+    {
+        var processes = after.PerProcess.Keys.Where(k => spec.Kinds.Contains(k.Kind)).Select(k => k.ProcessId).Distinct();
+        foreach (int processId in processes)
+        {
+            if (query.ProcessIds.Count > 0 && !query.ProcessIds.Contains(processId))
+            {
+                continue;
+            }
+            string name = "";
+            var histogram = LatencyHistogram.Empty;
+            foreach (var kind in spec.Kinds)
+            {
+                if (after.PerProcess.TryGetValue((processId, kind), out var now))
+                {
+                    name = now.Name;
+                    var earlier = before.PerProcess.TryGetValue((processId, kind), out var then) ? then.Histogram : LatencyHistogram.Empty;
+                    histogram = histogram.Merge(now.Histogram.Since(earlier));
+                }
+            }
+            if (query.NameFilter is { } matches && !matches(name))
+            {
+                continue;
+            }
+            yield return (processId, name, histogram);
+        }
+    }
+
+    /// <summary>The rows of a report, in order. Reasons are PowerShell-friendly single words.</summary>
+    private static IReadOnlyList<RowSpec> RowsFor(LatencyReportKind kind, ScheduleTimeMethod method) => kind switch
+    {
+        LatencyReportKind.RunQueue => [new(LatencyMeasure.RunQueue, "", [LatencyKind.RunQueue])],
+        LatencyReportKind.OffCpu =>
+        [
+            new(LatencyMeasure.OffCpu, "Sleeping", [LatencyKind.OffSleeping]),
+            new(LatencyMeasure.OffCpu, "Uninterruptible", [LatencyKind.OffUninterruptible]),
+            new(LatencyMeasure.OffCpu, "Preempted", [LatencyKind.OffPreempted]),
+            new(LatencyMeasure.OffCpu, "Other", [LatencyKind.OffOther]),
+        ],
+        _ => method switch
+        {
+            ScheduleTimeMethod.FunctionExit => [new(LatencyMeasure.ScheduleCall, "All", [LatencyKind.ScheduleAll])],
+            ScheduleTimeMethod.SwitchTracepoint => [new(LatencyMeasure.ScheduleCall, "Switched", [LatencyKind.ScheduleSwitched])],
+            _ =>
+            [
+                new(LatencyMeasure.ScheduleCall, "All", [LatencyKind.ScheduleSwitched, LatencyKind.ScheduleNotSwitched]),
+                new(LatencyMeasure.ScheduleCall, "Switched", [LatencyKind.ScheduleSwitched]),
+                new(LatencyMeasure.ScheduleCall, "NotSwitched", [LatencyKind.ScheduleNotSwitched]),
+                new(LatencyMeasure.SwitchHandover, "", [LatencyKind.Handover]),
+            ],
+        },
+    };
+
+    /// <summary>How a measure was taken on this session: the hooks, and what the interval means.</summary>
+    public static string MethodOf(SchedTraceSession session, LatencyMeasure measure)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        string hook = session.Hook == HookKind.BtfTracepoint ? "tp_btf" : "raw_tp";
+        return measure switch
+        {
+            LatencyMeasure.RunQueue => $"{hook} sched_wakeup(_new) or runnable sched_switch-out -> sched_switch-in, per thread",
+            LatencyMeasure.OffCpu => $"{hook} sched_switch-out -> sched_switch-in of the same thread",
+            LatencyMeasure.ScheduleCall => session.ScheduleMethod switch
+            {
+                ScheduleTimeMethod.FunctionExit => "fentry/fexit schedule(): each call, entry to return, per thread",
+                ScheduleTimeMethod.SchedTracepoints => $"{hook} sched_entry_tp -> sched_exit_tp: each __schedule() call, entry to return, per thread" + (session.ScheduleMethodNote is null ? "" : " (fentry refused here)"),
+                _ => $"{hook} sched_switch-out -> sched_switch-in: calls that switched, time off the CPU only (no schedule() hooks here)",
+            },
+            _ => $"{hook} sched_entry_tp -> sched_exit_tp on one CPU: the outgoing task entering __schedule() to the incoming task returning from it",
+        };
+    }
+}
