@@ -49,13 +49,13 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
 
     /// <summary>A thread that sleeps <paramref name="sleeps"/> times for <paramref name="sleep"/>
     /// and does nothing else (it busy-waits outside its phase, so it never sleeps otherwise).</summary>
-    private static ControlledThread Sleeper(int sleeps, TimeSpan sleep) => new(() =>
+    private static ControlledThread Sleeper(int sleeps, TimeSpan sleep, bool blockOutsidePhase = false) => new(() =>
     {
         for (int i = 0; i < sleeps; i++)
         {
             Thread.Sleep(sleep);
         }
-    }, name: "st-sleeper");
+    }, blockOutsidePhase: blockOutsidePhase, name: "st-sleeper");
 
     private void Show(string label, LatencyHistogram h) =>
         output.WriteLine($"{label}: n={h.Count} min={h.MinNs} p50={h.Percentile(50):F0} p90={h.Percentile(90):F0} max={h.MaxNs} mean={(h.Count == 0 ? 0 : h.SumNs / h.Count)}");
@@ -241,5 +241,67 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
         }
         Assert.Single(snapshot.PerProcess.Keys.Select(k => k.ProcessId).Distinct());
         Assert.Equal(0, session.LatencyDropped);
+    }
+
+    /// <summary>
+    /// The report over a real session: per-process rows carry the process's name and sum to the
+    /// global row; per-CPU rows sum to it too; a name filter keeps only matching processes; the
+    /// off-CPU report has one row per reason, in order; each row names its method.
+    /// </summary>
+    [KernelFact]
+    public void Report_RowsAgree_AcrossGlobalPerCpuAndPerProcess()
+    {
+        // Blocked outside its phase, so it makes no event while the test reads.
+        using var sleeper = Sleeper(10, TimeSpan.FromMilliseconds(5), blockOutsidePhase: true);
+        // Only the sleeper: a snapshot reads the per-CPU histograms before the per-process rows,
+        // so with the whole machine traced the rows could hold events the histograms missed.
+        using var session = SchedTraceSession.Start(new SchedTraceSessionOptions { Features = SchedTraceFeature.OffCpuTime, LatencyPerProcess = true, ThreadId = sleeper.ThreadId });
+        sleeper.Go();
+        sleeper.WaitDone();
+        var before = session.StartLatencySnapshot;
+        var after = session.ReadLatency();
+        IReadOnlyList<LatencyStatistics> Rows(LatencyQuery q) => LatencyReport.Between(session, 0, before, after, q);
+
+        var global = Rows(new LatencyQuery { Kind = LatencyReportKind.OffCpu });
+        Assert.Equal(new[] { "Sleeping", "Uninterruptible", "Preempted", "Other" }, global.Select(r => r.Reason));
+        Assert.All(global, r => Assert.Equal(LatencyMeasure.OffCpu, r.Measure));
+        Assert.All(global, r => Assert.Contains("sched_switch", r.Method));
+        var perCpu = Rows(new LatencyQuery { Kind = LatencyReportKind.OffCpu, PerCpu = true });
+        var perProcess = Rows(new LatencyQuery { Kind = LatencyReportKind.OffCpu, PerProcess = true });
+        foreach (var row in global)
+        {
+            output.WriteLine(row.ToString());
+            Assert.Equal(row.Count, perCpu.Where(r => r.Reason == row.Reason).Sum(r => r.Count));
+            Assert.Equal(row.TotalNs, perCpu.Where(r => r.Reason == row.Reason).Sum(r => r.TotalNs));
+            Assert.Equal(row.Count, perProcess.Where(r => r.Reason == row.Reason).Sum(r => r.Count));
+        }
+        Assert.All(perCpu, r => Assert.NotNull(r.Cpu));
+        var mine = perProcess.Single(r => r.ProcessId == Environment.ProcessId && r.Reason == "Sleeping");
+        Assert.True(mine.Count >= 10, $"our process slept at least 10 times, saw {mine.Count}");
+        Assert.Equal(File.ReadAllText("/proc/self/comm").TrimEnd('\n'), mine.Name);
+
+        var byName = Rows(new LatencyQuery { Kind = LatencyReportKind.OffCpu, PerProcess = true, NameFilter = n => n == mine.Name });
+        Assert.All(byName, r => Assert.Equal(mine.Name, r.Name));
+        var filteredGlobal = Rows(new LatencyQuery { Kind = LatencyReportKind.OffCpu, ProcessIds = new[] { Environment.ProcessId } });
+        Assert.Equal(mine.Count, filteredGlobal.Single(r => r.Reason == "Sleeping").Count);
+    }
+
+    [KernelFact]
+    public void Report_RefusesWhatTheSessionCannotAnswer()
+    {
+        using var session = Start(SchedTraceFeature.RunQueueLatency);
+        var none = new[] { "FeatureNotEnabled", "SessionNotPerProcess", "PerProcessAndPerCpu" };
+        var queries = new[]
+        {
+            new LatencyQuery { Kind = LatencyReportKind.OffCpu },
+            new LatencyQuery { Kind = LatencyReportKind.RunQueue, PerProcess = true },
+            new LatencyQuery { Kind = LatencyReportKind.RunQueue, PerProcess = true, PerCpu = true },
+        };
+        for (int i = 0; i < queries.Length; i++)
+        {
+            var e = Assert.Throws<SchedTraceException>(() => LatencyReport.Collect(session, SamplingPlan.SinceStart, queries[i], CancellationToken.None).First());
+            Assert.Equal(none[i], e.ErrorId);
+            Assert.Equal(SchedTraceErrorKind.InvalidArgument, e.Kind);
+        }
     }
 }
