@@ -23,6 +23,9 @@ internal static class CommandLine
           switches    Context switches per CPU: voluntary, involuntary, out of idle.
           cputime     On-CPU time per process (or thread), switches, migrations, CPUs used.
           events      Live scheduler events (switches, wakeups, migrations) until Ctrl+C.
+          runqlat     Run-queue latency: how long runnable threads waited for a CPU (histogram).
+          offcpu      Off-CPU time by reason: sleeping, uninterruptible (I/O), preempted, other.
+          switchtime  Time in schedule() and the CPU's switch handover: count, min, mean, max, histogram.
 
         Options for switches:
           --duration S     Collect for S seconds (default 1; e.g. 2, 0.5, 500ms).
@@ -56,6 +59,16 @@ internal static class CommandLine
           --svg FILE       When the watch ends, write a self-contained SVG timeline (one row per CPU).
                            With either, events go to the files instead of stdout (add --json to get both);
                            existing files are overwritten.
+
+        Options for runqlat, offcpu and switchtime (and --json, --csv, --raw-tp, --verbose):
+          --duration S     Collect for S seconds (default: until Ctrl+C). Either way the figures are
+                           printed when collection ends, Ctrl+C included.
+          --interval S     Print the figures of every S seconds instead (Ctrl+C stops; --count N).
+          --pid N[,N...]   Only these processes.
+          --name PATTERN   Only processes whose name matches (* and ? wildcards).
+          --cpu N          Only intervals that ended on CPU N.
+          --per-process    One row per process (and reason), most time first, as a table.
+          --per-cpu        One row per CPU (and reason), as a table.
 
           --help, --version
 
@@ -121,6 +134,9 @@ internal static class CommandLine
             "switches" => Switches(options, stdout, stderr, cancellation),
             "cputime" => CpuTime(options, stdout, stderr, cancellation),
             "events" => Events(options, stdout, stderr, cancellation),
+            "runqlat" => LatencyVerbs.Run(LatencyReportKind.RunQueue, options, stdout, stderr, cancellation),
+            "offcpu" => LatencyVerbs.Run(LatencyReportKind.OffCpu, options, stdout, stderr, cancellation),
+            "switchtime" => LatencyVerbs.Run(LatencyReportKind.ScheduleTime, options, stdout, stderr, cancellation),
             _ => throw new UsageException($"unknown verb '{args[0]}'"),
         };
     }
@@ -239,7 +255,7 @@ internal static class CommandLine
     private static SchedTraceSession StartSession(Options options, SchedTraceFeature features, int? processId, TextWriter stderr) =>
         SchedTraceSession.Start(SessionOptions(options, stderr) with { Features = features, ProcessId = processId });
 
-    private static SchedTraceSessionOptions SessionOptions(Options options, TextWriter stderr) =>
+    internal static SchedTraceSessionOptions SessionOptions(Options options, TextWriter stderr) =>
         new()
         {
             ThreadId = options.Int("tid"),
@@ -280,7 +296,7 @@ internal sealed class UsageException(string message) : Exception(message);
 /// <summary>--name value, --name=value and bare --flag, checked against what a verb accepts.</summary>
 internal sealed class Options
 {
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "total", "json", "csv", "raw-tp", "verbose", "threads" };
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "total", "json", "csv", "raw-tp", "verbose", "threads", "per-process", "per-cpu" };
 
     private readonly Dictionary<string, string?> values = new(StringComparer.Ordinal);
 

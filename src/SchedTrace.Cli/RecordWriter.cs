@@ -29,7 +29,8 @@ internal sealed class RecordWriter<T> : IRecordSink<T>
     // By the record's own type, so a stream of mixed event types keeps every property of each.
     private static readonly Dictionary<Type, PropertyInfo[]> PropertiesByType = new();
 
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false };
+    // Relaxed escaping: JSON lines for pipes and files, not HTML, so "->" and "µs" stay readable.
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly TextWriter output;
     private readonly OutputFormat format;
@@ -62,6 +63,21 @@ internal sealed class RecordWriter<T> : IRecordSink<T>
         }
     }
 
+    // CSV: one cell per property, so collections (which would print as their type name) are left
+    // out; a type that has one also offers it as text (LatencyStatistics.Histogram for Buckets).
+    private static readonly Dictionary<Type, PropertyInfo[]> CsvPropertiesByType = new();
+
+    private static PropertyInfo[] CsvPropertiesOf(T record)
+    {
+        var type = record!.GetType();
+        if (!CsvPropertiesByType.TryGetValue(type, out var properties))
+        {
+            properties = PropertiesOf(record).Where(p => p.PropertyType == typeof(string) || !typeof(System.Collections.IEnumerable).IsAssignableFrom(p.PropertyType)).ToArray();
+            CsvPropertiesByType[type] = properties;
+        }
+        return properties;
+    }
+
     private static PropertyInfo[] PropertiesOf(T record)
     {
         var type = record!.GetType();
@@ -74,9 +90,9 @@ internal sealed class RecordWriter<T> : IRecordSink<T>
         return properties;
     }
 
-    private static Dictionary<string, object?> ToDictionary(T record)
+    private static Dictionary<string, object?> ToDictionary(T record, PropertyInfo[]? only = null)
     {
-        var properties = PropertiesOf(record);
+        var properties = only ?? PropertiesOf(record);
         var values = new Dictionary<string, object?>(properties.Length);
         foreach (var property in properties)
         {
@@ -96,10 +112,10 @@ internal sealed class RecordWriter<T> : IRecordSink<T>
     {
         if (!headerWritten)
         {
-            output.WriteLine(string.Join(',', PropertiesOf(record).Select(p => Quote(p.Name))));
+            output.WriteLine(string.Join(',', CsvPropertiesOf(record).Select(p => Quote(p.Name))));
             headerWritten = true;
         }
-        output.WriteLine(string.Join(',', ToDictionary(record).Values.Select(v => Quote(Convert.ToString(v, CultureInfo.InvariantCulture) ?? string.Empty))));
+        output.WriteLine(string.Join(',', ToDictionary(record, CsvPropertiesOf(record)).Values.Select(v => Quote(Convert.ToString(v, CultureInfo.InvariantCulture) ?? string.Empty))));
     }
 
     private static string Quote(string value) => "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
