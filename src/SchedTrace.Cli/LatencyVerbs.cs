@@ -30,6 +30,7 @@ internal static class LatencyVerbs
             ProcessIds = processIds,
             NameFilter = options.Pattern("name"),
             Cpu = options.Int("cpu", allowZero: true),
+            StartsWithSession = true,
         };
         // Per-process histograms only where they are needed: they cost a map row per process.
         bool perProcessRows = NeedsProcessRows(query);

@@ -36,6 +36,15 @@ public sealed class LatencyQuery
     /// <summary>Only this CPU's rows (with <see cref="PerCpu"/>) or figures.</summary>
     public int? Cpu { get; init; }
 
+    /// <summary>
+    /// The session was started for this reading: the first window starts when it attached
+    /// rather than at a first read, so its Min and Max are the kernel's exact values (a window
+    /// that starts at a read can only bound an extreme that did not move; see
+    /// <see cref="LatencyHistogram.Since"/>). The few milliseconds between attach and the
+    /// first read then belong to the window too.
+    /// </summary>
+    public bool StartsWithSession { get; init; }
+
     /// <summary>Whether the rows must come from per-process histograms: per-process rows, or a process filter the kernel did not apply.</summary>
     internal bool NeedsProcessRows(SchedTraceSession session) =>
         PerProcess || NameFilter is not null || (ProcessIds.Count > 0 && !(ProcessIds.Count == 1 && session.ProcessId == ProcessIds.First()));
@@ -70,7 +79,21 @@ public static class LatencyReport
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(query);
         Check(session, query);
-        foreach (var window in Sampler.Windows(plan, session.ReadLatency, session.StartLatencySnapshot, cancellation, progress))
+        Func<LatencySnapshot> read = session.ReadLatency;
+        if (query.StartsWithSession && plan.Mode != SamplingMode.SinceStart)
+        {
+            bool first = true;
+            read = () =>
+            {
+                if (first)
+                {
+                    first = false;
+                    return session.StartLatencySnapshot;
+                }
+                return session.ReadLatency();
+            };
+        }
+        foreach (var window in Sampler.Windows(plan, read, session.StartLatencySnapshot, cancellation, progress))
         {
             yield return Between(session, window.Sample, window.Before, window.After, query);
         }

@@ -304,4 +304,20 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
             Assert.Equal(SchedTraceErrorKind.InvalidArgument, e.Kind);
         }
     }
+
+    /// <summary>
+    /// A one-shot reading of a session started for it counts from the attach, so its extremes
+    /// are the kernel's own; a window that starts at a later read can only bound an extreme
+    /// that did not move inside it, and says so.
+    /// </summary>
+    [KernelFact]
+    public void OneShotReading_OfItsOwnSession_HasExactExtremes()
+    {
+        using var session = Start(SchedTraceFeature.ScheduleTime);
+        var query = new LatencyQuery { Kind = LatencyReportKind.ScheduleTime, StartsWithSession = true };
+        var rows = LatencyReport.Collect(session, SamplingPlan.ForDuration(TimeSpan.FromMilliseconds(300)), query, CancellationToken.None).Single();
+        Assert.All(rows.Where(r => r.Count > 0), r => Assert.True(r.MinMaxExact, $"{r.Measure} {r.Reason}"));
+        Assert.True(rows[0].Duration >= TimeSpan.FromMilliseconds(300));
+        Assert.True(rows[0].Count > 0);
+    }
 }
