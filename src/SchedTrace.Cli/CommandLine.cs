@@ -23,6 +23,7 @@ internal static class CommandLine
           switches    Context switches per CPU: voluntary, involuntary, out of idle.
           cputime     On-CPU time per process (or thread), switches, migrations, CPUs used.
           events      Live scheduler events (switches, wakeups, migrations) until Ctrl+C.
+          inversions  Priority inversions as they happen; a summary per pair of tasks at the end.
 
         Options for switches:
           --duration S     Collect for S seconds (default 1; e.g. 2, 0.5, 500ms).
@@ -56,6 +57,16 @@ internal static class CommandLine
           --svg FILE       When the watch ends, write a self-contained SVG timeline (one row per CPU).
                            With either, events go to the files instead of stdout (add --json to get both);
                            existing files are overwritten.
+
+        Options for inversions (and --json, --raw-tp, --verbose):
+          --threshold S    Only inversions lasting at least S seconds (default 0.01).
+          --duration S     Stop after S seconds (default: until Ctrl+C); then print the summary.
+          --kind K[,K]     runqueue, lock (default: both; lock needs x86-64).
+          --min-nice-gap N Between normal tasks, the least nice gap that counts (default 10).
+          --max-alerts N   Rate limit: alerts per second per CPU (default 100); the rest are counted.
+          --pid N[,N...]   Only inversions in which a task of these processes takes part.
+          --name PATTERN   Only inversions in which a task with this name takes part (* and ?).
+                           With --json the summary rows follow the alerts (they have "Count").
 
           --help, --version
 
@@ -121,6 +132,7 @@ internal static class CommandLine
             "switches" => Switches(options, stdout, stderr, cancellation),
             "cputime" => CpuTime(options, stdout, stderr, cancellation),
             "events" => Events(options, stdout, stderr, cancellation),
+            "inversions" => InversionVerb.Run(options, stdout, stderr, cancellation),
             _ => throw new UsageException($"unknown verb '{args[0]}'"),
         };
     }
@@ -239,7 +251,7 @@ internal static class CommandLine
     private static SchedTraceSession StartSession(Options options, SchedTraceFeature features, int? processId, TextWriter stderr) =>
         SchedTraceSession.Start(SessionOptions(options, stderr) with { Features = features, ProcessId = processId });
 
-    private static SchedTraceSessionOptions SessionOptions(Options options, TextWriter stderr) =>
+    internal static SchedTraceSessionOptions SessionOptions(Options options, TextWriter stderr) =>
         new()
         {
             ThreadId = options.Int("tid"),

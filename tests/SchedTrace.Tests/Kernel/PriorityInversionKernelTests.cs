@@ -69,6 +69,23 @@ public sealed class PriorityInversionKernelTests(ITestOutputHelper output)
     }
 
     [KernelFact]
+    public void LockInversion_OnTheRawTracepointFallback_ReportsTheSameThreads()
+    {
+        // raw_tp programs read every field through bpf_probe_read_kernel and keep their stamps in
+        // a hash table instead of task storage: the same scenario must give the same answer.
+        var (workload, alerts, session) = Trace("lock", SpinMs, new SchedTraceSessionOptions { PreferredHook = Engine.HookKind.RawTracepoint });
+        using (session)
+        {
+            Assert.Equal(Engine.HookKind.RawTracepoint, session.Hook);
+            var alert = Assert.Single(LockAlertsOf(workload, alerts));
+            Assert.Equal(workload.ThreadIds[2], alert.ThreadId);
+            Assert.Equal(workload.ThreadIds[0], alert.OwnerThreadId);
+            Assert.Contains(alert.RanInstead, r => r.ThreadId == workload.ThreadIds[1]);
+            Assert.InRange(alert.Wait, TimeSpan.FromMilliseconds(SpinMs * 0.8), TimeSpan.FromMilliseconds(SpinMs + 200));
+        }
+    }
+
+    [KernelFact]
     public void LockInversion_PriorityInheritanceMutex_ReportsNone()
     {
         // The kernel boosts low to high's priority while high waits (FUTEX_LOCK_PI): medium cannot
