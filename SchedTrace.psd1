@@ -18,6 +18,7 @@
         'Get-ProcessCpuTime'
         'Watch-SchedEvent'
         'Export-SchedTimeline'
+        'Watch-PriorityInversion'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -336,6 +336,8 @@ static __always_inline void latency_switch(struct task_struct *prev, struct task
 		return;
 	if ((cfg.latency & LAT_RUNQ) && lat->runnable_since && now > lat->runnable_since)
 		record_latency(LAT_KIND_RUNQ, now - lat->runnable_since, next, a->next_tgid);
+	if (cfg.inversion)
+		inversion_switch_in(next, a, lat->runnable_since, now, btf);
 	if (lat->off_since && now > lat->off_since) {
 		if (cfg.latency & LAT_OFFCPU)
 			record_latency(lat->off_kind, now - lat->off_since, next, a->next_tgid);
@@ -355,7 +357,8 @@ static __always_inline void latency_wakeup(struct task_struct *task, __u32 tid, 
 {
 	struct task_lat *lat;
 
-	if (!(cfg.latency & LAT_RUNQ) || !lat_wanted(tid, tgid))
+	/* Priority inversion needs the runnable stamps too. */
+	if (!((cfg.latency & LAT_RUNQ) || cfg.inversion) || !lat_wanted(tid, tgid))
 		return;
 	lat = lat_of(task, tid, btf, true);
 	if (lat && !lat->runnable_since)

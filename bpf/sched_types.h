@@ -28,6 +28,10 @@ struct task_struct {
 	unsigned int __state;
 	unsigned int flags;
 	int prio;
+	int static_prio;
+	int normal_prio;
+	unsigned int rt_priority;
+	unsigned int policy;
 	int pid;
 	int tgid;
 	unsigned long long start_time;
@@ -39,4 +43,12 @@ struct task_struct {
 /* Before 5.14 the state field was `long state`; CO-RE picks whichever the kernel has. */
 struct task_struct___pre_5_14 {
 	long state;
+} __attribute__((preserve_access_index));
+
+/* The registers a syscall tracepoint hands over (x86-64 layout; see inversion.h). */
+struct pt_regs {
+	unsigned long dx;
+	unsigned long si;
+	unsigned long di;
+	unsigned long orig_ax;
 } __attribute__((preserve_access_index));

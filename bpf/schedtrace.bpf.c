@@ -36,6 +36,13 @@ struct config {
 	__u32 latency_per_process; /* also keep one histogram per process and measure */
 	__u32 schedule_method; /* SCHED_METHOD_*: how schedule() calls are timed */
 	__u32 pad2;
+	__u32 inversion;       /* feature PriorityInversion: INV_* detections (inversion.h) */
+	__u32 inv_min_nice_gap; /* normal tasks: the least nice gap that counts as lower priority */
+	__u64 inv_threshold_ns; /* waits shorter than this are not inversions */
+	__u64 inv_cost_ns;      /* rate limit: one alert per this much time per CPU... */
+	__u64 inv_burst_ns;     /* ...with up to this much banked */
+	__u32 futex_nr;         /* the futex syscall's number on this architecture */
+	__u32 pad3;
 };
 const volatile struct config cfg SEC(".rodata.config") = {};
 
@@ -384,6 +391,7 @@ static __always_inline void emit_task_event(struct task_struct *task, __u32 type
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 }
 
+#include "inversion.h"
 #include "latency.h"
 
 /*
@@ -425,7 +433,10 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 		emit_switch(prev, next, a, preempt, prev_state);
 	if (cfg.track_tasks)
 		track_switch(prev, a, voluntary);
-	if (cfg.latency)
+	if (cfg.inversion)
+		inversion_switch_out(prev, a, bpf_ktime_get_ns(), btf);
+	/* Priority inversion reuses the latency stamps (runnable_since). */
+	if (cfg.latency || cfg.inversion)
 		latency_switch(prev, next, a, preempt, prev_state, btf);
 }
 
@@ -449,7 +460,7 @@ int BPF_PROG(switch_btf, bool preempt, struct task_struct *prev, struct task_str
 		.prev_prio = prev->prio,
 	};
 
-	if (cfg.track_tasks || cfg.emit || cfg.latency) {
+	if (cfg.track_tasks || cfg.emit || cfg.latency || cfg.inversion) {
 		a.next_tid = next->pid;
 		a.next_tgid = next->tgid;
 		a.next_prio = next->prio;
@@ -471,7 +482,7 @@ int BPF_PROG(switch_raw, bool preempt, struct task_struct *prev, struct task_str
 		.prev_prio = BPF_CORE_READ(prev, prio),
 	};
 
-	if (cfg.track_tasks || cfg.emit || cfg.latency) {
+	if (cfg.track_tasks || cfg.emit || cfg.latency || cfg.inversion) {
 		a.next_tid = BPF_CORE_READ(next, pid);
 		a.next_tgid = BPF_CORE_READ(next, tgid);
 		a.next_prio = BPF_CORE_READ(next, prio);

@@ -26,6 +26,7 @@ internal static class CommandLine
           runqlat     Run-queue latency: how long runnable threads waited for a CPU (histogram).
           offcpu      Off-CPU time by reason: sleeping, uninterruptible (I/O), preempted, other.
           switchtime  Time in schedule() and the CPU's switch handover: count, min, mean, max, histogram.
+          inversions  Priority inversions as they happen; a summary per pair of tasks at the end.
 
         Options for switches:
           --duration S     Collect for S seconds (default 1; e.g. 2, 0.5, 500ms).
@@ -69,6 +70,16 @@ internal static class CommandLine
           --cpu N          Only intervals that ended on CPU N.
           --per-process    One row per process (and reason), most time first, as a table.
           --per-cpu        One row per CPU (and reason), as a table.
+
+        Options for inversions (and --json, --raw-tp, --verbose):
+          --threshold S    Only inversions lasting at least S seconds (default 0.01).
+          --duration S     Stop after S seconds (default: until Ctrl+C); then print the summary.
+          --kind K[,K]     runqueue, lock (default: both; lock needs x86-64).
+          --min-nice-gap N Between normal tasks, the least nice gap that counts (default 10).
+          --max-alerts N   Rate limit: alerts per second per CPU (default 100); the rest are counted.
+          --pid N[,N...]   Only inversions in which a task of these processes takes part.
+          --name PATTERN   Only inversions in which a task with this name takes part (* and ?).
+                           With --json the summary rows follow the alerts (they have "Count").
 
           --help, --version
 
@@ -137,6 +148,7 @@ internal static class CommandLine
             "runqlat" => LatencyVerbs.Run(LatencyReportKind.RunQueue, options, stdout, stderr, cancellation),
             "offcpu" => LatencyVerbs.Run(LatencyReportKind.OffCpu, options, stdout, stderr, cancellation),
             "switchtime" => LatencyVerbs.Run(LatencyReportKind.ScheduleTime, options, stdout, stderr, cancellation),
+            "inversions" => InversionVerb.Run(options, stdout, stderr, cancellation),
             _ => throw new UsageException($"unknown verb '{args[0]}'"),
         };
     }

@@ -30,7 +30,7 @@ public sealed class ProcessNameCompleter : IArgumentCompleter
     }
 
     /// <summary>
-    /// Thread names for Watch-SchedEvent (by name, module-qualified or not), and for any command
+    /// Thread names for Watch-SchedEvent and Watch-PriorityInversion (by name, module-qualified or not), and for any command
     /// given -PerThread. The name is the one typed: under an alias of Watch-SchedEvent the
     /// menu falls back to process names, which are the main threads' names.
     /// </summary>
@@ -44,7 +44,9 @@ public sealed class ProcessNameCompleter : IArgumentCompleter
             return false;
         }
         string unqualified = commandName[(commandName.LastIndexOf('\\') + 1)..];
-        return string.Equals(unqualified, "Watch-SchedEvent", StringComparison.OrdinalIgnoreCase);
+        // Both watches match -Name against the comm of each thread taking part.
+        return string.Equals(unqualified, "Watch-SchedEvent", StringComparison.OrdinalIgnoreCase)
+            || string.Equals(unqualified, "Watch-PriorityInversion", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>-PerThread is on the command line (and not -PerThread:$false).</summary>

@@ -24,13 +24,9 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
         var notices = new List<string>();
         try
         {
-            return SchedTraceSession.Start(new SchedTraceSessionOptions
+            // Every option the caller set (event types, buffer size, thresholds...), plus the log and notices.
+            return SchedTraceSession.Start(options with
             {
-                Name = options.Name,
-                Features = options.Features,
-                ProcessId = options.ProcessId,
-                ThreadId = options.ThreadId,
-                PreferredHook = options.PreferredHook,
                 Log = (level, text) => log.Add($"libbpf {level.ToString().ToLowerInvariant()}: {text}"),
                 Notice = notices.Add,
             });

@@ -25,6 +25,9 @@ public enum SchedTraceFeature
 
     /// <summary>Time in schedule(), entry to return, per call (see <see cref="ScheduleTimeMethod"/>).</summary>
     ScheduleTime = 32,
+
+    /// <summary>Priority-inversion alerts: run-queue and lock inversions (see <see cref="PriorityInversionKind"/>).</summary>
+    PriorityInversion = 64,
 }
 
 /// <summary>How a session times schedule() calls: the best method the kernel allows.</summary>
@@ -55,7 +58,7 @@ public enum SchedTraceState
 }
 
 /// <summary>What to start a session with. Filters are compiled into the BPF program as constants.</summary>
-public sealed record SchedTraceSessionOptions
+public sealed partial record SchedTraceSessionOptions
 {
     /// <summary>A name to find the session by; defaults to SchedTrace&lt;Id&gt;.</summary>
     public string? Name { get; init; }
@@ -107,7 +110,7 @@ public sealed record SchedTraceSessionOptions
 /// A running BPF collection: attached on <see cref="Start"/>, aggregating in the kernel, read in
 /// snapshots, detached by <see cref="Stop"/> (or Dispose). Independent of every other session.
 /// </summary>
-public sealed class SchedTraceSession : IDisposable
+public sealed partial class SchedTraceSession : IDisposable
 {
     private static int lastId;
 
@@ -126,6 +129,7 @@ public sealed class SchedTraceSession : IDisposable
         {
             events = new EventStream(bpf.MapFd("events"), new SchedClock());
         }
+        OpenInversions(options, bpf);
         if (options.Features.HasFlag(SchedTraceFeature.CpuTime))
         {
             // The task running on each CPU is counted from now, not from when it got the CPU.
@@ -244,10 +248,12 @@ public sealed class SchedTraceSession : IDisposable
             config.MinRuntimeNs = options.EventMinRuntime is { } minimum ? (ulong)minimum.Ticks * 100 : 0;
             config.SetFilterComm(options.EventName);
         }
+        ConfigureInversion(ref config, options);
         var onDemand = options.Features.HasFlag(SchedTraceFeature.CpuTime) ? new[] { SnapshotProgram } : Array.Empty<string>();
         var latencyMaps = config.Latency == 0
             ? default
             : new LatencyMaps(LatencyKinds, options.LatencyPerProcess ? ProcessLatencyRows(options.Features) : 0);
+        latencyMaps = latencyMaps with { Stamps = config.Inversion != 0 };
         var notice = options.Notice ?? (_ => { });
 
         // schedule() is timed with the best method that loads: each candidate is a full attach.
@@ -259,7 +265,7 @@ public sealed class SchedTraceSession : IDisposable
         {
             var method = methods[i];
             config.ScheduleMethod = (uint)method;
-            var plan = new BpfLoadPlan(HooksFor(options, method), onDemand, config, TaskTableFor(options), streaming ? RingBufferSize(options.RingBufferBytes) : 4096, latencyMaps);
+            var plan = new BpfLoadPlan(HooksFor(options, method), onDemand, config, TaskTableFor(options), streaming ? RingBufferSize(options.RingBufferBytes) : 4096, latencyMaps, AlertRingBytesFor(options));
             SchedBpfObject bpf;
             try
             {
@@ -348,6 +354,7 @@ public sealed class SchedTraceSession : IDisposable
         {
             throw Invalid("PerProcessWithoutLatency", "Per-process latency was asked for, but no latency feature.", "Add RunQueueLatency, OffCpuTime or ScheduleTime to the features.");
         }
+        ValidateInversion(options);
         if (options.Features.HasFlag(SchedTraceFeature.Events) && options.EventTypes.Count == 0)
         {
             throw Invalid("NoEventTypes", "No event types were asked for.", "Give at least one of: " + string.Join(", ", Enum.GetNames<SchedEventType>()) + ".");
@@ -355,7 +362,7 @@ public sealed class SchedTraceSession : IDisposable
     }
 
     private const SchedTraceFeature AllFeatures = SchedTraceFeature.ContextSwitches | SchedTraceFeature.CpuTime | SchedTraceFeature.Events
-        | SchedTraceFeature.RunQueueLatency | SchedTraceFeature.OffCpuTime | SchedTraceFeature.ScheduleTime;
+        | SchedTraceFeature.RunQueueLatency | SchedTraceFeature.OffCpuTime | SchedTraceFeature.ScheduleTime | SchedTraceFeature.PriorityInversion;
 
     private const SchedTraceFeature LatencyFeatures = SchedTraceFeature.RunQueueLatency | SchedTraceFeature.OffCpuTime | SchedTraceFeature.ScheduleTime;
 
@@ -399,6 +406,7 @@ public sealed class SchedTraceSession : IDisposable
         {
             hooks.Add(BpfHook.WakeupNew);
         }
+        hooks.AddRange(InversionHooks(options));
         return hooks.Distinct().ToList();
     }
 
@@ -604,6 +612,7 @@ public sealed class SchedTraceSession : IDisposable
                 finalLost = ReadLostEvents(bpf); // the last word on losses, before the map goes
                 events.Dispose();
             }
+            CloseInversions(bpf);
             bpf.Dispose();
             bpf = null;
             stopTimestamp = Stopwatch.GetTimestamp();

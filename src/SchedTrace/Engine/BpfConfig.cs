@@ -23,6 +23,13 @@ internal unsafe struct BpfConfig
     public uint LatencyPerProcess;
     public uint ScheduleMethod;
     public uint Pad2;
+    public uint Inversion;
+    public uint InversionMinNiceGap;
+    public ulong InversionThresholdNs;
+    public ulong InversionCostNs;
+    public ulong InversionBurstNs;
+    public uint FutexNr;
+    public uint Pad3;
 
     /// <summary>Sets the task name events are filtered on (the kernel's 15-character comm),
     /// in lower case: the BPF side compares without regard to ASCII case.</summary>

@@ -26,6 +26,10 @@ internal sealed record BpfHook(string Tracepoint, string BtfProgram, string? Raw
     internal static readonly BpfHook Wakeup = new("sched_wakeup", "wakeup_btf", "wakeup_raw");
     internal static readonly BpfHook WakeupNew = new("sched_wakeup_new", "wakeup_new_btf", "wakeup_new_raw");
 
+    /// <summary>Every syscall's entry and exit (raw_syscalls); the programs keep only futex().</summary>
+    internal static readonly BpfHook SysEnter = new("sys_enter", "sys_enter_btf", "sys_enter_raw");
+    internal static readonly BpfHook SysExit = new("sys_exit", "sys_exit_btf", "sys_exit_raw");
+
     /// <summary>Bare tracepoints at the entry and the end of __schedule() (Linux 6.16 and later).</summary>
     internal static readonly BpfHook SchedEntry = new("sched_entry_tp", "sched_entry_btf", "sched_entry_raw");
     internal static readonly BpfHook SchedExit = new("sched_exit_tp", "sched_exit_btf", "sched_exit_raw");
@@ -41,12 +45,13 @@ internal sealed record BpfHook(string Tracepoint, string BtfProgram, string? Raw
     internal static string SectionPrefix(HookKind kind) => kind == HookKind.BtfTracepoint ? "tp_btf" : "raw_tp";
 }
 
-/// <summary>Sizes of the latency maps: how many histogram kinds, and per-process rows (0: none).</summary>
-internal readonly record struct LatencyMaps(uint Kinds, uint ProcessRows);
+/// <summary>Sizes of the latency maps: how many histogram kinds, and per-process rows (0: none).
+/// <paramref name="Stamps"/>: the per-thread stamps are needed even without histograms (priority inversion).</summary>
+internal readonly record struct LatencyMaps(uint Kinds, uint ProcessRows, bool Stamps = false);
 
 /// <summary>What to load: the hooks to attach, programs loaded but never attached (run on
 /// demand), the constants, and the size of the per-task table.</summary>
-internal sealed record BpfLoadPlan(IReadOnlyList<BpfHook> Hooks, IReadOnlyList<string> OnDemandPrograms, BpfConfig Config, TaskTableSize TaskTable, uint RingBufferBytes = 4096, LatencyMaps Latency = default);
+internal sealed record BpfLoadPlan(IReadOnlyList<BpfHook> Hooks, IReadOnlyList<string> OnDemandPrograms, BpfConfig Config, TaskTableSize TaskTable, uint RingBufferBytes = 4096, LatencyMaps Latency = default, uint AlertRingBytes = 4096);
 
 /// <summary>Entries of the per-task table, and whether they are allocated as they are used.</summary>
 internal readonly record struct TaskTableSize(uint MaxEntries, bool AllocateOnUse);
@@ -129,6 +134,11 @@ internal sealed class SchedBpfObject : IDisposable
             session.Configure(plan.Config);
             session.SizeTaskTable(plan.TaskTable);
             session.SizeMap("events", plan.RingBufferBytes);
+            session.SizeMap("inv_alerts", plan.AlertRingBytes);
+            // Lock-inversion tables only where lock waits are tracked (an LRU map is allocated up front).
+            bool locks = (plan.Config.Inversion & 2) != 0;
+            session.SizeMap("lock_owners", locks ? 4096u : 1);
+            session.SizeMap("lock_waiters", locks ? 16_384u : 1);
             session.SizeLatencyMaps(plan.Latency, plan.TaskTable, kind);
             var wanted = hooks.Select(h => h.ProgramFor(kind)).Concat(plan.OnDemandPrograms).ToHashSet(StringComparer.Ordinal);
             session.SelectPrograms(wanted);
@@ -223,7 +233,7 @@ internal sealed class SchedBpfObject : IDisposable
     {
         SizeMap("latency", Math.Max(1, latency.Kinds));
         SizeMap("proc_latency", Math.Max(1, latency.ProcessRows));
-        SizeMap("task_lat_hash", kind == HookKind.RawTracepoint && latency.Kinds > 0 ? Math.Max(1, tasks.MaxEntries) : 1);
+        SizeMap("task_lat_hash", kind == HookKind.RawTracepoint && (latency.Kinds > 0 || latency.Stamps) ? Math.Max(1, tasks.MaxEntries) : 1);
         if (kind == HookKind.RawTracepoint)
         {
             LibBpf.bpf_map__set_autocreate(LibBpf.bpf_object__find_map_by_name(obj, "task_lat_store"), false);

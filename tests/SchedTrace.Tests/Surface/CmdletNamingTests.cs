@@ -28,7 +28,7 @@ public sealed class CmdletNamingTests
     public void TheModuleHasTheExpectedCmdlets()
     {
         Assert.Equal(
-            ["Export-SchedTimeline", "Get-ContextSwitchCount", "Get-ProcessCpuTime", "Get-SchedTrace", "Start-SchedTrace", "Stop-SchedTrace", "Watch-SchedEvent"],
+            ["Export-SchedTimeline", "Get-ContextSwitchCount", "Get-ProcessCpuTime", "Get-SchedTrace", "Start-SchedTrace", "Stop-SchedTrace", "Watch-PriorityInversion", "Watch-SchedEvent"],
             CmdletMetadata.All.Select(c => c.Name));
     }
 

@@ -113,6 +113,21 @@ public sealed class CmdletParameterTests
                 B("Count", All),
             ]
         },
+        {
+            "Watch-PriorityInversion",
+            [
+                B("Session", "Session", mandatory: true, pipeline: ByValue),
+                // The threshold is the kernel's for a new watch, a filter on a -Session's alerts.
+                B("Threshold", All, position: 0),
+                B("Kind", "New"),
+                B("MinNiceGap", "New"),
+                B("MaxAlertsPerSecond", "New"),
+                B("Id", All),
+                B("Name", All),
+                B("Duration", All),
+                B("Summary", All),
+            ]
+        },
     };
 
     [Theory]
@@ -175,6 +190,16 @@ public sealed class CmdletParameterTests
         { "Watch-SchedEvent", "Duration", "TimeSpan", [Duration] },
         { "Watch-SchedEvent", "Count", "Int32", [AnyPositive] },
         { "Watch-SchedEvent", "BufferSize", "Int64", [BufferBytes] },
+
+        { "Watch-PriorityInversion", "Session", "SchedTraceSession", ["ValidateNotNull"] },
+        { "Watch-PriorityInversion", "Threshold", "TimeSpan", [Duration] },
+        { "Watch-PriorityInversion", "Kind", "PriorityInversionKind[]", [NotNullOrEmpty] },
+        { "Watch-PriorityInversion", "MinNiceGap", "Int32", ["ValidateRange(1, 39)"] },
+        { "Watch-PriorityInversion", "MaxAlertsPerSecond", "Int32", ["ValidateRange(1, 1000000)"] },
+        { "Watch-PriorityInversion", "Id", "Int32[]", ["Alias(\"PID\")", AnyPositive, NotNullOrEmpty] },
+        { "Watch-PriorityInversion", "Name", "String[]", [ProcessNames, "SupportsWildcards", NotNullOrEmpty] },
+        { "Watch-PriorityInversion", "Duration", "TimeSpan", [Duration] },
+        { "Watch-PriorityInversion", "Summary", "SwitchParameter", [] },
     };
 
     [Theory]
@@ -207,6 +232,8 @@ public sealed class CmdletParameterTests
         { "Get-ProcessCpuTime", "Duration", false, ["ProcessCpuTime"] },
         // Watching only reads: no ShouldProcess, though a new set attaches programs for the watch.
         { "Watch-SchedEvent", "New", false, ["SchedSwitchEvent", "SchedWakeupEvent", "SchedMigrateEvent"] },
+        // Alerts as they happen, or (-Summary) one row per pair of tasks at the end.
+        { "Watch-PriorityInversion", "New", false, ["PriorityInversion", "PriorityInversionSummary"] },
     };
 
     [Theory]
@@ -359,6 +386,8 @@ public sealed class CmdletParameterTests
         // Task names: -Name filters events by the comm of the threads in them. The same
         // completer, which offers thread comms for this command (ProcessNameCompleterTests).
         ["Watch-SchedEvent"] = ProcessNames,
+        // Task names: any task of an inversion (waiting, owner, or one that ran instead).
+        ["Watch-PriorityInversion"] = ProcessNames,
     };
 
     [Fact]

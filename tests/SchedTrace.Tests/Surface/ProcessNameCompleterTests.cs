@@ -110,6 +110,8 @@ public sealed class ProcessNameCompleterTests
         { "Watch-SchedEvent", new Hashtable { ["Type"] = "Wakeup" }, true },
         { "watch-schedevent", new Hashtable(), true }, // PowerShell matches command names in any case
         { "SchedTrace\\Watch-SchedEvent", new Hashtable(), true }, // module-qualified
+        // Inversions name threads too (the waiting task, the owner, the tasks that ran instead).
+        { "Watch-PriorityInversion", null, true },
         // Get-ProcessCpuTime keeps its -PerThread rule.
         { "Get-ProcessCpuTime", new Hashtable(), false },
         { "Get-ProcessCpuTime", new Hashtable { ["PerThread"] = true }, true },

@@ -1,0 +1,164 @@
+using System.Runtime.InteropServices;
+
+namespace SchedTrace.Engine;
+
+/// <summary>Mirror of <c>struct inv_task</c> in bpf/inversion.h.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct BpfInvTask
+{
+    public uint Tid;
+    public uint Tgid;
+    public int Prio;
+    public uint Policy;
+    public fixed byte Comm[16];
+
+    public readonly string CommText()
+    {
+        fixed (byte* comm = Comm)
+        {
+            var span = new ReadOnlySpan<byte>(comm, 16);
+            int end = span.IndexOf((byte)0);
+            return System.Text.Encoding.UTF8.GetString(end < 0 ? span : span[..end]);
+        }
+    }
+
+    public readonly InversionTask ToTask() => new((int)Tgid, (int)Tid, CommText(), Prio, (SchedPolicy)Policy);
+}
+
+/// <summary>Mirror of <c>struct inv_ran</c>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct BpfInvRan
+{
+    public BpfInvTask Task;
+    public ulong RanNs;
+}
+
+/// <summary>Mirror of <c>struct inv_alert</c>.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct BpfInvAlert
+{
+    public ulong TimestampNs;
+    public uint Kind;
+    public uint Cpu;
+    public ulong WaitNs;
+    public ulong LockAddr;
+    public BpfInvTask Waiting;
+    public BpfInvTask Owner;
+    public uint NrRan;
+    public uint Pad;
+    public BpfInvRan Ran0;
+    public BpfInvRan Ran1;
+    public BpfInvRan Ran2;
+    public BpfInvRan Ran3;
+
+    public readonly BpfInvRan Ran(int i) => i switch { 0 => Ran0, 1 => Ran1, 2 => Ran2, _ => Ran3 };
+}
+
+/// <summary>Mirror of <c>struct inv_stats</c>: one copy per CPU.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct BpfInvStats
+{
+    public ulong Alerts;
+    public ulong Suppressed;
+    public ulong Lost;
+    public ulong WaitsDropped;
+}
+
+/// <summary>
+/// The consumer side of the alert ring buffer (inv_alerts): its own buffer, so the event
+/// decoder of Watch-SchedEvent never meets an alert. libbpf calls back synchronously from
+/// <see cref="Drain"/>, on the caller's thread.
+/// </summary>
+internal sealed unsafe class InversionStream : IDisposable
+{
+    private readonly Interop.RingBufferHandle ringBuffer;
+    private readonly SchedClock clock;
+    private GCHandle self;
+
+    internal InversionStream(int mapFd, SchedClock clock)
+    {
+        this.clock = clock;
+        self = GCHandle.Alloc(this);
+        nint pointer = Interop.LibBpf.ring_buffer__new(mapFd, &OnSample, GCHandle.ToIntPtr(self), 0);
+        if (pointer == 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            self.Free();
+            throw new SchedTraceException(SchedTraceErrorKind.KernelCallFailed, "RingBufferOpenFailed",
+                $"libbpf could not open the priority-inversion ring buffer: {Interop.Libc.ErrnoMessage(errno)}.",
+                "Stop the session and start a new one; check that the kernel supports BPF ring buffers (5.8+).")
+            { Errno = errno };
+        }
+        ringBuffer = new Interop.RingBufferHandle(pointer);
+    }
+
+    /// <summary>Decoded alerts not yet taken by the reader.</summary>
+    internal List<PriorityInversion> Pending { get; } = new();
+
+    /// <summary>Records of a size this build does not know (should stay 0).</summary>
+    internal long Malformed { get; private set; }
+
+    internal void Drain()
+    {
+        int consumed = Interop.LibBpf.ring_buffer__consume(ringBuffer);
+        if (consumed < 0)
+        {
+            throw new SchedTraceException(SchedTraceErrorKind.KernelCallFailed, "RingBufferReadFailed",
+                $"Reading the priority-inversion ring buffer failed: {Interop.Libc.ErrnoMessage(-consumed)}.",
+                "Stop the session and start a new one.")
+            { Errno = -consumed };
+        }
+    }
+
+    internal void Decode(ReadOnlySpan<byte> record)
+    {
+        if (record.Length < sizeof(BpfInvAlert))
+        {
+            Malformed++;
+            return;
+        }
+        var e = MemoryMarshal.Read<BpfInvAlert>(record);
+        var kind = (PriorityInversionKind)e.Kind;
+        var ran = new List<InversionRunner>();
+        for (int i = 0; i < Math.Min(e.NrRan, 4u); i++)
+        {
+            var r = e.Ran(i);
+            ran.Add(new InversionRunner(r.Task.ToTask(), r.RanNs));
+        }
+        ran.Sort((a, b) => b.RunTimeNs.CompareTo(a.RunTimeNs));
+        Pending.Add(new PriorityInversion(
+            kind,
+            e.TimestampNs,
+            clock.ToUtc(e.TimestampNs),
+            (int)e.Cpu,
+            e.WaitNs,
+            e.Waiting.ToTask(),
+            kind == PriorityInversionKind.Lock ? e.Owner.ToTask() : null,
+            kind == PriorityInversionKind.Lock ? e.LockAddr : null,
+            ran));
+    }
+
+    [UnmanagedCallersOnly]
+    private static int OnSample(nint context, nint data, nuint size)
+    {
+        try
+        {
+            var stream = (InversionStream)GCHandle.FromIntPtr(context).Target!;
+            stream.Decode(new ReadOnlySpan<byte>((void*)data, (int)size));
+        }
+        catch (Exception)
+        {
+            // Never let an exception cross back into libbpf; a bad record is dropped.
+        }
+        return 0;
+    }
+
+    public void Dispose()
+    {
+        ringBuffer.Dispose();
+        if (self.IsAllocated)
+        {
+            self.Free();
+        }
+    }
+}

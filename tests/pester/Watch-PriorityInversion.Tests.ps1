@@ -1,0 +1,167 @@
+#Requires -Version 7.4
+# Needs root: these tests attach real BPF programs and run SCHED_FIFO threads (see Assert-CanTrace).
+
+BeforeAll {
+    . "$PSScriptRoot/TestSupport.ps1"
+    Assert-CanTrace
+    Import-BuiltModule
+    Stop-AllSchedTrace
+
+    # The scenarios of the kernel tests: real SCHED_FIFO threads pinned to the last CPU, every
+    # spinner bounded in time (see the comment at the top of the C file).
+    $source = Join-Path -Path $RepoRoot -ChildPath 'tests/SchedTrace.Tests/Support/Native/inversion_workload.c'
+    $script:Workload = Join-Path -Path ([System.IO.Path]::GetTempPath()) -ChildPath "schedtrace-inversion-$PID"
+    & 'gcc' '-O2' '-Wall' '-Wextra' '-Werror' '-pthread' '-o' "$script:Workload" "$source"
+    if ($LASTEXITCODE -ne 0) {
+        throw "gcc could not build $source"
+    }
+    $script:WorkCpu = @(Get-OnlineCpu)[-1]
+
+    function Invoke-Scenario {
+        # Runs one scenario to its end and returns its thread ids (low, medium, high for the
+        # mutex scenarios).
+        param([Parameter(Mandatory)][string]$Mode, [int]$SpinMs = 300)
+        $lines = & $script:Workload $Mode $script:WorkCpu 0 $SpinMs
+        if ($LASTEXITCODE -ne 0) {
+            throw "inversion_workload $Mode exited with $LASTEXITCODE"
+        }
+        $tids = ($lines | Where-Object { $_.StartsWith('tids ') }) -split ' ' | Select-Object -Skip 1
+        @($tids | ForEach-Object { [int]$_ })
+    }
+}
+
+AfterAll {
+    Stop-AllSchedTrace
+    Remove-Item -LiteralPath $script:Workload -ErrorAction SilentlyContinue
+}
+
+Describe 'Watch-PriorityInversion' {
+    Context 'a normal mutex: low holds it, high waits, medium spins' {
+        BeforeAll {
+            $script:session = Start-SchedTrace -Feature PriorityInversion -Confirm:$false
+            $script:tids = Invoke-Scenario -Mode 'lock'
+            $script:alerts = @($session | Watch-PriorityInversion -Duration 0.2 -Threshold 0.05 -Name 'inv-*' | Where-Object Kind -EQ 'Lock')
+            $script:summary = @($session | Watch-PriorityInversion -Duration 0.1 -Summary)
+        }
+
+        AfterAll {
+            $session | Stop-SchedTrace -Confirm:$false
+        }
+
+        It 'reports one lock inversion with the three threads' {
+            $alerts.Count | Should -Be 1
+            $a = $alerts[0]
+            $a | Should -BeOfType ([SchedTrace.PriorityInversion])
+            $a.ThreadId | Should -Be $tids[2]
+            $a.OwnerThreadId | Should -Be $tids[0]
+            $a.RanInstead.ThreadId | Should -Contain $tids[1]
+            $a.Policy | Should -Be 'Fifo'
+            $a.Priority | Should -BeLessThan $a.OwnerPriority
+            $a.Cpu | Should -Be $WorkCpu
+        }
+
+        It 'measures a wait above the threshold, in UTC' {
+            $alerts[0].Wait | Should -BeGreaterOrEqual ([timespan]::FromMilliseconds(50))
+            $alerts[0].Wait | Should -BeLessThan ([timespan]::FromMilliseconds(600))
+            $alerts[0].Timestamp.Kind | Should -Be 'Utc'
+            $alerts[0].StartTime | Should -BeLessThan $alerts[0].Timestamp
+        }
+
+        It 'formats as a table with the tasks that ran instead' {
+            $text = $alerts | Format-Table | Out-String -Width 200
+            $text | Should -Match 'RanInstead'
+            $text | Should -Match 'inv-medium'
+        }
+
+        It 'has read every alert: a second read of the session finds none of them' {
+            $summary | Where-Object { $_.ThreadId -eq $tids[2] } | Should -BeNullOrEmpty
+        }
+    }
+
+    Context 'controls' {
+        It 'reports no lock inversion with a priority-inheritance mutex' {
+            $s = Start-SchedTrace -Feature PriorityInversion -Confirm:$false
+            try {
+                $null = Invoke-Scenario -Mode 'pi'
+                @($s | Watch-PriorityInversion -Duration 0.2 -Name 'inv-*' | Where-Object Kind -EQ 'Lock').Count | Should -Be 0
+            }
+            finally {
+                $s | Stop-SchedTrace -Confirm:$false
+            }
+        }
+
+        It 'reports no lock inversion when the three threads have equal priorities' {
+            $s = Start-SchedTrace -Feature PriorityInversion -Confirm:$false
+            try {
+                $null = Invoke-Scenario -Mode 'equal'
+                @($s | Watch-PriorityInversion -Duration 0.2 -Name 'inv-*' | Where-Object Kind -EQ 'Lock').Count | Should -Be 0
+            }
+            finally {
+                $s | Stop-SchedTrace -Confirm:$false
+            }
+        }
+    }
+
+    Context 'a new watch with -Summary' {
+        It 'summarizes the lock inversion per pair of tasks at the end of -Duration' {
+            $job = Start-Job -ScriptBlock {
+                param($Binary, $Cpu)
+                Start-Sleep -Seconds 1
+                & $Binary 'lock' $Cpu 0 300
+            } -ArgumentList $Workload, $WorkCpu
+            try {
+                $rows = @(Watch-PriorityInversion -Kind Lock -Threshold 0.05 -Duration 4 -Name 'inv-*' -Summary)
+                $lines = Receive-Job -Job $job -Wait
+            }
+            finally {
+                Remove-Job -Job $job -Force
+            }
+            $tids = ($lines | Where-Object { $_.StartsWith('tids ') }) -split ' ' | Select-Object -Skip 1
+            $rows.Count | Should -BeGreaterOrEqual 1
+            $row = $rows | Where-Object { $_.RanThreadId -eq [int]$tids[1] }
+            $row | Should -BeOfType ([SchedTrace.PriorityInversionSummary])
+            $row.ThreadId | Should -Be ([int]$tids[2])
+            $row.OwnerThreadId | Should -Be ([int]$tids[0])
+            $row.Count | Should -Be 1
+            $row.MaxWait | Should -BeGreaterOrEqual ([timespan]::FromMilliseconds(50))
+        }
+    }
+
+    Context 'the rate limit' {
+        It 'suppresses beyond -MaxAlertsPerSecond and says how many in a warning' {
+            $job = Start-Job -ScriptBlock {
+                param($Binary, $Cpu)
+                Start-Sleep -Milliseconds 500
+                & $Binary 'storm' $Cpu 0 1000
+            } -ArgumentList $Workload, $WorkCpu
+            try {
+                $alerts = @(Watch-PriorityInversion -Kind RunQueue -MaxAlertsPerSecond 1 -Threshold 0.001 -MinNiceGap 1 -Duration 3 -WarningVariable warnings -WarningAction SilentlyContinue)
+                $null = Receive-Job -Job $job -Wait
+            }
+            finally {
+                Remove-Job -Job $job -Force
+            }
+            # One per second per CPU, plus a burst of one per CPU.
+            $alerts.Count | Should -BeLessOrEqual (@(Get-OnlineCpu).Count * 5)
+            $warnings.Count | Should -Be 1
+            $warnings[0].Message | Should -Match 'were not reported because of the rate limit'
+            $warnings[0].Message | Should -Match "CPU $WorkCpu"
+        }
+    }
+
+    Context 'errors' {
+        It 'refuses a session without the feature, with a stable id' {
+            $s = Start-SchedTrace -Feature ContextSwitches -Confirm:$false
+            try {
+                { $s | Watch-PriorityInversion -Duration 0.1 } | Should -Throw -ErrorId 'FeatureNotEnabled,SchedTrace.PowerShell.WatchPriorityInversionCommand'
+            }
+            finally {
+                $s | Stop-SchedTrace -Confirm:$false
+            }
+        }
+
+        It 'rejects a nice gap outside 1..39' {
+            { Watch-PriorityInversion -MinNiceGap 40 -Duration 0.1 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,SchedTrace.PowerShell.WatchPriorityInversionCommand'
+        }
+    }
+}
