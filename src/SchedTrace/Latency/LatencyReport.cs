@@ -87,6 +87,11 @@ public static class LatencyReport
                 $"Session '{session.Name}' (Id {session.Id}) does not collect {query.Feature}.",
                 $"Start a session with the {query.Feature} feature (Start-SchedTrace -Feature {query.Feature}).");
         }
+        if (query.Cpu is int cpu && (cpu < 0 || cpu >= SchedBpfObject.PossibleCpus))
+        {
+            // Otherwise the reading would be an empty row for a CPU that does not exist.
+            throw new SchedTraceException(SchedTraceErrorKind.InvalidArgument, "InvalidCpu", $"CPU {cpu} does not exist on this machine.", $"Give a CPU from 0 to {SchedBpfObject.PossibleCpus - 1}.");
+        }
         if (query.PerProcess && query.PerCpu)
         {
             throw new SchedTraceException(SchedTraceErrorKind.InvalidArgument, "PerProcessAndPerCpu", "Rows are either per process or per CPU, not both.", "Use -PerProcess or -PerCpu (per-process figures cover every CPU).");
