@@ -8,7 +8,7 @@ $script:RepoRoot = (Resolve-Path -LiteralPath (Join-Path -Path $PSScriptRoot -Ch
 $script:ModuleVersion = @($buildProps.Project.PropertyGroup.Version | Where-Object { $_ })[0].Trim()
 $script:ModuleManifest = Join-Path -Path $script:RepoRoot -ChildPath "out/SchedTrace/$script:ModuleVersion/SchedTrace.psd1"
 
-$script:CmdletNames = @('Export-SchedTimeline', 'Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Start-SchedTrace', 'Stop-SchedTrace', 'Watch-SchedEvent')
+$script:CmdletNames = @('Export-SchedTimeline', 'Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Measure-OffCpuTime', 'Measure-RunQueueLatency', 'Measure-ScheduleTime', 'Start-SchedTrace', 'Stop-SchedTrace', 'Watch-SchedEvent')
 
 function Import-BuiltModule {
     # Tests run the module as users get it, from the build layout, never from the source tree.
