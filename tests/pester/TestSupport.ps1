@@ -53,3 +53,21 @@ function Get-TaskRuntimeNs {
     param([Parameter(Mandatory)][int]$ProcessId)
     [long](Get-Content -Raw -LiteralPath "/proc/$ProcessId/schedstat").Split(' ')[0]
 }
+
+function Get-HistogramCellCount {
+    # The events in a LatencyStatistics Histogram cell ("lowerNs-upperNs:count;..."): the sum of
+    # its counts, which must equal the row's Count (the buckets are whole histogram slots).
+    param([AllowEmptyString()][string]$Histogram)
+    $sum = [long]0
+    foreach ($item in $Histogram.Split(';', [System.StringSplitOptions]::RemoveEmptyEntries)) {
+        $sum += [long]$item.Split(':')[1]
+    }
+    $sum
+}
+
+function Get-TaskRunDelayNs {
+    # The kernel's own run-queue wait of a task, in nanoseconds: the second field of schedstat
+    # (time spent runnable but waiting for a CPU). The oracle for Measure-RunQueueLatency.
+    param([Parameter(Mandatory)][int]$ProcessId)
+    [long](Get-Content -Raw -LiteralPath "/proc/$ProcessId/schedstat").Split(' ')[1]
+}
