@@ -34,16 +34,11 @@ internal sealed class ProcessNameFilter
         }
     }
 
-    public bool IsEmpty => names.Count == 0;
-
     public bool Matches(string comm) => names.Any(name => NameMatches(name, comm));
 
     /// <summary>The names without wildcards that match none of <paramref name="comms"/>: as Get-Process does, those are errors.</summary>
     public IEnumerable<string> LiteralMisses(IReadOnlyCollection<string> comms) =>
         names.Where(n => n.Pattern is null && !comms.Any(comm => NameMatches(n, comm))).Select(n => n.Text);
-
-    /// <summary>Whether any name is a literal one (a miss of which is reported).</summary>
-    public bool HasLiterals => names.Any(n => n.Pattern is null);
 
     private static bool NameMatches((string Text, WildcardPattern? Pattern) name, string comm) =>
         name.Pattern is { } pattern
