@@ -18,6 +18,9 @@
         'Get-ProcessCpuTime'
         'Watch-SchedEvent'
         'Export-SchedTimeline'
+        'Measure-RunQueueLatency'
+        'Measure-OffCpuTime'
+        'Measure-ScheduleTime'
         'Watch-PriorityInversion'
     )
     FunctionsToExport    = @()

@@ -7,9 +7,6 @@ namespace SchedTrace.PowerShell;
 [OutputType(typeof(ProcessCpuTime))]
 public sealed class GetProcessCpuTimeCommand : SessionReadingCmdlet
 {
-    /// <summary>A comm is at most 15 characters: longer literal names are compared on those.</summary>
-    private const int CommLength = 15;
-
     /// <summary>Only these processes (tgids).</summary>
     [Parameter]
     [Alias("PID")]
@@ -33,29 +30,10 @@ public sealed class GetProcessCpuTimeCommand : SessionReadingCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int Top { get; set; }
 
-    private readonly List<(string Text, WildcardPattern? Pattern)> names = new();
+    private ProcessNameFilter names = null!;
     private long droppedReported;
 
-    protected override void BeginProcessing()
-    {
-        // Build each pattern once; a malformed one ('a[') is the user's to fix, with a stable id.
-        foreach (var name in Name ?? Array.Empty<string>())
-        {
-            try
-            {
-                names.Add(WildcardPattern.ContainsWildcardCharacters(name)
-                    ? (name, WildcardPattern.Get(name, WildcardOptions.IgnoreCase))
-                    : (WildcardPattern.Unescape(name), null));
-            }
-            catch (WildcardPatternException e)
-            {
-                ThrowTerminatingError(new ErrorRecord(e, "InvalidNamePattern", ErrorCategory.InvalidArgument, name)
-                {
-                    ErrorDetails = new ErrorDetails($"'{name}' is not a valid wildcard pattern: {e.Message}") { RecommendedAction = "Escape [ and ] with a backtick, or close the bracket." },
-                });
-            }
-        }
-    }
+    protected override void BeginProcessing() => names = new ProcessNameFilter(Name ?? Array.Empty<string>(), this);
 
     protected override void ProcessRecord()
     {
@@ -66,7 +44,7 @@ public sealed class GetProcessCpuTimeCommand : SessionReadingCmdlet
             var query = new CpuTimeQuery
             {
                 ProcessIds = Id ?? Array.Empty<int>(),
-                NameFilter = Name is null ? null : MatchesAnyName,
+                NameFilter = Name is null ? null : names.Matches,
                 PerThread = PerThread,
             };
             if (Session is not null)
@@ -105,22 +83,12 @@ public sealed class GetProcessCpuTimeCommand : SessionReadingCmdlet
         }
     }
 
-    private bool MatchesAnyName(string comm) => names.Any(name => NameMatches(name, comm));
-
-    private static bool NameMatches((string Text, WildcardPattern? Pattern) name, string comm) =>
-        name.Pattern is { } pattern
-            ? pattern.IsMatch(comm)
-            : string.Equals(name.Text.Length > CommLength ? name.Text[..CommLength] : name.Text, comm, StringComparison.OrdinalIgnoreCase);
-
     /// <summary>As Get-Process does: a literal name or an id that matched nothing is an error.</summary>
     private void ReportMisses(IReadOnlyList<ProcessCpuTime> rows)
     {
-        foreach (var name in names.Where(n => n.Pattern is null))
+        foreach (var name in names.LiteralMisses(rows.Select(r => r.Name).ToList()))
         {
-            if (!rows.Any(r => NameMatches(name, r.Name)))
-            {
-                WriteError(NotFound($"No process named '{name.Text}' ran in the window.", "ProcessNameNotFound", name.Text));
-            }
+            WriteError(NotFound($"No process named '{name}' ran in the window.", "ProcessNameNotFound", name));
         }
         foreach (int id in Id ?? Array.Empty<int>())
         {

@@ -16,27 +16,48 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
 
     protected override void StopProcessing() => stopping.Cancel();
 
-    /// <summary>Starts a session; libbpf's log goes to the verbose stream, notices to warnings.</summary>
+    /// <summary>
+    /// Starts a session; libbpf's log goes to the verbose stream, notices to warnings. The note on
+    /// how schedule() is timed is verbose too, unless the session fell back to sched_switch alone,
+    /// which measures less: the session's ScheduleMethod (and each row's Method) says which it is.
+    /// </summary>
     protected SchedTraceSession StartSession(SchedTraceSessionOptions options)
     {
         // libbpf calls back from native code: collect, then write from here on the pipeline thread.
         var log = new List<string>();
         var notices = new List<string>();
+        SchedTraceSession? session = null;
         try
         {
-            // Every option the caller set (event types, buffer size, thresholds...), plus the log and notices.
-            return SchedTraceSession.Start(options with
+            // Every option as given (filters, event types, buffer, latency), with the callbacks set here.
+            session = SchedTraceSession.Start(options with
             {
                 Log = (level, text) => log.Add($"libbpf {level.ToString().ToLowerInvariant()}: {text}"),
                 Notice = notices.Add,
             });
+            return session;
         }
         finally
         {
             log.ForEach(WriteVerbose);
-            notices.ForEach(WriteWarning);
+            foreach (var notice in notices)
+            {
+                if (IsScheduleMethodNote(session, notice))
+                {
+                    WriteVerbose(notice);
+                }
+                else
+                {
+                    WriteWarning(notice);
+                }
+            }
         }
     }
+
+    private static bool IsScheduleMethodNote(SchedTraceSession? session, string notice) =>
+        session is not null
+        && notice == session.ScheduleMethodNote
+        && session.ScheduleMethod != ScheduleTimeMethod.SwitchTracepoint;
 
     protected bool Bound(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
 

@@ -35,9 +35,25 @@ public sealed class StartSchedTraceCommand : SchedTraceCmdlet
     [ValidateRange(4096L, 1L << 30)]
     public long BufferSize { get; set; } = SchedTraceSessionOptions.DefaultRingBufferBytes;
 
+    /// <summary>With a latency feature: also keep one histogram per process (for -PerProcess, -Id and -Name of the Measure cmdlets).</summary>
+    [Parameter]
+    public SwitchParameter PerProcess { get; set; }
+
+    /// <summary>Only this CPU: events on it (Events), intervals that ended on it (latency features).</summary>
+    [Parameter]
+    [ValidateRange(0, 4095)]
+    public int Cpu { get; set; }
+
+    private const SchedTraceFeature CpuFiltered = SchedTraceFeature.Events | SchedTraceFeature.RunQueueLatency | SchedTraceFeature.OffCpuTime | SchedTraceFeature.ScheduleTime;
+
     protected override void EndProcessing()
     {
         var features = Feature.Aggregate((SchedTraceFeature)0, (all, f) => all | f);
+        if (Bound(nameof(Cpu)) && (features & CpuFiltered) == 0)
+        {
+            // Counting and CPU time cover every CPU: a -Cpu they ignored would mislead.
+            ThrowTerminating(new SchedTraceException(SchedTraceErrorKind.InvalidArgument, "CpuNotApplicable", $"-Cpu filters events and latency; {features} counts every CPU.", "Add -Feature Events, RunQueueLatency, OffCpuTime or ScheduleTime, or leave out -Cpu (Get-ContextSwitchCount already reports each CPU)."), Name);
+        }
         if (!ShouldProcess($"{SchedTraceSession.TracepointsFor(features)} ({features})", "Attach BPF programs"))
         {
             return;
@@ -52,6 +68,8 @@ public sealed class StartSchedTraceCommand : SchedTraceCmdlet
                 ThreadId = MyInvocation.BoundParameters.ContainsKey(nameof(ThreadId)) ? ThreadId : null,
                 EventTypes = EventType,
                 RingBufferBytes = BufferSize,
+                LatencyPerProcess = PerProcess,
+                Cpu = Bound(nameof(Cpu)) ? Cpu : null,
             });
             SessionRegistry.Add(session);
             WriteObject(session);

@@ -22,7 +22,7 @@ Describe 'SchedTrace module manifest' {
         $module.Version | Should -Be ([version]$ModuleVersion)
     }
 
-    It 'exports exactly the six cmdlets, and no functions, aliases or variables' {
+    It 'exports exactly its cmdlets, and no functions, aliases or variables' {
         $module = Get-Module -Name 'SchedTrace'
 
         ($module.ExportedCmdlets.Keys | Sort-Object) | Should -Be $CmdletNames
@@ -31,7 +31,7 @@ Describe 'SchedTrace module manifest' {
         $module.ExportedVariables.Count | Should -Be 0
     }
 
-    It '<_> uses an approved verb' -ForEach @('Export-SchedTimeline', 'Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Start-SchedTrace', 'Stop-SchedTrace', 'Watch-PriorityInversion', 'Watch-SchedEvent') {
+    It '<_> uses an approved verb' -ForEach @('Export-SchedTimeline', 'Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Measure-OffCpuTime', 'Measure-RunQueueLatency', 'Measure-ScheduleTime', 'Start-SchedTrace', 'Stop-SchedTrace', 'Watch-PriorityInversion', 'Watch-SchedEvent') {
         $command = Get-Command -Name $_ -Module 'SchedTrace'
 
         $command.Verb | Should -BeIn (Get-Verb).Verb
@@ -39,7 +39,7 @@ Describe 'SchedTrace module manifest' {
 }
 
 Describe 'Help' {
-    It '<_> has a synopsis, a description and documented parameters' -ForEach @('Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Start-SchedTrace', 'Stop-SchedTrace', 'Watch-PriorityInversion', 'Watch-SchedEvent') {
+    It '<_> has a synopsis, a description and documented parameters' -ForEach @('Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Measure-OffCpuTime', 'Measure-RunQueueLatency', 'Measure-ScheduleTime', 'Start-SchedTrace', 'Stop-SchedTrace', 'Watch-PriorityInversion', 'Watch-SchedEvent') {
         $help = Get-Help -Name $_ -Full
 
         # Without MAML, PowerShell makes up a synopsis from the syntax, which starts with the name.
@@ -50,7 +50,7 @@ Describe 'Help' {
         $undocumented.name | Should -BeNullOrEmpty
     }
 
-    It '<_> has examples that use it' -ForEach @('Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Start-SchedTrace', 'Stop-SchedTrace', 'Watch-PriorityInversion', 'Watch-SchedEvent') {
+    It '<_> has examples that use it' -ForEach @('Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Measure-OffCpuTime', 'Measure-RunQueueLatency', 'Measure-ScheduleTime', 'Start-SchedTrace', 'Stop-SchedTrace', 'Watch-PriorityInversion', 'Watch-SchedEvent') {
         $examples = @((Get-Help -Name $_ -Examples).examples.example)
 
         $examples.Count | Should -BeGreaterThan 0
@@ -86,7 +86,7 @@ Describe 'Format views' {
         $controls | Should -Contain 'ListControl'
     }
 
-    It 'defines a table view for <_>' -ForEach @('SchedTrace.ContextSwitchCount', 'SchedTrace.ProcessCpuTime', 'SchedTrace.SchedSwitchEvent', 'SchedTrace.SchedWakeupEvent', 'SchedTrace.SchedMigrateEvent') {
+    It 'defines a table view for <_>' -ForEach @('SchedTrace.ContextSwitchCount', 'SchedTrace.ProcessCpuTime', 'SchedTrace.SchedSwitchEvent', 'SchedTrace.SchedWakeupEvent', 'SchedTrace.SchedMigrateEvent', 'SchedTrace.LatencyStatistics') {
         $controls = (Get-FormatData -TypeName $_).FormatViewDefinition.Control | ForEach-Object { $_.GetType().Name }
 
         $controls | Should -Contain 'TableControl'
@@ -145,6 +145,24 @@ Describe 'Format views' {
 
             $list | Should -Match 'LostEvents\s*:\s*0'
             $list | Should -Match 'Features\s*:\s*Events'
+        }
+
+        It 'wraps a long feature set in the table, and lists the schedule() method and per-process latency' {
+            $session = Start-SchedTrace -Name 'pester-format-latency' -Feature 'RunQueueLatency', 'OffCpuTime', 'ScheduleTime' -PerProcess
+
+            $lines = @($session | Format-Table | Out-String -Width 200) -split "`n" | Where-Object { $_.Trim() }
+            $list = $session | Format-List | Out-String
+
+            # Wrapped within the Features column, not cut off with an ellipsis.
+            foreach ($feature in 'RunQueueLatency', 'OffCpuTime', 'ScheduleTime') {
+                ($lines -join "`n") | Should -BeLike "*$feature*"
+            }
+            ($lines -join "`n") | Should -Not -BeLike "*$([char]0x2026)*"
+            foreach ($line in $lines) {
+                $line.TrimEnd().Length | Should -BeLessOrEqual 120
+            }
+            $list | Should -Match ('ScheduleMethod\s*:\s*{0}' -f $session.ScheduleMethod)
+            $list | Should -Match 'LatencyPerProcess\s*:\s*True \(0 dropped\)'
         }
 
         It 'shows a -Total row with Cpu as all' {

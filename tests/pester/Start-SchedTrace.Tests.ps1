@@ -180,4 +180,50 @@ Describe 'Start-SchedTrace' {
         $output | Should -BeNullOrEmpty
         Get-SchedTrace | Should -BeNullOrEmpty
     }
+    It 'starts the latency features, with per-process histograms on -PerProcess' {
+        $session = Start-SchedTrace -Name 'pester-start-latency' -Feature 'RunQueueLatency', 'OffCpuTime', 'ScheduleTime' -PerProcess -WarningAction SilentlyContinue
+
+        $session.Features | Should -Be ([SchedTrace.SchedTraceFeature]'RunQueueLatency, OffCpuTime, ScheduleTime')
+        $session.LatencyPerProcess | Should -BeTrue
+        "$($session.ScheduleMethod)" | Should -BeIn @('FunctionExit', 'SchedTracepoints', 'SwitchTracepoint')
+        ($session | Measure-OffCpuTime -PerProcess).Count | Should -BeGreaterThan 0
+    }
+
+    It 'keeps latency for the machine only without -PerProcess' {
+        $session = Start-SchedTrace -Name 'pester-start-latency-global' -Feature RunQueueLatency
+
+        $session.LatencyPerProcess | Should -BeFalse
+        "$($session.ScheduleMethod)" | Should -Be 'None'
+    }
+
+    It 'refuses -PerProcess without a latency feature' {
+        { Start-SchedTrace -Feature CpuTime -PerProcess } | Should -Throw -ErrorId 'PerProcessWithoutLatency,SchedTrace.PowerShell.StartSchedTraceCommand'
+        Get-SchedTrace | Should -BeNullOrEmpty
+    }
+
+    It 'refuses -Cpu for features that count every CPU' {
+        { Start-SchedTrace -Feature 'ContextSwitches', 'CpuTime' -Cpu 0 } | Should -Throw -ErrorId 'CpuNotApplicable,SchedTrace.PowerShell.StartSchedTraceCommand'
+        Get-SchedTrace | Should -BeNullOrEmpty
+    }
+
+    It 'filters an Events session''s events to -Cpu in the kernel' {
+        $cpu = @(Get-OnlineCpu)[-1]
+        $session = Start-SchedTrace -Name 'pester-start-cpu' -Feature Events -Cpu $cpu
+        Start-Sleep -Milliseconds 200
+
+        $events = @($session | Watch-SchedEvent -Duration 0.2)
+
+        $events.Count | Should -BeGreaterThan 0
+        $events.Cpu | Sort-Object -Unique | Should -Be $cpu
+    }
+
+    It 'filters latency to -Cpu in the kernel' {
+        $cpu = @(Get-OnlineCpu)[-1]
+        $session = Start-SchedTrace -Name 'pester-start-latency-cpu' -Feature RunQueueLatency -Cpu $cpu
+        Start-Sleep -Milliseconds 300
+
+        $rows = @($session | Measure-RunQueueLatency -PerCpu)
+
+        ($rows | Where-Object Count -GT 0).Cpu | Sort-Object -Unique | Should -Be $cpu
+    }
 }

@@ -8,7 +8,7 @@ $script:RepoRoot = (Resolve-Path -LiteralPath (Join-Path -Path $PSScriptRoot -Ch
 $script:ModuleVersion = @($buildProps.Project.PropertyGroup.Version | Where-Object { $_ })[0].Trim()
 $script:ModuleManifest = Join-Path -Path $script:RepoRoot -ChildPath "out/SchedTrace/$script:ModuleVersion/SchedTrace.psd1"
 
-$script:CmdletNames = @('Export-SchedTimeline', 'Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Start-SchedTrace', 'Stop-SchedTrace', 'Watch-PriorityInversion', 'Watch-SchedEvent')
+$script:CmdletNames = @('Export-SchedTimeline', 'Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Measure-OffCpuTime', 'Measure-RunQueueLatency', 'Measure-ScheduleTime', 'Start-SchedTrace', 'Stop-SchedTrace', 'Watch-PriorityInversion', 'Watch-SchedEvent')
 
 function Import-BuiltModule {
     # Tests run the module as users get it, from the build layout, never from the source tree.
@@ -52,4 +52,22 @@ function Get-TaskRuntimeNs {
     # for a process is its main thread's. The oracle for Get-ProcessCpuTime.
     param([Parameter(Mandatory)][int]$ProcessId)
     [long](Get-Content -Raw -LiteralPath "/proc/$ProcessId/schedstat").Split(' ')[0]
+}
+
+function Get-HistogramCellCount {
+    # The events in a LatencyStatistics Histogram cell ("lowerNs-upperNs:count;..."): the sum of
+    # its counts, which must equal the row's Count (the buckets are whole histogram slots).
+    param([AllowEmptyString()][string]$Histogram)
+    $sum = [long]0
+    foreach ($item in $Histogram.Split(';', [System.StringSplitOptions]::RemoveEmptyEntries)) {
+        $sum += [long]$item.Split(':')[1]
+    }
+    $sum
+}
+
+function Get-TaskRunDelayNs {
+    # The kernel's own run-queue wait of a task, in nanoseconds: the second field of schedstat
+    # (time spent runnable but waiting for a CPU). The oracle for Measure-RunQueueLatency.
+    param([Parameter(Mandatory)][int]$ProcessId)
+    [long](Get-Content -Raw -LiteralPath "/proc/$ProcessId/schedstat").Split(' ')[1]
 }

@@ -17,7 +17,7 @@ public enum LatencyReportKind
 }
 
 /// <summary>What to report from a latency reading.</summary>
-public sealed class LatencyQuery
+public sealed record LatencyQuery
 {
     public LatencyReportKind Kind { get; init; }
 
@@ -109,6 +109,11 @@ public static class LatencyReport
                 "FeatureNotEnabled",
                 $"Session '{session.Name}' (Id {session.Id}) does not collect {query.Feature}.",
                 $"Start a session with the {query.Feature} feature (Start-SchedTrace -Feature {query.Feature}).");
+        }
+        if (query.Cpu is int cpu && (cpu < 0 || cpu >= SchedBpfObject.PossibleCpus))
+        {
+            // Otherwise the reading would be an empty row for a CPU that does not exist.
+            throw new SchedTraceException(SchedTraceErrorKind.InvalidArgument, "InvalidCpu", $"CPU {cpu} does not exist on this machine.", $"Give a CPU from 0 to {SchedBpfObject.PossibleCpus - 1}.");
         }
         if (query.PerProcess && query.PerCpu)
         {

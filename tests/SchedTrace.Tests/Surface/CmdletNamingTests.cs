@@ -28,7 +28,7 @@ public sealed class CmdletNamingTests
     public void TheModuleHasTheExpectedCmdlets()
     {
         Assert.Equal(
-            ["Export-SchedTimeline", "Get-ContextSwitchCount", "Get-ProcessCpuTime", "Get-SchedTrace", "Start-SchedTrace", "Stop-SchedTrace", "Watch-PriorityInversion", "Watch-SchedEvent"],
+            ["Export-SchedTimeline", "Get-ContextSwitchCount", "Get-ProcessCpuTime", "Get-SchedTrace", "Measure-OffCpuTime", "Measure-RunQueueLatency", "Measure-ScheduleTime", "Start-SchedTrace", "Stop-SchedTrace", "Watch-PriorityInversion", "Watch-SchedEvent"],
             CmdletMetadata.All.Select(c => c.Name));
     }
 
@@ -56,6 +56,8 @@ public sealed class CmdletNamingTests
     [Theory]
     [InlineData("ContextSwitchCount", false)]
     [InlineData("ProcessCpuTime", false)]
+    [InlineData("RunQueueLatency", false)]
+    [InlineData("OffCpuTime", false)]
     [InlineData("SchedTrace", false)]
     [InlineData("Process", false)]
     [InlineData("Status", false)]

@@ -16,6 +16,7 @@ public sealed class CmdletParameterTests
     private const string SessionNames = "ArgumentCompleter(typeof(SessionNameCompleter))";
     private const string ProcessNames = "ArgumentCompleter(typeof(ProcessNameCompleter))";
     private const string BufferBytes = "ValidateRange(4096, 1073741824)";
+    private const string CpuRange = "ValidateRange(0, 4095)";
 
     private static ParameterBinding B(string parameter, string set, bool mandatory = false, int? position = null, PipelineInput pipeline = None) =>
         new(parameter, set, mandatory, position, pipeline);
@@ -31,6 +32,8 @@ public sealed class CmdletParameterTests
                 B("ThreadId", All),
                 B("EventType", All),
                 B("BufferSize", All),
+                B("PerProcess", All),
+                B("Cpu", All),
             ]
         },
         {
@@ -84,6 +87,9 @@ public sealed class CmdletParameterTests
                 B("Top", All),
             ]
         },
+        { "Measure-RunQueueLatency", LatencyBindings },
+        { "Measure-OffCpuTime", LatencyBindings },
+        { "Measure-ScheduleTime", LatencyBindings },
         {
             "Export-SchedTimeline",
             [
@@ -130,6 +136,26 @@ public sealed class CmdletParameterTests
         },
     };
 
+    /// <summary>
+    /// The three latency cmdlets bind alike: the reading sets of Get-ProcessCpuTime, and filters
+    /// and row shapes in every set. -PerProcess and -PerCpu exclude each other by a run-time error
+    /// (PerProcessAndPerCpu) rather than by sets, which would triple the sets and the syntax.
+    /// </summary>
+    private static ParameterBinding[] LatencyBindings =>
+    [
+        B("Duration", "Duration", position: 0),
+        B("Interval", "Interval", mandatory: true),
+        B("Interval", "Session"),
+        B("Count", "Interval"),
+        B("Count", "Session"),
+        B("Session", "Session", mandatory: true, pipeline: ByValue),
+        B("Id", All),
+        B("Name", All),
+        B("Cpu", All),
+        B("PerProcess", All),
+        B("PerCpu", All),
+    ];
+
     [Theory]
     [MemberData(nameof(ExpectedBindings))]
     public void ParameterBindings_AreAsIntended(string cmdlet, ParameterBinding[] expected)
@@ -149,6 +175,8 @@ public sealed class CmdletParameterTests
         { "Start-SchedTrace", "ThreadId", "Int32", ["Alias(\"TID\")", AnyPositive] },
         { "Start-SchedTrace", "EventType", "SchedEventType[]", [NotNullOrEmpty] },
         { "Start-SchedTrace", "BufferSize", "Int64", [BufferBytes] },
+        { "Start-SchedTrace", "PerProcess", "SwitchParameter", [] },
+        { "Start-SchedTrace", "Cpu", "Int32", [CpuRange] },
 
         { "Get-SchedTrace", "Name", "String[]", [SessionNames, "SupportsWildcards", NotNullOrEmpty] },
         { "Get-SchedTrace", "Id", "Int32[]", [AnyPositive] },
@@ -175,6 +203,36 @@ public sealed class CmdletParameterTests
         { "Get-ProcessCpuTime", "PerThread", "SwitchParameter", [] },
         { "Get-ProcessCpuTime", "Top", "Int32", [AnyPositive] },
 
+        { "Measure-RunQueueLatency", "Duration", "TimeSpan", [Duration] },
+        { "Measure-RunQueueLatency", "Interval", "TimeSpan", [Duration] },
+        { "Measure-RunQueueLatency", "Count", "Int32", [AnyPositive] },
+        { "Measure-RunQueueLatency", "Session", "SchedTraceSession", ["ValidateNotNull"] },
+        { "Measure-RunQueueLatency", "Id", "Int32[]", ["Alias(\"PID\")", AnyPositive, NotNullOrEmpty] },
+        { "Measure-RunQueueLatency", "Name", "String[]", [ProcessNames, "SupportsWildcards", NotNullOrEmpty] },
+        { "Measure-RunQueueLatency", "Cpu", "Int32", [CpuRange] },
+        { "Measure-RunQueueLatency", "PerProcess", "SwitchParameter", [] },
+        { "Measure-RunQueueLatency", "PerCpu", "SwitchParameter", [] },
+
+        { "Measure-OffCpuTime", "Duration", "TimeSpan", [Duration] },
+        { "Measure-OffCpuTime", "Interval", "TimeSpan", [Duration] },
+        { "Measure-OffCpuTime", "Count", "Int32", [AnyPositive] },
+        { "Measure-OffCpuTime", "Session", "SchedTraceSession", ["ValidateNotNull"] },
+        { "Measure-OffCpuTime", "Id", "Int32[]", ["Alias(\"PID\")", AnyPositive, NotNullOrEmpty] },
+        { "Measure-OffCpuTime", "Name", "String[]", [ProcessNames, "SupportsWildcards", NotNullOrEmpty] },
+        { "Measure-OffCpuTime", "Cpu", "Int32", [CpuRange] },
+        { "Measure-OffCpuTime", "PerProcess", "SwitchParameter", [] },
+        { "Measure-OffCpuTime", "PerCpu", "SwitchParameter", [] },
+
+        { "Measure-ScheduleTime", "Duration", "TimeSpan", [Duration] },
+        { "Measure-ScheduleTime", "Interval", "TimeSpan", [Duration] },
+        { "Measure-ScheduleTime", "Count", "Int32", [AnyPositive] },
+        { "Measure-ScheduleTime", "Session", "SchedTraceSession", ["ValidateNotNull"] },
+        { "Measure-ScheduleTime", "Id", "Int32[]", ["Alias(\"PID\")", AnyPositive, NotNullOrEmpty] },
+        { "Measure-ScheduleTime", "Name", "String[]", [ProcessNames, "SupportsWildcards", NotNullOrEmpty] },
+        { "Measure-ScheduleTime", "Cpu", "Int32", [CpuRange] },
+        { "Measure-ScheduleTime", "PerProcess", "SwitchParameter", [] },
+        { "Measure-ScheduleTime", "PerCpu", "SwitchParameter", [] },
+
         { "Export-SchedTimeline", "InputObject", "SchedEvent", ["AllowNull"] },
         { "Export-SchedTimeline", "Path", "String", [NotNullOrEmpty] },
         { "Export-SchedTimeline", "SvgPath", "String", [NotNullOrEmpty] },
@@ -185,7 +243,7 @@ public sealed class CmdletParameterTests
         { "Watch-SchedEvent", "Id", "Int32", ["Alias(\"PID\")", AnyPositive] },
         { "Watch-SchedEvent", "ThreadId", "Int32", ["Alias(\"TID\")", AnyPositive] },
         { "Watch-SchedEvent", "Name", "String", [ProcessNames, "SupportsWildcards", NotNullOrEmpty] },
-        { "Watch-SchedEvent", "Cpu", "Int32", ["ValidateRange(0, 4095)"] },
+        { "Watch-SchedEvent", "Cpu", "Int32", [CpuRange] },
         { "Watch-SchedEvent", "MinRuntime", "TimeSpan", [Duration] },
         { "Watch-SchedEvent", "Duration", "TimeSpan", [Duration] },
         { "Watch-SchedEvent", "Count", "Int32", [AnyPositive] },
@@ -230,6 +288,9 @@ public sealed class CmdletParameterTests
         { "Stop-SchedTrace", "Session", true, ["SchedTraceSession"] },
         { "Get-ContextSwitchCount", "Duration", false, ["ContextSwitchCount"] },
         { "Get-ProcessCpuTime", "Duration", false, ["ProcessCpuTime"] },
+        { "Measure-RunQueueLatency", "Duration", false, ["LatencyStatistics"] },
+        { "Measure-OffCpuTime", "Duration", false, ["LatencyStatistics"] },
+        { "Measure-ScheduleTime", "Duration", false, ["LatencyStatistics"] },
         // Watching only reads: no ShouldProcess, though a new set attaches programs for the watch.
         { "Watch-SchedEvent", "New", false, ["SchedSwitchEvent", "SchedWakeupEvent", "SchedMigrateEvent"] },
         // Alerts as they happen, or (-Summary) one row per pair of tasks at the end.
@@ -270,17 +331,19 @@ public sealed class CmdletParameterTests
     }
 
     [Fact]
-    public void StartSchedTraceFeature_OffersContextSwitchesCpuTimeAndEvents_AsSeparateBits()
+    public void StartSchedTraceFeature_OffersEveryFeature_AsSeparateBits()
     {
         // Start-SchedTrace ORs the -Feature values together, so each must be a bit of its own;
         // the numbers are also what the CLI and saved scripts ([SchedTraceFeature]2) rely on.
         Assert.Equal(typeof(SchedTraceFeature[]), CmdletMetadata.Get("Start-SchedTrace").Parameter("Feature").Type);
         Assert.Equal(
-            [("ContextSwitches", 1), ("CpuTime", 2), ("Events", 4)],
+            [("ContextSwitches", 1), ("CpuTime", 2), ("Events", 4), ("RunQueueLatency", 8), ("OffCpuTime", 16), ("ScheduleTime", 32)],
             Enum.GetValues<SchedTraceFeature>().Select(f => (f.ToString(), (int)f)));
         Assert.Equal(SchedTraceFeature.CpuTime, Enum.Parse<SchedTraceFeature>("cputime", ignoreCase: true));
         Assert.Equal(SchedTraceFeature.Events, Enum.Parse<SchedTraceFeature>("events", ignoreCase: true));
-        // All three together print as the session view's Features column must hold them.
+        Assert.Equal(SchedTraceFeature.OffCpuTime, Enum.Parse<SchedTraceFeature>("offcputime", ignoreCase: true));
+        // Three together print on one line of the session view's Features column (32 wide);
+        // longer sets wrap there (FormatFileTests).
         Assert.Equal("ContextSwitches, CpuTime, Events", (SchedTraceFeature.ContextSwitches | SchedTraceFeature.CpuTime | SchedTraceFeature.Events).ToString());
     }
 
@@ -383,6 +446,10 @@ public sealed class CmdletParameterTests
         ["Stop-SchedTrace"] = SessionNames,
         // Process names: -Name filters processes by their kernel comm.
         ["Get-ProcessCpuTime"] = ProcessNames,
+        // Process names: the per-process latency rows carry the comm of the process's main thread.
+        ["Measure-RunQueueLatency"] = ProcessNames,
+        ["Measure-OffCpuTime"] = ProcessNames,
+        ["Measure-ScheduleTime"] = ProcessNames,
         // Task names: -Name filters events by the comm of the threads in them. The same
         // completer, which offers thread comms for this command (ProcessNameCompleterTests).
         ["Watch-SchedEvent"] = ProcessNames,

@@ -193,6 +193,18 @@ public sealed class FormatFileTests
     }
 
     [Fact]
+    public void SessionTableView_WrapsFeatureSetsLongerThanItsColumn()
+    {
+        // Every feature together no longer fits the 32-column Features cell: it wraps, not truncates.
+        var view = Views.Single(v => v.Element("Name")!.Value == "SchedTraceSession");
+        Assert.NotNull(view.Descendants("TableRowEntry").Single().Element("Wrap"));
+        var width = int.Parse(view.Descendants("TableColumnHeader").Single(h => h.Element("Label")?.Value == "Features").Element("Width")!.Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(width >= "ContextSwitches, CpuTime, Events".Length);
+        var every = Enum.GetValues<SchedTraceFeature>().Aggregate((a, b) => a | b).ToString();
+        Assert.True(every.Length > width, "no need to wrap any more: drop <Wrap/>");
+    }
+
+    [Fact]
     public void EveryViewName_IsUnique()
     {
         var names = Views.Select(v => v.Element("Name")!.Value).ToList();

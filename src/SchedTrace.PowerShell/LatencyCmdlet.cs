@@ -1,0 +1,240 @@
+using System.Management.Automation;
+
+namespace SchedTrace.PowerShell;
+
+/// <summary>
+/// What the three latency cmdlets share (Measure-RunQueueLatency, Measure-OffCpuTime,
+/// Measure-ScheduleTime): the process and CPU filters, the row shape, the session they start,
+/// and the errors and warnings. The figures come from <see cref="LatencyReport"/>.
+/// </summary>
+public abstract class LatencyCmdlet : SessionReadingCmdlet
+{
+    /// <summary>Only these processes (tgids).</summary>
+    [Parameter]
+    [Alias("PID")]
+    [ValidateNotNullOrEmpty]
+    [ValidateRange(1, int.MaxValue)]
+    public int[]? Id { get; set; }
+
+    /// <summary>Only processes whose name (comm) matches; wildcards allowed.</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ProcessNameCompleter))]
+    public string[]? Name { get; set; }
+
+    /// <summary>Only intervals that ended on this CPU (where the task then ran).</summary>
+    [Parameter]
+    [ValidateRange(0, 4095)]
+    public int Cpu { get; set; }
+
+    /// <summary>One row per process (and reason) instead of one for the whole selection.</summary>
+    [Parameter]
+    public SwitchParameter PerProcess { get; set; }
+
+    /// <summary>One row per CPU (and reason): the CPU where each interval ended.</summary>
+    [Parameter]
+    public SwitchParameter PerCpu { get; set; }
+
+    private ProcessNameFilter names = null!;
+
+    /// <summary>Which report this cmdlet writes.</summary>
+    private protected abstract LatencyReportKind Kind { get; }
+
+    /// <summary>Called once the session to read is known: <paramref name="started"/> when this command started it.</summary>
+    private protected virtual void OnSession(SchedTraceSession session, bool started)
+    {
+    }
+
+    protected override void BeginProcessing() => names = new ProcessNameFilter(Name ?? Array.Empty<string>(), this);
+
+    protected override void ProcessRecord()
+    {
+        try
+        {
+            var plan = Plan();
+            var query = Query(Kind, Id, Name is null ? null : names.Matches, PerProcess, PerCpu, Bound(nameof(Cpu)) ? Cpu : null);
+            if (Session is not null)
+            {
+                // Refused before any waiting; the core refuses the rest (FeatureNotEnabled, SessionNotPerProcess).
+                ThrowIfRefused(query, fromSession: true, Session.ProcessId);
+                Emit(Session, plan, query, started: false);
+                return;
+            }
+            var options = SessionOptions(query);
+            ThrowIfRefused(query, fromSession: false, options.ProcessId);
+            using var session = StartSession(options);
+            Emit(session, plan, query, started: true);
+        }
+        catch (SchedTraceException e)
+        {
+            ThrowTerminating(e, Session);
+        }
+    }
+
+    private static void ThrowIfRefused(LatencyQuery query, bool fromSession, int? sessionProcessId)
+    {
+        if (Refusal(query, fromSession, sessionProcessId) is { } refusal)
+        {
+            throw refusal;
+        }
+    }
+
+    private void Emit(SchedTraceSession session, SamplingPlan plan, LatencyQuery query, bool started)
+    {
+        OnSession(session, started);
+        // A session started for this reading counts from its attach: exact extremes.
+        query = query with { StartsWithSession = started };
+        // Only per-process rows can miss values (the global and per-CPU figures keep them all).
+        bool processRows = NeedsProcessRows(query, session.ProcessId);
+        // A reading from the session's start covers every value it ever dropped.
+        long droppedReported = started || plan.Mode == SamplingMode.SinceStart ? 0 : session.LatencyDropped;
+        string? viewTypeName = ViewTypeName(query);
+        bool first = true;
+        foreach (var rows in Collect(plan, $"Measuring {Describe(Kind)}", report => LatencyReport.Collect(session, plan, query, Cancellation, report)))
+        {
+            if (first)
+            {
+                ReportMisses(rows, query);
+                first = false;
+            }
+            foreach (var row in rows)
+            {
+                if (viewTypeName is null)
+                {
+                    WriteObject(row);
+                    continue;
+                }
+                // Picks the per-process or per-CPU table view (SchedTrace.format.ps1xml).
+                var decorated = new PSObject(row);
+                decorated.TypeNames.Insert(0, viewTypeName);
+                WriteObject(decorated);
+            }
+            if (processRows && session.LatencyDropped > droppedReported)
+            {
+                WriteWarning($"{session.LatencyDropped - droppedReported} value(s) did not fit in the per-process latency table and are missing from the per-process figures (the machine-wide and -PerCpu figures have them).");
+                droppedReported = session.LatencyDropped;
+            }
+        }
+    }
+
+    /// <summary>
+    /// As Get-Process does, a literal -Name or an -Id that matched nothing is an error. Per-process
+    /// rows say which processes were measured; other rows merge the selection, so there a miss is
+    /// only known when nothing at all was measured.
+    /// </summary>
+    private void ReportMisses(IReadOnlyList<LatencyStatistics> rows, LatencyQuery query)
+    {
+        // The handover is the CPU's, not any process's: it says nothing about the selection.
+        var measured = rows.Where(r => r.Measure != LatencyMeasure.SwitchHandover && r.Count > 0).ToList();
+        if (!query.PerProcess && measured.Count > 0)
+        {
+            return;
+        }
+        string what = Describe(Kind);
+        foreach (var name in names.LiteralMisses(measured.Select(r => r.Name ?? "").ToList()))
+        {
+            WriteError(NotFound($"No process named '{name}' had {what} measured in the window.", "ProcessNameNotFound", name));
+        }
+        foreach (int id in (Id ?? Array.Empty<int>()).Where(id => !measured.Any(r => r.ProcessId == id)))
+        {
+            WriteError(NotFound($"No process with id {id} had {what} measured in the window.", "ProcessIdNotFound", id));
+        }
+    }
+
+    private static ErrorRecord NotFound(string message, string errorId, object target) =>
+        new(new ItemNotFoundException(message), errorId, ErrorCategory.ObjectNotFound, target)
+        {
+            ErrorDetails = new ErrorDetails(message) { RecommendedAction = "Check the name or id with Get-Process. A process that neither waited nor ran in the window (or not on the -Cpu given) has nothing to measure: use a longer -Duration, or -PerProcess without -Name and -Id to see what was measured." },
+        };
+
+    /// <summary>The measure in words, for progress and messages.</summary>
+    internal static string Describe(LatencyReportKind kind) => kind switch
+    {
+        LatencyReportKind.RunQueue => "run-queue latency",
+        LatencyReportKind.OffCpu => "off-CPU time",
+        _ => "time in schedule()",
+    };
+
+    /// <summary>The core's query for these parameters.</summary>
+    internal static LatencyQuery Query(LatencyReportKind kind, int[]? ids, Func<string, bool>? nameFilter, bool perProcess, bool perCpu, int? cpu) => new()
+    {
+        Kind = kind,
+        ProcessIds = ids ?? Array.Empty<int>(),
+        NameFilter = nameFilter,
+        PerProcess = perProcess,
+        PerCpu = perCpu,
+        Cpu = cpu,
+    };
+
+    /// <summary>
+    /// The session a command starts for <paramref name="query"/>: just its feature; one -Id and
+    /// -Cpu filtered in the kernel, so other tasks and CPUs cost next to nothing; per-process
+    /// histograms only when the rows need them.
+    /// </summary>
+    internal static SchedTraceSessionOptions SessionOptions(LatencyQuery query)
+    {
+        int? processId = query.ProcessIds.Count == 1 ? query.ProcessIds.First() : null;
+        return new SchedTraceSessionOptions
+        {
+            Features = query.Feature,
+            ProcessId = processId,
+            Cpu = query.Cpu,
+            LatencyPerProcess = NeedsProcessRows(query, processId),
+        };
+    }
+
+    /// <summary>
+    /// The core's rule (LatencyQuery.NeedsProcessRows): rows come from per-process histograms for
+    /// -PerProcess, -Name, or -Id, unless the one id is the session's kernel process filter.
+    /// </summary>
+    internal static bool NeedsProcessRows(LatencyQuery query, int? sessionProcessId) =>
+        query.PerProcess
+        || query.NameFilter is not null
+        || (query.ProcessIds.Count > 0 && !(query.ProcessIds.Count == 1 && sessionProcessId == query.ProcessIds.First()));
+
+    /// <summary>
+    /// Queries refused before a session is started or waited on, each of which would otherwise
+    /// give rows that are not what was asked for:
+    /// -PerProcess with -PerCpu (the core refuses it too, but only once a session is attached);
+    /// -PerCpu with a process filter the kernel did not apply (-Name, several -Id): such rows
+    /// come from per-process histograms, which do not tell CPUs apart;
+    /// -Cpu on a running session's per-process figures, which are kept for every CPU the session
+    /// watches, so -Cpu could not narrow them.
+    /// </summary>
+    /// <param name="query">The query.</param>
+    /// <param name="fromSession">Whether a running session is read (-Session).</param>
+    /// <param name="sessionProcessId">The kernel process filter of the session read or started.</param>
+    internal static SchedTraceException? Refusal(LatencyQuery query, bool fromSession, int? sessionProcessId)
+    {
+        if (query.PerProcess && query.PerCpu)
+        {
+            return new SchedTraceException(SchedTraceErrorKind.InvalidArgument, "PerProcessAndPerCpu", "Rows are either per process or per CPU, not both.", "Use -PerProcess or -PerCpu (per-process figures cover every CPU).");
+        }
+        if (query.PerCpu && NeedsProcessRows(query, sessionProcessId))
+        {
+            return new SchedTraceException(
+                SchedTraceErrorKind.InvalidArgument,
+                "PerCpuWithProcessFilter",
+                "-PerCpu cannot be combined with -Name or several -Id: those figures come from per-process histograms, which do not tell CPUs apart.",
+                fromSession
+                    ? "Leave out -PerCpu (or -Name and -Id), or read a session started for that one process (Start-SchedTrace -ProcessId N) with -Id N -PerCpu."
+                    : "Leave out -PerCpu, or give a single -Id (it is filtered in the kernel, so its figures can be split by CPU).");
+        }
+        if (fromSession && query.Cpu is not null && NeedsProcessRows(query, sessionProcessId))
+        {
+            return new SchedTraceException(
+                SchedTraceErrorKind.InvalidArgument,
+                "CpuWithProcessRows",
+                "-Cpu cannot narrow a running session's per-process figures: they are kept for every CPU the session watches.",
+                "Leave out -Cpu, start a session on that CPU (Start-SchedTrace -Feature ... -PerProcess -Cpu N), or measure without -Session (-Cpu is then filtered in the kernel).");
+        }
+        return null;
+    }
+
+    /// <summary>The type name that selects the view for these rows, inserted first in PSObject.TypeNames; null for the default views.</summary>
+    internal static string? ViewTypeName(LatencyQuery query) =>
+        query.PerProcess ? LatencyStatistics.PerProcessTypeName
+        : query.PerCpu ? LatencyStatistics.PerCpuTypeName
+        : null;
+}

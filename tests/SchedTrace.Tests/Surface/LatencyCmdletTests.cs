@@ -1,0 +1,154 @@
+using SchedTrace.PowerShell;
+
+namespace SchedTrace.Tests.Surface;
+
+/// <summary>
+/// The decisions of the latency cmdlets that need no kernel: the query and session they build
+/// from their parameters, what they refuse before attaching anything, and the type name that
+/// picks the per-process or per-CPU view. (Their behaviour on a kernel: tests/pester/Measure-*.)
+/// </summary>
+public sealed class LatencyCmdletTests
+{
+    private static readonly Func<string, bool> AnyName = _ => true;
+
+    public static TheoryData<string, LatencyReportKind, SchedTraceFeature> Cmdlets => new()
+    {
+        { "Measure-RunQueueLatency", LatencyReportKind.RunQueue, SchedTraceFeature.RunQueueLatency },
+        { "Measure-OffCpuTime", LatencyReportKind.OffCpu, SchedTraceFeature.OffCpuTime },
+        { "Measure-ScheduleTime", LatencyReportKind.ScheduleTime, SchedTraceFeature.ScheduleTime },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cmdlets))]
+    public void EachCmdlet_IsALatencyCmdlet_ThatReportsItsKind(string cmdlet, LatencyReportKind kind, SchedTraceFeature feature)
+    {
+        var type = CmdletMetadata.Get(cmdlet).Type;
+        Assert.True(type.IsSubclassOf(typeof(LatencyCmdlet)), $"{cmdlet} does not derive from LatencyCmdlet");
+        var instance = (LatencyCmdlet)Activator.CreateInstance(type)!;
+        var reported = (LatencyReportKind)type.GetProperty("Kind", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(instance)!;
+        Assert.Equal(kind, reported);
+        // The session a command starts collects exactly the feature its report needs.
+        Assert.Equal(feature, LatencyCmdlet.SessionOptions(LatencyCmdlet.Query(kind, null, null, false, false, null)).Features);
+    }
+
+    [Fact]
+    public void Query_CarriesEveryParameter()
+    {
+        var query = LatencyCmdlet.Query(LatencyReportKind.OffCpu, [7, 9], AnyName, perProcess: true, perCpu: false, cpu: 1);
+
+        Assert.Equal(LatencyReportKind.OffCpu, query.Kind);
+        Assert.Equal([7, 9], query.ProcessIds);
+        Assert.Same(AnyName, query.NameFilter);
+        Assert.True(query.PerProcess);
+        Assert.False(query.PerCpu);
+        Assert.Equal(1, query.Cpu);
+        Assert.Empty(LatencyCmdlet.Query(LatencyReportKind.RunQueue, null, null, false, false, null).ProcessIds);
+    }
+
+    [Fact]
+    public void SessionOptions_FilterOneIdAndTheCpuInTheKernel_WithoutPerProcessRows()
+    {
+        var options = LatencyCmdlet.SessionOptions(LatencyCmdlet.Query(LatencyReportKind.OffCpu, [4242], null, false, false, 1));
+
+        Assert.Equal(SchedTraceFeature.OffCpuTime, options.Features);
+        Assert.Equal(4242, options.ProcessId);
+        Assert.Equal(1, options.Cpu);
+        // The kernel filter already narrows the histograms: no per-process table to fill.
+        Assert.False(options.LatencyPerProcess);
+    }
+
+    [Theory]
+    [InlineData(new int[0], false, false, false)] // the whole machine
+    [InlineData(new[] { 1 }, false, false, false)] // one id: the kernel filters
+    [InlineData(new[] { 1 }, false, true, true)] // one id, but rows per process
+    [InlineData(new[] { 1, 2 }, false, false, true)] // several ids: matched in per-process rows
+    [InlineData(new int[0], true, false, true)] // -Name: matched in per-process rows
+    [InlineData(new int[0], false, true, true)] // -PerProcess
+    public void SessionOptions_KeepPerProcessRows_OnlyWhenTheRowsNeedThem(int[] ids, bool byName, bool perProcess, bool expected)
+    {
+        var options = LatencyCmdlet.SessionOptions(LatencyCmdlet.Query(LatencyReportKind.RunQueue, ids, byName ? AnyName : null, perProcess, false, null));
+
+        Assert.Equal(expected, options.LatencyPerProcess);
+        Assert.Equal(ids.Length == 1 ? ids[0] : null, options.ProcessId);
+        Assert.Null(options.Cpu);
+    }
+
+    [Theory]
+    [InlineData(new[] { 5 }, 5, false)] // the session's own kernel filter
+    [InlineData(new[] { 5 }, null, true)]
+    [InlineData(new[] { 5 }, 6, true)]
+    [InlineData(new[] { 5, 6 }, 5, true)]
+    [InlineData(new int[0], 5, false)]
+    [InlineData(new int[0], null, false)]
+    public void NeedsProcessRows_IsTheCoreRule(int[] ids, int? sessionProcessId, bool expected)
+    {
+        // Mirrors LatencyQuery.NeedsProcessRows (internal to the core): per-process histograms
+        // are needed for -Id unless exactly one id equals the session's kernel ProcessId filter.
+        Assert.Equal(expected, LatencyCmdlet.NeedsProcessRows(LatencyCmdlet.Query(LatencyReportKind.RunQueue, ids, null, false, false, null), sessionProcessId));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void PerProcessWithPerCpu_IsRefusedBeforeASessionStarts(bool fromSession)
+    {
+        var refusal = LatencyCmdlet.Refusal(LatencyCmdlet.Query(LatencyReportKind.RunQueue, null, null, perProcess: true, perCpu: true, null), fromSession, null);
+
+        Assert.NotNull(refusal);
+        // The same id as the core's own check (LatencyReport), so scripts see one id either way.
+        Assert.Equal("PerProcessAndPerCpu", refusal.ErrorId);
+        Assert.Equal(SchedTraceErrorKind.InvalidArgument, refusal.Kind);
+        Assert.Equal(System.Management.Automation.ErrorCategory.InvalidArgument, SchedTraceCmdlet.CategoryFor(refusal.Kind));
+        Assert.False(string.IsNullOrEmpty(refusal.RecommendedAction));
+    }
+
+    [Fact]
+    public void PerCpuWithAProcessFilterTheKernelDidNotApply_IsRefused()
+    {
+        // Such rows would come from per-process histograms, which have no CPU.
+        var byName = LatencyCmdlet.Query(LatencyReportKind.OffCpu, null, AnyName, false, perCpu: true, null);
+        var twoIds = LatencyCmdlet.Query(LatencyReportKind.OffCpu, [1, 2], null, false, perCpu: true, null);
+        var oneId = LatencyCmdlet.Query(LatencyReportKind.OffCpu, [1], null, false, perCpu: true, null);
+
+        Assert.Equal("PerCpuWithProcessFilter", LatencyCmdlet.Refusal(byName, false, null)?.ErrorId);
+        Assert.Equal("PerCpuWithProcessFilter", LatencyCmdlet.Refusal(twoIds, false, null)?.ErrorId);
+        // One id on a new session is the kernel filter: per-CPU rows of that process.
+        Assert.Null(LatencyCmdlet.Refusal(oneId, false, LatencyCmdlet.SessionOptions(oneId).ProcessId));
+        // On a running session, only if it was started for that process.
+        Assert.Equal("PerCpuWithProcessFilter", LatencyCmdlet.Refusal(oneId, true, null)?.ErrorId);
+        Assert.Null(LatencyCmdlet.Refusal(oneId, true, 1));
+    }
+
+    [Fact]
+    public void CpuOnARunningSessionsPerProcessRows_IsRefused_ButNotOnANewSession()
+    {
+        var perProcessOnCpu = LatencyCmdlet.Query(LatencyReportKind.ScheduleTime, null, null, perProcess: true, false, cpu: 0);
+
+        Assert.Equal("CpuWithProcessRows", LatencyCmdlet.Refusal(perProcessOnCpu, fromSession: true, null)?.ErrorId);
+        // A new session filters the CPU in the kernel, per-process rows included.
+        Assert.Null(LatencyCmdlet.Refusal(perProcessOnCpu, fromSession: false, null));
+        // Machine-wide and per-CPU rows of a session can be narrowed to one CPU.
+        Assert.Null(LatencyCmdlet.Refusal(LatencyCmdlet.Query(LatencyReportKind.ScheduleTime, null, null, false, true, 0), true, null));
+        Assert.Null(LatencyCmdlet.Refusal(LatencyCmdlet.Query(LatencyReportKind.ScheduleTime, null, null, false, false, 0), true, null));
+    }
+
+    [Fact]
+    public void ViewTypeName_PicksThePerProcessOrPerCpuTable_AndOtherwiseTheDefaultViews()
+    {
+        Assert.Equal(LatencyStatistics.PerProcessTypeName, LatencyCmdlet.ViewTypeName(LatencyCmdlet.Query(LatencyReportKind.RunQueue, null, null, true, false, null)));
+        Assert.Equal(LatencyStatistics.PerCpuTypeName, LatencyCmdlet.ViewTypeName(LatencyCmdlet.Query(LatencyReportKind.RunQueue, null, null, false, true, null)));
+        Assert.Null(LatencyCmdlet.ViewTypeName(LatencyCmdlet.Query(LatencyReportKind.RunQueue, [1, 2], AnyName, false, false, 3)));
+    }
+
+    [Fact]
+    public void EveryErrorIdTheCmdletsRaise_IsInTheirHelp()
+    {
+        // Scripts branch on FullyQualifiedErrorId: each id must be findable in Get-Help.
+        string[] ids = ["PerProcessAndPerCpu", "PerCpuWithProcessFilter", "CpuWithProcessRows", "SessionNotPerProcess", "FeatureNotEnabled", "InvalidCpu", "ProcessIdNotFound", "ProcessNameNotFound"];
+        foreach (var cmdlet in new[] { "Measure-RunQueueLatency", "Measure-OffCpuTime", "Measure-ScheduleTime" })
+        {
+            var help = File.ReadAllText(Path.Combine(Support.RepoPaths.RepoRoot, "docs", "help", cmdlet + ".md"));
+            Assert.All(ids, id => Assert.Contains(id, help, StringComparison.Ordinal));
+        }
+    }
+}
