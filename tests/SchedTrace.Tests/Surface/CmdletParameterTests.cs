@@ -337,7 +337,7 @@ public sealed class CmdletParameterTests
         // the numbers are also what the CLI and saved scripts ([SchedTraceFeature]2) rely on.
         Assert.Equal(typeof(SchedTraceFeature[]), CmdletMetadata.Get("Start-SchedTrace").Parameter("Feature").Type);
         Assert.Equal(
-            [("ContextSwitches", 1), ("CpuTime", 2), ("Events", 4), ("RunQueueLatency", 8), ("OffCpuTime", 16), ("ScheduleTime", 32)],
+            [("ContextSwitches", 1), ("CpuTime", 2), ("Events", 4), ("RunQueueLatency", 8), ("OffCpuTime", 16), ("ScheduleTime", 32), ("PriorityInversion", 64)],
             Enum.GetValues<SchedTraceFeature>().Select(f => (f.ToString(), (int)f)));
         Assert.Equal(SchedTraceFeature.CpuTime, Enum.Parse<SchedTraceFeature>("cputime", ignoreCase: true));
         Assert.Equal(SchedTraceFeature.Events, Enum.Parse<SchedTraceFeature>("events", ignoreCase: true));
