@@ -119,6 +119,10 @@ public static class LatencyReport
         {
             throw new SchedTraceException(SchedTraceErrorKind.InvalidArgument, "PerProcessAndPerCpu", "Rows are either per process or per CPU, not both.", "Use -PerProcess or -PerCpu (per-process figures cover every CPU).");
         }
+        if (query.PerCpu && query.NeedsProcessRows(session))
+        {
+            throw new SchedTraceException(SchedTraceErrorKind.InvalidArgument, "PerCpuWithProcessFilter", "Per-CPU rows cover every process the session measures; they cannot be narrowed to some processes afterwards.", "Use -PerProcess for per-process figures, or start a session for one process (-Id) and read it -PerCpu.");
+        }
         if (query.NeedsProcessRows(session) && !session.LatencyPerProcess)
         {
             throw new SchedTraceException(
