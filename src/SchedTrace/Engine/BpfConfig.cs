@@ -94,9 +94,7 @@ internal unsafe struct BpfTaskStats
     {
         fixed (byte* comm = Comm)
         {
-            var span = new ReadOnlySpan<byte>(comm, 16);
-            int end = span.IndexOf((byte)0);
-            return System.Text.Encoding.UTF8.GetString(end < 0 ? span : span[..end]);
+            return BpfComm.Text(comm);
         }
     }
 }

@@ -112,78 +112,28 @@ internal sealed unsafe class EventDecoder
             {
                 names.Clear();
             }
-            var span = new ReadOnlySpan<byte>(comm, 16);
-            int end = span.IndexOf((byte)0);
-            name = System.Text.Encoding.UTF8.GetString(end < 0 ? span : span[..end]);
+            name = BpfComm.Text(comm);
             names[key] = name;
         }
         return name;
     }
 }
 
-/// <summary>
-/// The consumer side of the session's ring buffer. libbpf calls back synchronously from
-/// <see cref="Drain"/>, on the caller's thread, so decoded events are ready when it returns.
-/// </summary>
-internal sealed unsafe class EventStream : IDisposable
+/// <summary>The session's event ring buffer and the decoder its records go to.</summary>
+internal sealed class EventStream : IDisposable
 {
-    private readonly Interop.RingBufferHandle ringBuffer;
-    private GCHandle self;
+    private readonly RingBufferReader reader;
 
     internal EventStream(int mapFd, SchedClock clock)
     {
         Decoder = new EventDecoder(clock);
-        self = GCHandle.Alloc(this);
-        nint pointer = Interop.LibBpf.ring_buffer__new(mapFd, &OnSample, GCHandle.ToIntPtr(self), 0);
-        if (pointer == 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            self.Free();
-            throw new SchedTraceException(SchedTraceErrorKind.KernelCallFailed, "RingBufferOpenFailed",
-                $"libbpf could not open the event ring buffer: {Interop.Libc.ErrnoMessage(errno)}.",
-                "Stop the session and start a new one; check that the kernel supports BPF ring buffers (5.8+).")
-            { Errno = errno };
-        }
-        ringBuffer = new Interop.RingBufferHandle(pointer);
+        reader = new RingBufferReader(mapFd, "event ring buffer", Decoder.Decode);
     }
 
     internal EventDecoder Decoder { get; }
 
     /// <summary>Decodes every record now in the buffer into <see cref="EventDecoder.Pending"/>.</summary>
-    internal int Drain()
-    {
-        int consumed = Interop.LibBpf.ring_buffer__consume(ringBuffer);
-        if (consumed < 0)
-        {
-            throw new SchedTraceException(SchedTraceErrorKind.KernelCallFailed, "RingBufferReadFailed",
-                $"Reading the event ring buffer failed: {Interop.Libc.ErrnoMessage(-consumed)}.",
-                "Stop the session and start a new one.")
-            { Errno = -consumed };
-        }
-        return consumed;
-    }
+    internal int Drain() => reader.Drain();
 
-    [UnmanagedCallersOnly]
-    private static int OnSample(nint context, nint data, nuint size)
-    {
-        try
-        {
-            var stream = (EventStream)GCHandle.FromIntPtr(context).Target!;
-            stream.Decoder.Decode(new ReadOnlySpan<byte>((void*)data, (int)size));
-        }
-        catch (Exception)
-        {
-            // Never let an exception cross back into libbpf; a bad record is dropped.
-        }
-        return 0;
-    }
-
-    public void Dispose()
-    {
-        ringBuffer.Dispose();
-        if (self.IsAllocated)
-        {
-            self.Free();
-        }
-    }
+    public void Dispose() => reader.Dispose();
 }

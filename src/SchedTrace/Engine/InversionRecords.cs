@@ -16,9 +16,7 @@ internal unsafe struct BpfInvTask
     {
         fixed (byte* comm = Comm)
         {
-            var span = new ReadOnlySpan<byte>(comm, 16);
-            int end = span.IndexOf((byte)0);
-            return System.Text.Encoding.UTF8.GetString(end < 0 ? span : span[..end]);
+            return BpfComm.Text(comm);
         }
     }
 
@@ -71,25 +69,13 @@ internal struct BpfInvStats
 /// </summary>
 internal sealed unsafe class InversionStream : IDisposable
 {
-    private readonly Interop.RingBufferHandle ringBuffer;
+    private readonly RingBufferReader reader;
     private readonly SchedClock clock;
-    private GCHandle self;
 
     internal InversionStream(int mapFd, SchedClock clock)
     {
         this.clock = clock;
-        self = GCHandle.Alloc(this);
-        nint pointer = Interop.LibBpf.ring_buffer__new(mapFd, &OnSample, GCHandle.ToIntPtr(self), 0);
-        if (pointer == 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            self.Free();
-            throw new SchedTraceException(SchedTraceErrorKind.KernelCallFailed, "RingBufferOpenFailed",
-                $"libbpf could not open the priority-inversion ring buffer: {Interop.Libc.ErrnoMessage(errno)}.",
-                "Stop the session and start a new one; check that the kernel supports BPF ring buffers (5.8+).")
-            { Errno = errno };
-        }
-        ringBuffer = new Interop.RingBufferHandle(pointer);
+        reader = new RingBufferReader(mapFd, "priority-inversion ring buffer", Decode);
     }
 
     /// <summary>Decoded alerts not yet taken by the reader.</summary>
@@ -98,17 +84,7 @@ internal sealed unsafe class InversionStream : IDisposable
     /// <summary>Records of a size this build does not know (should stay 0).</summary>
     internal long Malformed { get; private set; }
 
-    internal void Drain()
-    {
-        int consumed = Interop.LibBpf.ring_buffer__consume(ringBuffer);
-        if (consumed < 0)
-        {
-            throw new SchedTraceException(SchedTraceErrorKind.KernelCallFailed, "RingBufferReadFailed",
-                $"Reading the priority-inversion ring buffer failed: {Interop.Libc.ErrnoMessage(-consumed)}.",
-                "Stop the session and start a new one.")
-            { Errno = -consumed };
-        }
-    }
+    internal void Drain() => reader.Drain();
 
     internal void Decode(ReadOnlySpan<byte> record)
     {
@@ -138,27 +114,5 @@ internal sealed unsafe class InversionStream : IDisposable
             ran));
     }
 
-    [UnmanagedCallersOnly]
-    private static int OnSample(nint context, nint data, nuint size)
-    {
-        try
-        {
-            var stream = (InversionStream)GCHandle.FromIntPtr(context).Target!;
-            stream.Decode(new ReadOnlySpan<byte>((void*)data, (int)size));
-        }
-        catch (Exception)
-        {
-            // Never let an exception cross back into libbpf; a bad record is dropped.
-        }
-        return 0;
-    }
-
-    public void Dispose()
-    {
-        ringBuffer.Dispose();
-        if (self.IsAllocated)
-        {
-            self.Free();
-        }
-    }
+    public void Dispose() => reader.Dispose();
 }

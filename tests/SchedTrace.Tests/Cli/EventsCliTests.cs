@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using SchedTrace.Cli;
 using SchedTrace.Tests.Kernel;
@@ -8,7 +7,7 @@ using SchedTrace.Tests.Support;
 namespace SchedTrace.Tests.Cli;
 
 [Collection(KernelCollection.Name)]
-public sealed partial class EventsCliTests
+public sealed class EventsCliTests
 {
     private static (int Exit, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
@@ -71,14 +70,14 @@ public sealed partial class EventsCliTests
         var errors = process.StandardError.ReadToEndAsync();
         // Wait until it streams (attached), then interrupt it as a terminal's Ctrl+C would.
         var attached = Stopwatch.StartNew();
-        while (!HoldsBpfLink(process.Id) && attached.Elapsed < TimeSpan.FromSeconds(20))
+        while (!TestNative.HoldsBpfLink(process.Id) && attached.Elapsed < TimeSpan.FromSeconds(20))
         {
             Thread.Sleep(20);
         }
-        Assert.True(HoldsBpfLink(process.Id), "the CLI never attached");
+        Assert.True(TestNative.HoldsBpfLink(process.Id), "the CLI never attached");
         Thread.Sleep(200);
         var stopping = Stopwatch.StartNew();
-        Assert.Equal(0, kill(process.Id, 2 /* SIGINT */));
+        Assert.True(TestNative.Interrupt(process.Id));
         Assert.True(process.WaitForExit(5000), "the CLI did not stop after SIGINT");
         var stopTime = stopping.Elapsed;
 
@@ -88,29 +87,4 @@ public sealed partial class EventsCliTests
         Assert.True(stopTime < TimeSpan.FromSeconds(1), $"stopped {stopTime.TotalMilliseconds:F0} ms after Ctrl+C");
         Assert.All(output.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => JsonDocument.Parse(line).Dispose());
     }
-
-    private static bool HoldsBpfLink(int pid)
-    {
-        try
-        {
-            return Directory.GetFiles($"/proc/{pid}/fdinfo").Any(f =>
-            {
-                try
-                {
-                    return File.ReadLines(f).Any(l => l.StartsWith("link_id:", StringComparison.Ordinal));
-                }
-                catch (IOException)
-                {
-                    return false;
-                }
-            });
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int kill(int pid, int signal);
 }

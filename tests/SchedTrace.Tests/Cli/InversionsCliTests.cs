@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using SchedTrace.Cli;
 using SchedTrace.Tests.Kernel;
@@ -9,7 +8,7 @@ namespace SchedTrace.Tests.Cli;
 
 /// <summary>`schedtrace inversions` on the lock scenario of the kernel tests, and its edges.</summary>
 [Collection(KernelCollection.Name)]
-public sealed partial class InversionsCliTests
+public sealed class InversionsCliTests
 {
     [KernelFact]
     public void Inversions_Json_StreamsTheLockInversion_ThenTheSummaryPerPair()
@@ -71,42 +70,17 @@ public sealed partial class InversionsCliTests
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         var attached = Stopwatch.StartNew();
-        while (!HoldsBpfLink(process.Id) && attached.Elapsed < TimeSpan.FromSeconds(20))
+        while (!TestNative.HoldsBpfLink(process.Id) && attached.Elapsed < TimeSpan.FromSeconds(20))
         {
             Thread.Sleep(20);
         }
-        Assert.True(HoldsBpfLink(process.Id), "the CLI never attached");
+        Assert.True(TestNative.HoldsBpfLink(process.Id), "the CLI never attached");
         Thread.Sleep(200);
-        Assert.Equal(0, kill(process.Id, 2 /* SIGINT */));
+        Assert.True(TestNative.Interrupt(process.Id));
         Assert.True(process.WaitForExit(5000), "the CLI did not stop after SIGINT");
         Assert.Equal(0, process.ExitCode);
         Assert.DoesNotContain("Exception", errors.Result);
         // Nothing lasts ten seconds here: the summary says so.
         Assert.Contains("No priority inversions.", output.Result);
     }
-
-    private static bool HoldsBpfLink(int pid)
-    {
-        try
-        {
-            return Directory.GetFiles($"/proc/{pid}/fdinfo").Any(f =>
-            {
-                try
-                {
-                    return File.ReadLines(f).Any(l => l.StartsWith("link_id:", StringComparison.Ordinal));
-                }
-                catch (IOException)
-                {
-                    return false;
-                }
-            });
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int kill(int pid, int signal);
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using SchedTrace.Cli;
@@ -11,7 +10,7 @@ using SchedTrace.Tests.Support;
 namespace SchedTrace.Tests.Cli;
 
 [Collection(KernelCollection.Name)]
-public sealed partial class LatencyCliTests
+public sealed class LatencyCliTests
 {
     private static (int Exit, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
@@ -291,7 +290,7 @@ public sealed partial class LatencyCliTests
             Thread.Sleep(300); // some schedule() calls to measure
             held.UnionWith(HeldBy(process.Id));
             var stopping = Stopwatch.StartNew();
-            Assert.Equal(0, kill(process.Id, 2 /* SIGINT */));
+            Assert.True(TestNative.Interrupt(process.Id));
             Assert.True(process.WaitForExit(10_000), "the CLI did not stop after SIGINT");
             process.WaitForExit(); // and the output is read to the end
             return (process.ExitCode, output.Result, errors.Result, held, stopping.Elapsed);
@@ -363,7 +362,4 @@ public sealed partial class LatencyCliTests
         Thread.Sleep(100); // past start-up: from here on it only sleeps
         return sleeper;
     }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int kill(int pid, int signal);
 }
