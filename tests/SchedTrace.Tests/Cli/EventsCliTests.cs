@@ -59,32 +59,13 @@ public sealed class EventsCliTests
     [KernelFact]
     public void CtrlC_StopsQuickly_WithoutAnException_AndDetachesEverything()
     {
-        var cli = Path.Combine(Path.GetDirectoryName(typeof(CommandLine).Assembly.Location)!, "schedtrace.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { cli, "events", "--json" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        // Wait until it streams (attached), then interrupt it as a terminal's Ctrl+C would.
-        var attached = Stopwatch.StartNew();
-        while (!TestNative.HoldsBpfLink(process.Id) && attached.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            Thread.Sleep(20);
-        }
-        Assert.True(TestNative.HoldsBpfLink(process.Id), "the CLI never attached");
-        Thread.Sleep(200);
-        var stopping = Stopwatch.StartNew();
-        Assert.True(TestNative.Interrupt(process.Id));
-        Assert.True(process.WaitForExit(5000), "the CLI did not stop after SIGINT");
-        var stopTime = stopping.Elapsed;
+        var (exit, output, errors, held, stopTime) = CliProcess.RunUntilInterrupted("events", "--json");
 
-        Assert.Equal(0, process.ExitCode);
-        Assert.DoesNotContain("Exception", errors.Result);
-        Assert.DoesNotContain("Unhandled", errors.Result);
+        Assert.Equal(0, exit);
+        Assert.DoesNotContain("Exception", errors);
+        Assert.DoesNotContain("Unhandled", errors);
         Assert.True(stopTime < TimeSpan.FromSeconds(1), $"stopped {stopTime.TotalMilliseconds:F0} ms after Ctrl+C");
-        Assert.All(output.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => JsonDocument.Parse(line).Dispose());
+        Assert.All(output.Split('\n', StringSplitOptions.RemoveEmptyEntries), line => JsonDocument.Parse(line).Dispose());
+        CliProcess.AssertReleased(held);
     }
 }

@@ -60,27 +60,12 @@ public sealed class InversionsCliTests
     [KernelFact]
     public void CtrlC_PrintsTheSummary_AndExitsZero()
     {
-        var cli = Path.Combine(Path.GetDirectoryName(typeof(CommandLine).Assembly.Location)!, "schedtrace.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { cli, "inversions", "--threshold", "10" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        var attached = Stopwatch.StartNew();
-        while (!TestNative.HoldsBpfLink(process.Id) && attached.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            Thread.Sleep(20);
-        }
-        Assert.True(TestNative.HoldsBpfLink(process.Id), "the CLI never attached");
-        Thread.Sleep(200);
-        Assert.True(TestNative.Interrupt(process.Id));
-        Assert.True(process.WaitForExit(5000), "the CLI did not stop after SIGINT");
-        Assert.Equal(0, process.ExitCode);
-        Assert.DoesNotContain("Exception", errors.Result);
+        var (exit, output, errors, held, _) = CliProcess.RunUntilInterrupted("inversions", "--threshold", "10");
+
+        Assert.Equal(0, exit);
+        Assert.DoesNotContain("Exception", errors);
         // Nothing lasts ten seconds here: the summary says so.
-        Assert.Contains("No priority inversions.", output.Result);
+        Assert.Contains("No priority inversions.", output);
+        CliProcess.AssertReleased(held);
     }
 }

@@ -232,7 +232,7 @@ public sealed class LatencyCliTests
     [KernelFact]
     public void SwitchTime_UntilCtrlC_PrintsTheFiguresAndDetachesEverything()
     {
-        var (exit, output, errors, held, stopTime) = RunUntilSigint("switchtime");
+        var (exit, output, errors, held, stopTime) = CliProcess.RunUntilInterrupted("switchtime");
 
         Assert.Equal(0, exit);
         Assert.DoesNotContain("Exception", errors);
@@ -248,111 +248,20 @@ public sealed class LatencyCliTests
         Assert.All(titles, t => Assert.Matches(@" · [\d,]+ events? in [\d.]+ (ms|s) · ", t));
         Assert.Contains(lines, l => Regex.IsMatch(l, @"^min ~?[\d.]+ (ns|µs|ms|s)  mean [\d.]+ (ns|µs|ms|s)  max ~?[\d.]+ (ns|µs|ms|s)"));
 
-        AssertReleased(held);
+        CliProcess.AssertReleased(held);
     }
 
     [KernelFact]
     public void RunQueue_CtrlCDuringDuration_PrintsWhatWasGathered()
     {
-        var (exit, output, errors, held, stopTime) = RunUntilSigint("runqlat", "--duration", "60", "--json");
+        var (exit, output, errors, held, stopTime) = CliProcess.RunUntilInterrupted("runqlat", "--duration", "60", "--json");
 
         Assert.Equal(0, exit);
         Assert.DoesNotContain("Exception", errors);
         Assert.True(stopTime < TimeSpan.FromSeconds(2), $"stopped {stopTime.TotalMilliseconds:F0} ms after Ctrl+C");
         var row = JsonDocument.Parse(Assert.Single(Lines(output))).RootElement;
         Assert.InRange(TimeSpan.Parse(row.GetProperty("Duration").GetString()!, CultureInfo.InvariantCulture).TotalSeconds, 0.1, 30);
-        AssertReleased(held);
-    }
-
-    /// <summary>Runs the real CLI, waits until it has attached, sends SIGINT as a terminal's Ctrl+C would.</summary>
-    private static (int Exit, string Out, string Err, HashSet<BpfObjectId> Held, TimeSpan StopTime) RunUntilSigint(params string[] args)
-    {
-        var cli = Path.Combine(Path.GetDirectoryName(typeof(CommandLine).Assembly.Location)!, "schedtrace.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(cli);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        try
-        {
-            var attached = Stopwatch.StartNew();
-            var held = new HashSet<BpfObjectId>();
-            while (!held.Any(id => id.Kind == "link") && attached.Elapsed < TimeSpan.FromSeconds(30))
-            {
-                Thread.Sleep(20);
-                held = HeldBy(process.Id);
-            }
-            Assert.Contains(held, id => id.Kind == "link");
-            Thread.Sleep(300); // some schedule() calls to measure
-            held.UnionWith(HeldBy(process.Id));
-            var stopping = Stopwatch.StartNew();
-            Assert.True(TestNative.Interrupt(process.Id));
-            Assert.True(process.WaitForExit(10_000), "the CLI did not stop after SIGINT");
-            process.WaitForExit(); // and the output is read to the end
-            return (process.ExitCode, output.Result, errors.Result, held, stopping.Elapsed);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill();
-            }
-        }
-    }
-
-    /// <summary>Neither the programs, the maps nor the links the CLI held are left in the kernel.</summary>
-    private static void AssertReleased(HashSet<BpfObjectId> held)
-    {
-        Assert.Contains(held, id => id.Kind == "prog");
-        // The kernel frees a program or map after an RCU grace period: give it a moment.
-        var stillAlive = BpfObjectId.AliveInKernel(held);
-        for (int attempt = 0; attempt < 50 && stillAlive.Count > 0; attempt++)
-        {
-            Thread.Sleep(100);
-            stillAlive = BpfObjectId.AliveInKernel(held);
-        }
-        Assert.Empty(stillAlive);
-    }
-
-    /// <summary>The BPF objects process <paramref name="pid"/> holds an fd to (the first id line of each fdinfo).</summary>
-    private static HashSet<BpfObjectId> HeldBy(int pid)
-    {
-        var ids = new HashSet<BpfObjectId>();
-        string[] files;
-        try
-        {
-            files = Directory.GetFiles($"/proc/{pid}/fdinfo");
-        }
-        catch (IOException)
-        {
-            return ids;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return ids;
-        }
-        foreach (var file in files)
-        {
-            string[] lines;
-            try
-            {
-                lines = File.ReadAllLines(file);
-            }
-            catch (IOException)
-            {
-                continue; // the fd closed while we listed
-            }
-            var first = lines.Select(l => l.Split(':', 2)).FirstOrDefault(p => p.Length == 2 && p[0] is "prog_id" or "map_id" or "link_id");
-            if (first is not null && uint.TryParse(first[1].Trim(), CultureInfo.InvariantCulture, out uint id))
-            {
-                ids.Add(new BpfObjectId(first[0][..^3], id));
-            }
-        }
-        return ids;
+        CliProcess.AssertReleased(held);
     }
 
     /// <summary>perl sleeping 20 ms at a time for up to 10 s (the test kills it sooner).</summary>

@@ -20,29 +20,6 @@ public static partial class TestNative
     /// <summary>Sends SIGINT, as a terminal's Ctrl+C does; true if it was delivered.</summary>
     public static bool Interrupt(int pid) => kill(pid, 2 /* SIGINT */) == 0;
 
-    /// <summary>Whether the process holds a BPF link (fdinfo with link_id): it has attached.</summary>
-    public static bool HoldsBpfLink(int pid)
-    {
-        try
-        {
-            return Directory.GetFiles($"/proc/{pid}/fdinfo").Any(f =>
-            {
-                try
-                {
-                    return File.ReadLines(f).Any(l => l.StartsWith("link_id:", StringComparison.Ordinal));
-                }
-                catch (IOException)
-                {
-                    return false;
-                }
-            });
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
     private const int SchedFifo = 1;
 
     /// <summary>Makes the calling thread SCHED_FIFO at <paramref name="priority"/>: no normal task can preempt it.</summary>
