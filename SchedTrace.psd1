@@ -5,7 +5,7 @@
     Author               = 'SchedTrace developers'
     CompanyName          = 'SchedTrace'
     Copyright            = '(c) SchedTrace developers. GPL-2.0 (BPF programs) / MIT (everything else).'
-    Description          = 'Traces the Linux CPU scheduler with eBPF and writes typed objects: context switches per CPU, CPU time per process, sessions that aggregate in the kernel.'
+    Description          = 'Traces the Linux CPU scheduler with eBPF and writes typed objects: context switches per CPU, CPU time per process, live scheduler events, run-queue latency, off-CPU time, time in schedule() and priority inversions, in sessions that aggregate in the kernel.'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     RequiredAssemblies   = @('SchedTrace.Core.dll')
