@@ -32,24 +32,26 @@ internal static class LatencyVerbs
             Cpu = options.Int("cpu", allowZero: true),
             StartsWithSession = true,
         };
-        // Per-process histograms only where they are needed: they cost a map row per process.
-        bool perProcessRows = NeedsProcessRows(query);
-        if (query.PerProcess && query.PerCpu)
+        // Refused before anything is attached: Collect would only check once the user pressed Ctrl+C.
+        var own = query.SessionOptions();
+        if (LatencyReport.Refusal(query, own.ProcessId, own.Cpu) is { } refusal)
         {
-            throw new UsageException("choose one of --per-process and --per-cpu");
-        }
-        if (query.PerCpu && perProcessRows)
-        {
-            throw new UsageException("--per-cpu goes with one --pid at most, and not with --name (use --per-process for several processes)");
+            // The same rules as the cmdlets', said with the CLI's option names.
+            throw new UsageException(refusal.ErrorId switch
+            {
+                "PerProcessAndPerCpu" => "choose one of --per-process and --per-cpu",
+                "PerCpuWithProcessFilter" => "--per-cpu goes with one --pid at most, and not with --name (use --per-process for several processes)",
+                _ => refusal.Message,
+            });
         }
 
-        // One process: filter in the kernel, so other tasks cost nothing. One CPU: likewise.
+        // One process and the CPU are filtered in the kernel; per-process histograms only where needed.
         using var session = SchedTraceSession.Start(CommandLine.SessionOptions(options, stderr) with
         {
-            Features = query.Feature,
-            ProcessId = processIds.Count == 1 ? processIds[0] : null,
-            LatencyPerProcess = perProcessRows,
-            Cpu = query.Cpu,
+            Features = own.Features,
+            ProcessId = own.ProcessId,
+            LatencyPerProcess = own.LatencyPerProcess,
+            Cpu = own.Cpu,
         });
 
         if (format == OutputFormat.Table)
@@ -98,10 +100,6 @@ internal static class LatencyVerbs
         }
         return null;
     }
-
-    /// <summary>Whether the query needs per-process histograms: rows per process, a name filter, or several processes (one is a kernel filter).</summary>
-    internal static bool NeedsProcessRows(LatencyQuery query) =>
-        query.PerProcess || query.NameFilter is not null || query.ProcessIds.Count > 1;
 
     private static string What(LatencyReportKind kind) => kind switch
     {

@@ -57,12 +57,12 @@ public abstract class LatencyCmdlet : SessionReadingCmdlet
             if (Session is not null)
             {
                 // Refused before any waiting; the core refuses the rest (FeatureNotEnabled, SessionNotPerProcess).
-                ThrowIfRefused(query, fromSession: true, Session.ProcessId);
+                ThrowIfRefused(query, Session.ProcessId, Session.Cpu);
                 Emit(Session, plan, query, started: false);
                 return;
             }
-            var options = SessionOptions(query);
-            ThrowIfRefused(query, fromSession: false, options.ProcessId);
+            var options = query.SessionOptions();
+            ThrowIfRefused(query, options.ProcessId, options.Cpu);
             using var session = StartSession(options);
             Emit(session, plan, query, started: true);
         }
@@ -72,9 +72,9 @@ public abstract class LatencyCmdlet : SessionReadingCmdlet
         }
     }
 
-    private static void ThrowIfRefused(LatencyQuery query, bool fromSession, int? sessionProcessId)
+    private static void ThrowIfRefused(LatencyQuery query, int? kernelProcessId, int? kernelCpu)
     {
-        if (Refusal(query, fromSession, sessionProcessId) is { } refusal)
+        if (LatencyReport.Refusal(query, kernelProcessId, kernelCpu) is { } refusal)
         {
             throw refusal;
         }
@@ -86,7 +86,7 @@ public abstract class LatencyCmdlet : SessionReadingCmdlet
         // A session started for this reading counts from its attach: exact extremes.
         query = query with { StartsWithSession = started };
         // Only per-process rows can miss values (the global and per-CPU figures keep them all).
-        bool processRows = NeedsProcessRows(query, session.ProcessId);
+        bool processRows = query.NeedsProcessRows(session.ProcessId);
         // A reading from the session's start covers every value it ever dropped.
         long droppedReported = started || plan.Mode == SamplingMode.SinceStart ? 0 : session.LatencyDropped;
         string? viewTypeName = ViewTypeName(query);
@@ -166,71 +166,6 @@ public abstract class LatencyCmdlet : SessionReadingCmdlet
         PerCpu = perCpu,
         Cpu = cpu,
     };
-
-    /// <summary>
-    /// The session a command starts for <paramref name="query"/>: just its feature; one -Id and
-    /// -Cpu filtered in the kernel, so other tasks and CPUs cost next to nothing; per-process
-    /// histograms only when the rows need them.
-    /// </summary>
-    internal static SchedTraceSessionOptions SessionOptions(LatencyQuery query)
-    {
-        int? processId = query.ProcessIds.Count == 1 ? query.ProcessIds.First() : null;
-        return new SchedTraceSessionOptions
-        {
-            Features = query.Feature,
-            ProcessId = processId,
-            Cpu = query.Cpu,
-            LatencyPerProcess = NeedsProcessRows(query, processId),
-        };
-    }
-
-    /// <summary>
-    /// The core's rule (LatencyQuery.NeedsProcessRows): rows come from per-process histograms for
-    /// -PerProcess, -Name, or -Id, unless the one id is the session's kernel process filter.
-    /// </summary>
-    internal static bool NeedsProcessRows(LatencyQuery query, int? sessionProcessId) =>
-        query.PerProcess
-        || query.NameFilter is not null
-        || (query.ProcessIds.Count > 0 && !(query.ProcessIds.Count == 1 && sessionProcessId == query.ProcessIds.First()));
-
-    /// <summary>
-    /// Queries refused before a session is started or waited on, each of which would otherwise
-    /// give rows that are not what was asked for:
-    /// -PerProcess with -PerCpu (the core refuses it too, but only once a session is attached);
-    /// -PerCpu with a process filter the kernel did not apply (-Name, several -Id): such rows
-    /// come from per-process histograms, which do not tell CPUs apart;
-    /// -Cpu on a running session's per-process figures, which are kept for every CPU the session
-    /// watches, so -Cpu could not narrow them.
-    /// </summary>
-    /// <param name="query">The query.</param>
-    /// <param name="fromSession">Whether a running session is read (-Session).</param>
-    /// <param name="sessionProcessId">The kernel process filter of the session read or started.</param>
-    internal static SchedTraceException? Refusal(LatencyQuery query, bool fromSession, int? sessionProcessId)
-    {
-        if (query.PerProcess && query.PerCpu)
-        {
-            return new SchedTraceException(SchedTraceErrorKind.InvalidArgument, "PerProcessAndPerCpu", "Rows are either per process or per CPU, not both.", "Use -PerProcess or -PerCpu (per-process figures cover every CPU).");
-        }
-        if (query.PerCpu && NeedsProcessRows(query, sessionProcessId))
-        {
-            return new SchedTraceException(
-                SchedTraceErrorKind.InvalidArgument,
-                "PerCpuWithProcessFilter",
-                "-PerCpu cannot be combined with -Name or several -Id: those figures come from per-process histograms, which do not tell CPUs apart.",
-                fromSession
-                    ? "Leave out -PerCpu (or -Name and -Id), or read a session started for that one process (Start-SchedTrace -ProcessId N) with -Id N -PerCpu."
-                    : "Leave out -PerCpu, or give a single -Id (it is filtered in the kernel, so its figures can be split by CPU).");
-        }
-        if (fromSession && query.Cpu is not null && NeedsProcessRows(query, sessionProcessId))
-        {
-            return new SchedTraceException(
-                SchedTraceErrorKind.InvalidArgument,
-                "CpuWithProcessRows",
-                "-Cpu cannot narrow a running session's per-process figures: they are kept for every CPU the session watches.",
-                "Leave out -Cpu, start a session on that CPU (Start-SchedTrace -Feature ... -PerProcess -Cpu N), or measure without -Session (-Cpu is then filtered in the kernel).");
-        }
-        return null;
-    }
 
     /// <summary>The type name that selects the view for these rows, inserted first in PSObject.TypeNames; null for the default views.</summary>
     internal static string? ViewTypeName(LatencyQuery query) =>

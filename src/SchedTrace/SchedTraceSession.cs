@@ -139,6 +139,7 @@ public sealed partial class SchedTraceSession : IDisposable
         Name = string.IsNullOrWhiteSpace(options.Name) ? $"SchedTrace{Id}" : options.Name;
         Features = options.Features;
         ProcessId = options.ProcessId;
+        Cpu = options.Cpu;
         ThreadId = options.ThreadId;
         Hook = bpf.HookKind;
         ScheduleMethod = scheduleMethod;
@@ -184,6 +185,9 @@ public sealed partial class SchedTraceSession : IDisposable
 
     /// <summary>The process filter, if any.</summary>
     public int? ProcessId { get; }
+
+    /// <summary>The CPU filter of events and latency, if any.</summary>
+    public int? Cpu { get; }
 
     /// <summary>The thread filter, if any.</summary>
     public int? ThreadId { get; }

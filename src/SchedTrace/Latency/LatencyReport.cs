@@ -45,9 +45,32 @@ public sealed record LatencyQuery
     /// </summary>
     public bool StartsWithSession { get; init; }
 
-    /// <summary>Whether the rows must come from per-process histograms: per-process rows, or a process filter the kernel did not apply.</summary>
-    internal bool NeedsProcessRows(SchedTraceSession session) =>
-        PerProcess || NameFilter is not null || (ProcessIds.Count > 0 && !(ProcessIds.Count == 1 && session.ProcessId == ProcessIds.First()));
+    /// <summary>
+    /// Whether the rows must come from per-process histograms: per-process rows, or a process
+    /// filter the kernel did not apply (<paramref name="kernelProcessId"/> is the session's own
+    /// process filter, which makes the figures of that one process the global ones).
+    /// </summary>
+    public bool NeedsProcessRows(int? kernelProcessId) =>
+        PerProcess || NameFilter is not null || (ProcessIds.Count > 0 && !(ProcessIds.Count == 1 && kernelProcessId == ProcessIds.First()));
+
+    internal bool NeedsProcessRows(SchedTraceSession session) => NeedsProcessRows(session.ProcessId);
+
+    /// <summary>
+    /// The options of a session started for this query alone: just its feature; one process id
+    /// and the CPU filtered in the kernel, so other tasks and CPUs cost next to nothing;
+    /// per-process histograms only when the rows need them.
+    /// </summary>
+    public SchedTraceSessionOptions SessionOptions()
+    {
+        int? processId = ProcessIds.Count == 1 ? ProcessIds.First() : null;
+        return new SchedTraceSessionOptions
+        {
+            Features = Feature,
+            ProcessId = processId,
+            Cpu = Cpu,
+            LatencyPerProcess = NeedsProcessRows(processId),
+        };
+    }
 
     /// <summary>The features a session needs for this report.</summary>
     public SchedTraceFeature Feature => Kind switch
@@ -99,34 +122,60 @@ public static class LatencyReport
         }
     }
 
+    /// <summary>
+    /// Why a query cannot be answered by a session with these kernel filters (null if it can),
+    /// so front ends can refuse it before attaching or waiting. Each refusal stands for rows
+    /// that would not be what was asked for.
+    /// </summary>
+    public static SchedTraceException? Refusal(LatencyQuery query, int? kernelProcessId, int? kernelCpu)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.Cpu is int cpu && (cpu < 0 || cpu >= SchedBpfObject.PossibleCpus))
+        {
+            // Otherwise the reading would be an empty row for a CPU that does not exist.
+            return Invalid("InvalidCpu", $"CPU {cpu} does not exist on this machine.", $"Give a CPU from 0 to {SchedBpfObject.PossibleCpus - 1}.");
+        }
+        if (query.PerProcess && query.PerCpu)
+        {
+            return Invalid("PerProcessAndPerCpu", "Rows are either per process or per CPU, not both.", "Ask for per-process rows (-PerProcess, --per-process) or per-CPU rows (-PerCpu, --per-cpu); per-process figures cover every CPU.");
+        }
+        bool processRows = query.NeedsProcessRows(kernelProcessId);
+        if (query.PerCpu && processRows)
+        {
+            return Invalid(
+                "PerCpuWithProcessFilter",
+                "Per-CPU rows cannot be combined with a name filter or several process ids: those figures come from per-process histograms, which do not tell CPUs apart.",
+                "Leave out -PerCpu (--per-cpu), or measure a single process id: it is filtered in the kernel, so its figures can be split by CPU.");
+        }
+        if (query.Cpu is not null && processRows && kernelCpu != query.Cpu)
+        {
+            return Invalid(
+                "CpuWithProcessRows",
+                "A CPU filter cannot narrow per-process figures kept for every CPU.",
+                "Measure without -Session (the CPU is then filtered in the kernel), start a session on that CPU (Start-SchedTrace -Cpu N -PerProcess), or leave out -Cpu.");
+        }
+        return null;
+    }
+
+    private static SchedTraceException Invalid(string id, string message, string action) => new(SchedTraceErrorKind.InvalidArgument, id, message, action);
+
     /// <summary>Refuses, before any waiting, a query the session cannot answer.</summary>
     internal static void Check(SchedTraceSession session, LatencyQuery query)
     {
         if (!session.Features.HasFlag(query.Feature))
         {
-            throw new SchedTraceException(
-                SchedTraceErrorKind.InvalidArgument,
+            throw Invalid(
                 "FeatureNotEnabled",
                 $"Session '{session.Name}' (Id {session.Id}) does not collect {query.Feature}.",
                 $"Start a session with the {query.Feature} feature (Start-SchedTrace -Feature {query.Feature}).");
         }
-        if (query.Cpu is int cpu && (cpu < 0 || cpu >= SchedBpfObject.PossibleCpus))
+        if (Refusal(query, session.ProcessId, session.Cpu) is { } refusal)
         {
-            // Otherwise the reading would be an empty row for a CPU that does not exist.
-            throw new SchedTraceException(SchedTraceErrorKind.InvalidArgument, "InvalidCpu", $"CPU {cpu} does not exist on this machine.", $"Give a CPU from 0 to {SchedBpfObject.PossibleCpus - 1}.");
-        }
-        if (query.PerProcess && query.PerCpu)
-        {
-            throw new SchedTraceException(SchedTraceErrorKind.InvalidArgument, "PerProcessAndPerCpu", "Rows are either per process or per CPU, not both.", "Use -PerProcess or -PerCpu (per-process figures cover every CPU).");
-        }
-        if (query.PerCpu && query.NeedsProcessRows(session))
-        {
-            throw new SchedTraceException(SchedTraceErrorKind.InvalidArgument, "PerCpuWithProcessFilter", "Per-CPU rows cover every process the session measures; they cannot be narrowed to some processes afterwards.", "Use -PerProcess for per-process figures, or start a session for one process (-Id) and read it -PerCpu.");
+            throw refusal;
         }
         if (query.NeedsProcessRows(session) && !session.LatencyPerProcess)
         {
-            throw new SchedTraceException(
-                SchedTraceErrorKind.InvalidArgument,
+            throw Invalid(
                 "SessionNotPerProcess",
                 $"Session '{session.Name}' (Id {session.Id}) keeps latency for the whole machine only, so it cannot give per-process figures or filter by process.",
                 "Start the session with -PerProcess (Start-SchedTrace -Feature ... -PerProcess), or read it without -PerProcess, -Id and -Name.");

@@ -9,6 +9,10 @@ namespace SchedTrace.Tests.Surface;
 /// </summary>
 public sealed class LatencyCmdletTests
 {
+    /// <summary>The core's refusal as a cmdlet asks for it: a new session filters the query's CPU in the kernel, a running one (here) does not.</summary>
+    private static SchedTraceException? Refusal(LatencyQuery query, bool fromSession, int? kernelProcessId) =>
+        LatencyReport.Refusal(query, kernelProcessId, fromSession ? null : query.Cpu);
+
     private static readonly Func<string, bool> AnyName = _ => true;
 
     public static TheoryData<string, LatencyReportKind, SchedTraceFeature> Cmdlets => new()
@@ -28,7 +32,7 @@ public sealed class LatencyCmdletTests
         var reported = (LatencyReportKind)type.GetProperty("Kind", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(instance)!;
         Assert.Equal(kind, reported);
         // The session a command starts collects exactly the feature its report needs.
-        Assert.Equal(feature, LatencyCmdlet.SessionOptions(LatencyCmdlet.Query(kind, null, null, false, false, null)).Features);
+        Assert.Equal(feature, LatencyCmdlet.Query(kind, null, null, false, false, null).SessionOptions().Features);
     }
 
     [Fact]
@@ -48,7 +52,7 @@ public sealed class LatencyCmdletTests
     [Fact]
     public void SessionOptions_FilterOneIdAndTheCpuInTheKernel_WithoutPerProcessRows()
     {
-        var options = LatencyCmdlet.SessionOptions(LatencyCmdlet.Query(LatencyReportKind.OffCpu, [4242], null, false, false, 1));
+        var options = LatencyCmdlet.Query(LatencyReportKind.OffCpu, [4242], null, false, false, 1).SessionOptions();
 
         Assert.Equal(SchedTraceFeature.OffCpuTime, options.Features);
         Assert.Equal(4242, options.ProcessId);
@@ -66,7 +70,7 @@ public sealed class LatencyCmdletTests
     [InlineData(new int[0], false, true, true)] // -PerProcess
     public void SessionOptions_KeepPerProcessRows_OnlyWhenTheRowsNeedThem(int[] ids, bool byName, bool perProcess, bool expected)
     {
-        var options = LatencyCmdlet.SessionOptions(LatencyCmdlet.Query(LatencyReportKind.RunQueue, ids, byName ? AnyName : null, perProcess, false, null));
+        var options = LatencyCmdlet.Query(LatencyReportKind.RunQueue, ids, byName ? AnyName : null, perProcess, false, null).SessionOptions();
 
         Assert.Equal(expected, options.LatencyPerProcess);
         Assert.Equal(ids.Length == 1 ? ids[0] : null, options.ProcessId);
@@ -82,9 +86,9 @@ public sealed class LatencyCmdletTests
     [InlineData(new int[0], null, false)]
     public void NeedsProcessRows_IsTheCoreRule(int[] ids, int? sessionProcessId, bool expected)
     {
-        // Mirrors LatencyQuery.NeedsProcessRows (internal to the core): per-process histograms
-        // are needed for -Id unless exactly one id equals the session's kernel ProcessId filter.
-        Assert.Equal(expected, LatencyCmdlet.NeedsProcessRows(LatencyCmdlet.Query(LatencyReportKind.RunQueue, ids, null, false, false, null), sessionProcessId));
+        // Per-process histograms are needed for -Id unless exactly one id equals the session's
+        // kernel ProcessId filter.
+        Assert.Equal(expected, LatencyCmdlet.Query(LatencyReportKind.RunQueue, ids, null, false, false, null).NeedsProcessRows(sessionProcessId));
     }
 
     [Theory]
@@ -92,7 +96,7 @@ public sealed class LatencyCmdletTests
     [InlineData(true)]
     public void PerProcessWithPerCpu_IsRefusedBeforeASessionStarts(bool fromSession)
     {
-        var refusal = LatencyCmdlet.Refusal(LatencyCmdlet.Query(LatencyReportKind.RunQueue, null, null, perProcess: true, perCpu: true, null), fromSession, null);
+        var refusal = Refusal(LatencyCmdlet.Query(LatencyReportKind.RunQueue, null, null, perProcess: true, perCpu: true, null), fromSession, null);
 
         Assert.NotNull(refusal);
         // The same id as the core's own check (LatencyReport), so scripts see one id either way.
@@ -110,13 +114,13 @@ public sealed class LatencyCmdletTests
         var twoIds = LatencyCmdlet.Query(LatencyReportKind.OffCpu, [1, 2], null, false, perCpu: true, null);
         var oneId = LatencyCmdlet.Query(LatencyReportKind.OffCpu, [1], null, false, perCpu: true, null);
 
-        Assert.Equal("PerCpuWithProcessFilter", LatencyCmdlet.Refusal(byName, false, null)?.ErrorId);
-        Assert.Equal("PerCpuWithProcessFilter", LatencyCmdlet.Refusal(twoIds, false, null)?.ErrorId);
+        Assert.Equal("PerCpuWithProcessFilter", Refusal(byName, false, null)?.ErrorId);
+        Assert.Equal("PerCpuWithProcessFilter", Refusal(twoIds, false, null)?.ErrorId);
         // One id on a new session is the kernel filter: per-CPU rows of that process.
-        Assert.Null(LatencyCmdlet.Refusal(oneId, false, LatencyCmdlet.SessionOptions(oneId).ProcessId));
+        Assert.Null(Refusal(oneId, false, oneId.SessionOptions().ProcessId));
         // On a running session, only if it was started for that process.
-        Assert.Equal("PerCpuWithProcessFilter", LatencyCmdlet.Refusal(oneId, true, null)?.ErrorId);
-        Assert.Null(LatencyCmdlet.Refusal(oneId, true, 1));
+        Assert.Equal("PerCpuWithProcessFilter", Refusal(oneId, true, null)?.ErrorId);
+        Assert.Null(Refusal(oneId, true, 1));
     }
 
     [Fact]
@@ -124,12 +128,12 @@ public sealed class LatencyCmdletTests
     {
         var perProcessOnCpu = LatencyCmdlet.Query(LatencyReportKind.ScheduleTime, null, null, perProcess: true, false, cpu: 0);
 
-        Assert.Equal("CpuWithProcessRows", LatencyCmdlet.Refusal(perProcessOnCpu, fromSession: true, null)?.ErrorId);
+        Assert.Equal("CpuWithProcessRows", Refusal(perProcessOnCpu, fromSession: true, null)?.ErrorId);
         // A new session filters the CPU in the kernel, per-process rows included.
-        Assert.Null(LatencyCmdlet.Refusal(perProcessOnCpu, fromSession: false, null));
+        Assert.Null(Refusal(perProcessOnCpu, fromSession: false, null));
         // Machine-wide and per-CPU rows of a session can be narrowed to one CPU.
-        Assert.Null(LatencyCmdlet.Refusal(LatencyCmdlet.Query(LatencyReportKind.ScheduleTime, null, null, false, true, 0), true, null));
-        Assert.Null(LatencyCmdlet.Refusal(LatencyCmdlet.Query(LatencyReportKind.ScheduleTime, null, null, false, false, 0), true, null));
+        Assert.Null(Refusal(LatencyCmdlet.Query(LatencyReportKind.ScheduleTime, null, null, false, true, 0), true, null));
+        Assert.Null(Refusal(LatencyCmdlet.Query(LatencyReportKind.ScheduleTime, null, null, false, false, 0), true, null));
     }
 
     [Fact]

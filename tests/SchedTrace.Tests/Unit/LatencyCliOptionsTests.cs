@@ -50,7 +50,7 @@ public sealed class LatencyCliOptionsTests
             NameFilter = name ? _ => true : null,
             ProcessIds = Enumerable.Range(100, pids).ToArray(),
         };
-        Assert.Equal(needed, LatencyVerbs.NeedsProcessRows(query));
+        Assert.Equal(needed, query.SessionOptions().LatencyPerProcess);
     }
 
     [Fact]
