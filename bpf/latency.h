@@ -26,7 +26,7 @@
 #define SCHED_METHOD_TRACEPOINTS 2 /* sched_entry_tp/sched_exit_tp around __schedule() */
 #define SCHED_METHOD_SWITCH      3 /* sched_switch only: switch-out to switch-in of the thread */
 
-/* Histogram indexes; mirrored by LatencyKind in LatencyReader.cs. */
+/* Histogram indexes; mirrored by LatencyKind in Engine/LatencyRecords.cs. */
 enum latency_kind {
 	LAT_KIND_RUNQ = 0,
 	LAT_KIND_OFF_SLEEPING = 1,        /* left in TASK_INTERRUPTIBLE */
