@@ -306,10 +306,9 @@ static __always_inline __u32 off_kind(bool runnable, long state)
  * stays on the run queue, so `preempt` wins.
  */
 static __always_inline void latency_switch(struct task_struct *prev, struct task_struct *next,
-					   struct switch_args *a, bool preempt, long prev_state, bool btf)
+					   struct switch_args *a, bool preempt, long prev_state, bool btf, __u64 now)
 {
 	bool runnable = preempt || prev_state == TASK_RUNNING;
-	__u64 now = bpf_ktime_get_ns();
 	struct task_lat *lat;
 	__u32 zero = 0;
 	struct handover *slot;

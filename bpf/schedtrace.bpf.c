@@ -316,10 +316,9 @@ static __always_inline bool event_task_wanted(__u32 tid, __u32 tgid)
 }
 
 static __always_inline void emit_switch(struct task_struct *prev, struct task_struct *next,
-					struct switch_args *a, bool preempt, long prev_state)
+					struct switch_args *a, bool preempt, long prev_state, __u64 now)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
-	__u64 now = bpf_ktime_get_ns();
 	__u32 zero = 0;
 	__u64 *last = bpf_map_lookup_elem(&last_switch, &zero);
 	__u64 ran = last && *last ? now - *last : 0;
@@ -426,18 +425,21 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 				      struct switch_args *a, bool preempt, long prev_state, bool btf)
 {
 	bool voluntary = !preempt && prev_state != TASK_RUNNING;
+	/* One clock read per switch, and none for the features that need no time (cfg is
+	 * constant: the verifier drops the call when no feature below uses it). */
+	__u64 now = (cfg.emit & EMIT_SWITCH) || cfg.latency || cfg.inversion ? bpf_ktime_get_ns() : 0;
 
 	if (cfg.count_switches && !filtered_out(a->prev_tid, a->prev_tgid))
 		count_switch(a->prev_tid, voluntary);
 	if (cfg.emit & EMIT_SWITCH)
-		emit_switch(prev, next, a, preempt, prev_state);
+		emit_switch(prev, next, a, preempt, prev_state, now);
 	if (cfg.track_tasks)
 		track_switch(prev, a, voluntary);
 	if (cfg.inversion)
-		inversion_switch_out(prev, a, bpf_ktime_get_ns(), btf);
+		inversion_switch_out(prev, a, now, btf);
 	/* Priority inversion reuses the latency stamps (runnable_since). */
 	if (cfg.latency || cfg.inversion)
-		latency_switch(prev, next, a, preempt, prev_state, btf);
+		latency_switch(prev, next, a, preempt, prev_state, btf, now);
 }
 
 /* Task state for kernels whose sched_switch does not pass it (before 5.18). */

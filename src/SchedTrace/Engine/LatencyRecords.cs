@@ -20,7 +20,7 @@ internal enum LatencyKind : uint
 [StructLayout(LayoutKind.Sequential)]
 internal unsafe struct BpfLatencyHist
 {
-    internal const int Slots = 656;
+    private const int Slots = LatencyHistogram.Slots;
 
     public ulong Count;
     public ulong SumNs;

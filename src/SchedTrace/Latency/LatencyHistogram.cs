@@ -1,6 +1,5 @@
 using System.Collections.ObjectModel;
 using System.Numerics;
-using System.Runtime.InteropServices;
 
 namespace SchedTrace;
 
@@ -29,9 +28,6 @@ public sealed class LatencyHistogram
     /// and more all land in the last slot, which is therefore open-ended.
     /// </summary>
     private const int TopExponent = 43;
-
-    /// <summary>Bytes of one map value: count, sum, min, max and the slots, each a u64.</summary>
-    internal const int RawBytes = (4 + Slots) * sizeof(ulong);
 
     private readonly ulong[] _slots;
 
@@ -94,17 +90,6 @@ public sealed class LatencyHistogram
             throw new ArgumentException($"A latency histogram has {Slots} slots, not {slots.Length}.", nameof(slots));
         }
         return new LatencyHistogram(count, sumNs, minNs, maxNs, slots.ToArray());
-    }
-
-    /// <summary>A histogram from the bytes of one <c>struct latency_hist</c> map value (host byte order).</summary>
-    internal static LatencyHistogram FromMapValue(ReadOnlySpan<byte> value)
-    {
-        if (value.Length != RawBytes)
-        {
-            throw new ArgumentException($"A latency_hist value is {RawBytes} bytes, not {value.Length}.", nameof(value));
-        }
-        var words = MemoryMarshal.Cast<byte, ulong>(value);
-        return FromCounters(words[0], words[1], words[2], words[3], words[4..]);
     }
 
     /// <summary>

@@ -129,19 +129,20 @@ public sealed class LatencyHistogramTests
     }
 
     [Fact]
-    public void FromMapValue_ReadsTheKernelLayout()
+    public void MapValueMirror_ReadsTheKernelLayout()
     {
+        // struct latency_hist: count, sum, min, max, then the slots, each a u64 (bpf/latency.h).
         var words = new ulong[4 + LatencyHistogram.Slots];
         (words[0], words[1], words[2], words[3]) = (3, 3000, 500, 1500);
         words[4 + LatencyHistogram.SlotOf(500)] = 1;
         words[4 + LatencyHistogram.SlotOf(1000)] = 1;
         words[4 + LatencyHistogram.SlotOf(1500)] = 1;
-        var bytes = new byte[LatencyHistogram.RawBytes];
+        var bytes = new byte[words.Length * sizeof(ulong)];
         Buffer.BlockCopy(words, 0, bytes, 0, bytes.Length);
-        var histogram = LatencyHistogram.FromMapValue(bytes);
+        var histogram = System.Runtime.InteropServices.MemoryMarshal.Read<SchedTrace.Engine.BpfLatencyHist>(bytes).ToHistogram();
         Assert.Equal((3UL, 3000UL, 500UL, 1500UL), (histogram.Count, histogram.SumNs, histogram.MinNs, histogram.MaxNs));
         Assert.Equal(1UL, histogram.SlotCounts[LatencyHistogram.SlotOf(1000)]);
-        Assert.Equal(5280, LatencyHistogram.RawBytes);
+        Assert.Equal(5280, System.Runtime.InteropServices.Marshal.SizeOf<SchedTrace.Engine.BpfLatencyHist>());
     }
 
     // ---- percentiles ----
