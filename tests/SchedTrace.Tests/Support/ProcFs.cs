@@ -41,6 +41,13 @@ public static class ProcFs
     public static long ThreadRuntimeNs(int processId, int threadId) =>
         long.Parse(File.ReadAllText($"/proc/{processId}/task/{threadId}/schedstat").Split(' ')[0]);
 
+    /// <summary>
+    /// A thread's time spent runnable on a run queue, waiting for a CPU (sched_info.run_delay, the
+    /// second field of /proc/&lt;pid&gt;/task/&lt;tid&gt;/schedstat): the kernel's own run-queue latency.
+    /// </summary>
+    public static long ThreadRunDelayNs(int processId, int threadId) =>
+        long.Parse(File.ReadAllText($"/proc/{processId}/task/{threadId}/schedstat").Split(' ')[1]);
+
     /// <summary>A thread's migrations between CPUs, as the kernel counts them (se.nr_migrations in
     /// /proc/&lt;pid&gt;/task/&lt;tid&gt;/sched, present on kernels with CONFIG_SCHED_DEBUG).</summary>
     public static long? ThreadMigrations(int threadId)
