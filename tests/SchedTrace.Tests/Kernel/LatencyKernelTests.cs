@@ -224,7 +224,9 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
     [KernelFact]
     public void PerProcessRows_AddUpToTheGlobalHistogram()
     {
-        using var sleeper = Sleeper(10, TimeSpan.FromMilliseconds(5));
+        // Blocked outside its phase, so it records nothing while the reading copies the per-CPU
+        // histograms and then the per-process rows (a busy-waiting thread once slept in between).
+        using var sleeper = Sleeper(10, TimeSpan.FromMilliseconds(5), blockOutsidePhase: true);
         using var session = Start(SchedTraceFeature.OffCpuTime | SchedTraceFeature.RunQueueLatency, sleeper.ThreadId, perProcess: true);
         sleeper.Go();
         sleeper.WaitDone();
