@@ -86,8 +86,10 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
         // A SCHED_FIFO spinner on the last CPU, from before the session starts to after it is
         // read: no normal task can preempt it, so sched_switch (almost) never fires for it and
         // its time must come from the per-CPU snapshots. "Almost": since 6.12 the fair server
-        // lets starved normal tasks (a kworker) run briefly even next to an RT hog, which
-        // switches it out once or twice. Bounded at 700 ms, below the RT throttle (950 ms/s).
+        // lets starved normal tasks (kworkers, rcu) run briefly even next to an RT hog, which
+        // switches it out a few times (up to 3 in 400 ms seen in CI; 5 allowed: the point is
+        // that the snapshots, not the switches, carry its time, and the other checks say so).
+        // Bounded at 700 ms, below the RT throttle (950 ms/s).
         int cpu = Environment.ProcessorCount - 1;
         using var hog = new ControlledThread(() =>
         {
@@ -114,7 +116,7 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
             var row = ThreadRow(Window(session, before, after), hog.ThreadId);
             long switchedOut = switches1.Voluntary + switches1.Involuntary - switches0.Voluntary - switches0.Involuntary;
             output.WriteLine($"BPF {row.CpuTimeNs} ns ({row.CpuPercent:F1} %) over {row.Duration}, schedstat {proc1 - proc0} ns, switched out {switchedOut} times");
-            Assert.InRange(switchedOut, 0, 2);
+            Assert.InRange(switchedOut, 0, 5);
             Assert.Equal(switchedOut, row.Switches);
             Assert.InRange(row.CpuTimeNs, proc1 - proc0 - 2 * TickTolerance.Ticks * 100, proc1 - proc0 + 2 * TickTolerance.Ticks * 100);
             Assert.True(row.CpuPercent > 95, $"a FIFO hog alone on CPU {cpu} runs the whole window, saw {row.CpuPercent:F1} %");
