@@ -35,6 +35,8 @@ struct task_struct {
 	int pid;
 	int tgid;
 	unsigned long long start_time;
+	unsigned long nvcsw;  /* the kernel's voluntary switch count (/proc/<pid>/status) */
+	unsigned long nivcsw; /* ...and involuntary */
 	char comm[16];
 	struct sched_entity se;
 	struct task_struct *group_leader;
@@ -51,4 +53,14 @@ struct pt_regs {
 	unsigned long si;
 	unsigned long di;
 	unsigned long orig_ax;
+} __attribute__((preserve_access_index));
+
+/* What an iter/task program receives for each task (NULL task: the walk has ended). */
+struct bpf_iter_meta {
+	void *seq;
+} __attribute__((preserve_access_index));
+
+struct bpf_iter__task {
+	struct bpf_iter_meta *meta;
+	struct task_struct *task;
 } __attribute__((preserve_access_index));

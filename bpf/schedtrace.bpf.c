@@ -26,7 +26,7 @@ struct config {
 	__u32 filter_tid;     /* only this thread (0: every thread) */
 	__u32 prev_state_arg; /* 1: sched_switch passes prev_state as its 4th argument (5.18+) */
 	__u32 count_switches; /* feature ContextSwitches: per-CPU switch counters */
-	__u32 track_tasks;    /* feature CpuTime: per-task on-CPU time, switches, migrations */
+	__u32 track_tasks;    /* feature CpuTime: TRACK_* (how per-task figures are gathered) */
 	__u32 emit;           /* feature Events: EMIT_* kinds of event sent to the ring buffer */
 	__u32 filter_cpu;     /* events on this CPU + 1 only (0: every CPU) */
 	__u32 pad;
@@ -43,6 +43,7 @@ struct config {
 	__u64 inv_burst_ns;     /* ...with up to this much banked */
 	__u32 futex_nr;         /* the futex syscall's number on this architecture */
 	__u32 pad3;
+	__u64 session_start_ns; /* CpuTime: tasks started after this (ktime) are counted from birth */
 };
 const volatile struct config cfg SEC(".rodata.config") = {};
 
@@ -68,11 +69,31 @@ struct {
 } switch_counts SEC(".maps");
 
 /*
+ * How feature CpuTime gathers its per-task figures.
+ *
+ * TRACK_COUNTERS (tp_btf): nothing runs on sched_switch. The kernel already keeps every figure
+ * per task (se.sum_exec_runtime, nvcsw, nivcsw); a task iterator copies them at the session's
+ * start (the base) and at each snapshot, the exit and free hooks copy them one last time, and
+ * the migration hook, which fires only when a task changes CPU, counts the move and notes the
+ * CPU it leaves. A switch costs the session nothing, and the figures are the kernel's own.
+ *
+ * TRACK_SWITCHES (raw_tp, where iterators are not available): each sched_switch credits prev.
+ */
+#define TRACK_SWITCHES 1
+#define TRACK_COUNTERS 2
+
+/* task_stats.exited: the task called exit (it may still run a little), then was freed (final). */
+#define TASK_EXITING  1
+#define TASK_RELEASED 2
+
+/*
  * Per-task statistics, keyed by thread id. Runtime is counted in the kernel's own currency,
  * se.sum_exec_runtime: the scheduler has charged prev (update_curr) by the time sched_switch
  * fires, so what it gained since we last looked is exactly what the kernel added (steal time
  * and, where configured, IRQ time excluded, as in /proc/<pid>/schedstat and top).
- * Only the CPU a task runs on touches its runtime and switch counts, so plain adds are safe.
+ * TRACK_SWITCHES: only the CPU a task runs on touches its runtime and switch counts, so plain
+ * adds are safe. TRACK_COUNTERS: figures are written as "kernel counter now - base", and only
+ * ever raised, so two CPUs copying the same task at once cannot count anything twice.
  */
 struct task_stats {
 	__u64 runtime_ns;  /* sum_exec_runtime gained while traced */
@@ -84,9 +105,12 @@ struct task_stats {
 	__u64 start_time;  /* task->start_time: tells a reused thread id apart in user space */
 	__u32 tgid;
 	__s32 prio;
-	__u32 exited;      /* the task exited: user space reads it one last time and deletes it */
+	__u32 exited;      /* TASK_EXITING, then TASK_RELEASED: user space reads it once more and deletes it */
 	__u32 pad;
 	char comm[16];
+	__u64 runtime_base; /* TRACK_COUNTERS: the kernel's counters where counting started */
+	__u64 nvcsw_base;
+	__u64 nivcsw_base;
 };
 
 struct {
@@ -164,7 +188,7 @@ static __always_inline void copy_comm(struct task_stats *stats, struct task_stru
  * NULL for the idle task, filtered tasks, and (counted) when the table is full.
  */
 static __always_inline struct task_stats *task_entry(struct task_struct *task, __u32 tid, __u32 tgid,
-						     __u64 runtime)
+						     __u64 runtime, __u64 nvcsw, __u64 nivcsw)
 {
 	struct task_stats *stats;
 	struct task_stats fresh = {};
@@ -179,6 +203,9 @@ static __always_inline struct task_stats *task_entry(struct task_struct *task, _
 		return stats;
 	fresh.tgid = tgid;
 	fresh.runtime_seen = runtime;
+	fresh.runtime_base = runtime;
+	fresh.nvcsw_base = nvcsw;
+	fresh.nivcsw_base = nivcsw;
 	fresh.start_time = BPF_CORE_READ(task, start_time);
 	/* Created by the final switch of an exiting task: release it after the next read. */
 	fresh.exited = (BPF_CORE_READ(task, flags) & PF_EXITING) != 0;
@@ -209,11 +236,48 @@ static __always_inline void credit(struct task_stats *stats, __u64 runtime)
 	}
 }
 
-static __always_inline void mark_cpu(struct task_stats *stats)
+static __always_inline void mark_cpu(struct task_stats *stats, __u32 cpu)
 {
-	__u32 cpu = bpf_get_smp_processor_id();
-
 	stats->cpus |= 1ULL << (cpu < 63 ? cpu : 63);
+}
+
+/* Raises *field to value; never lowers it (see struct task_stats). A "negative" value (a
+ * counter below its base: the entry belongs to an earlier thread with the same id) is ignored. */
+static __always_inline bool raise_to(__u64 *field, __u64 value)
+{
+	if (value <= *field || value >= (1ULL << 63))
+		return false;
+	*field = value;
+	return true;
+}
+
+/*
+ * TRACK_COUNTERS: the task's entry, created on first sight. A task alive when the session
+ * started is counted from its counters then (the session's first walk of every task sees it);
+ * a task born later is counted from birth, when its counters were all zero.
+ */
+static __always_inline struct task_stats *counted_task(struct task_struct *task)
+{
+	bool newborn = task->start_time >= cfg.session_start_ns;
+
+	return task_entry(task, task->pid, task->tgid, newborn ? 0 : task->se.sum_exec_runtime,
+			  newborn ? 0 : task->nvcsw, newborn ? 0 : task->nivcsw);
+}
+
+/*
+ * TRACK_COUNTERS: copies the kernel's counters into the entry. Runtime gained since the last
+ * copy was gained on the task's current CPU: every change of CPU is a copy (on_migrate).
+ * A running task's sum_exec_runtime lags by at most a tick (the kernel charges it at each tick
+ * and each switch); what lags is counted by the next copy.
+ */
+static __always_inline void read_counters(struct task_stats *stats, struct task_struct *task)
+{
+	if (raise_to(&stats->runtime_ns, task->se.sum_exec_runtime - stats->runtime_base))
+		mark_cpu(stats, task->thread_info.cpu);
+	raise_to(&stats->voluntary, task->nvcsw - stats->nvcsw_base);
+	raise_to(&stats->involuntary, task->nivcsw - stats->nivcsw_base);
+	stats->prio = task->prio;
+	copy_comm(stats, task);
 }
 
 /* The scalar fields of prev and next, which each hook reads its own way (direct or probe-read). */
@@ -405,10 +469,10 @@ static __always_inline void track_switch(struct task_struct *prev, struct switch
 	struct cpu_current *cur = bpf_map_lookup_elem(&cpu_current, &zero);
 	struct task_stats *stats;
 
-	stats = task_entry(prev, a->prev_tid, a->prev_tgid, first_seen_runtime(cur, a->prev_tid, a->prev_runtime));
+	stats = task_entry(prev, a->prev_tid, a->prev_tgid, first_seen_runtime(cur, a->prev_tid, a->prev_runtime), 0, 0);
 	if (stats) {
 		credit(stats, a->prev_runtime);
-		mark_cpu(stats);
+		mark_cpu(stats, bpf_get_smp_processor_id());
 		stats->prio = a->prev_prio;
 		if (voluntary)
 			stats->voluntary++;
@@ -433,7 +497,7 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 		count_switch(a->prev_tid, voluntary);
 	if (cfg.emit & EMIT_SWITCH)
 		emit_switch(prev, next, a, preempt, prev_state, now);
-	if (cfg.track_tasks)
+	if (cfg.track_tasks == TRACK_SWITCHES)
 		track_switch(prev, a, voluntary);
 	if (cfg.inversion)
 		inversion_switch_out(prev, a, now, btf);
@@ -462,7 +526,7 @@ int BPF_PROG(switch_btf, bool preempt, struct task_struct *prev, struct task_str
 		.prev_prio = prev->prio,
 	};
 
-	if (cfg.track_tasks || cfg.emit || cfg.latency || cfg.inversion) {
+	if (cfg.track_tasks == TRACK_SWITCHES || cfg.emit || cfg.latency || cfg.inversion) {
 		a.next_tid = next->pid;
 		a.next_tgid = next->tgid;
 		a.next_prio = next->prio;
@@ -484,7 +548,7 @@ int BPF_PROG(switch_raw, bool preempt, struct task_struct *prev, struct task_str
 		.prev_prio = BPF_CORE_READ(prev, prio),
 	};
 
-	if (cfg.track_tasks || cfg.emit || cfg.latency || cfg.inversion) {
+	if (cfg.track_tasks == TRACK_SWITCHES || cfg.emit || cfg.latency || cfg.inversion) {
 		a.next_tid = BPF_CORE_READ(next, pid);
 		a.next_tgid = BPF_CORE_READ(next, tgid);
 		a.next_prio = BPF_CORE_READ(next, prio);
@@ -495,9 +559,13 @@ int BPF_PROG(switch_raw, bool preempt, struct task_struct *prev, struct task_str
 	return 0;
 }
 
-/* The kernel's own migration count (se.nr_migrations) moves at this same tracepoint. */
+/*
+ * The kernel's own migration count (se.nr_migrations) moves at this same tracepoint. It fires
+ * before the task's CPU changes, and the task is not running: its runtime is settled, and what
+ * it gained since the last copy was gained on orig_cpu.
+ */
 static __always_inline void on_migrate(struct task_struct *task, __u32 tid, __u32 tgid, int prio,
-				       __u64 runtime, __u32 orig_cpu, __u32 dest_cpu)
+				       __u64 runtime, __u32 orig_cpu, __u32 dest_cpu, bool btf)
 {
 	struct task_stats *stats;
 
@@ -509,7 +577,13 @@ static __always_inline void on_migrate(struct task_struct *task, __u32 tid, __u3
 		emit_task_event(task, EVENT_MIGRATE, tid, tgid, prio, dest_cpu, orig_cpu);
 	if (!cfg.track_tasks)
 		return;
-	stats = task_entry(task, tid, tgid, runtime);
+	if (btf && cfg.track_tasks == TRACK_COUNTERS) {
+		stats = counted_task(task);
+		if (stats)
+			read_counters(stats, task);
+	} else {
+		stats = task_entry(task, tid, tgid, runtime, 0, 0);
+	}
 	if (stats)
 		__sync_fetch_and_add(&stats->migrations, 1);
 }
@@ -518,7 +592,7 @@ SEC("tp_btf/sched_migrate_task")
 int BPF_PROG(migrate_btf, struct task_struct *task, int dest_cpu)
 {
 	on_migrate(task, task->pid, task->tgid, task->prio, task->se.sum_exec_runtime, task->thread_info.cpu,
-		   dest_cpu);
+		   dest_cpu, true);
 	return 0;
 }
 
@@ -526,7 +600,8 @@ SEC("raw_tp/sched_migrate_task")
 int BPF_PROG(migrate_raw, struct task_struct *task, int dest_cpu)
 {
 	on_migrate(task, BPF_CORE_READ(task, pid), BPF_CORE_READ(task, tgid), BPF_CORE_READ(task, prio),
-		   BPF_CORE_READ(task, se.sum_exec_runtime), BPF_CORE_READ(task, thread_info.cpu), dest_cpu);
+		   BPF_CORE_READ(task, se.sum_exec_runtime), BPF_CORE_READ(task, thread_info.cpu), dest_cpu,
+		   false);
 	return 0;
 }
 
@@ -569,26 +644,68 @@ int BPF_PROG(wakeup_new_raw, struct task_struct *task)
 	return 0;
 }
 
-/* An exiting thread keeps its entry until user space has read it once more. */
-static __always_inline void on_exit(__u32 tid)
+/*
+ * A thread that exits is marked, and may still run for a while (unmapping its memory, closing
+ * files). TRACK_COUNTERS copies its counters here because a thread that is reaped at once is no
+ * longer seen by the iterator, and creates the entry of a thread born and gone between two
+ * snapshots.
+ */
+static __always_inline void on_exit(struct task_struct *task, __u32 tid, bool btf)
 {
-	struct task_stats *stats = bpf_map_lookup_elem(&task_stats, &tid);
+	struct task_stats *stats;
 
-	if (stats)
-		stats->exited = 1;
+	if (btf && cfg.track_tasks == TRACK_COUNTERS) {
+		stats = counted_task(task);
+		if (stats)
+			read_counters(stats, task);
+	} else {
+		stats = bpf_map_lookup_elem(&task_stats, &tid);
+	}
+	if (stats && stats->exited < TASK_EXITING)
+		stats->exited = TASK_EXITING;
 }
 
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(exit_btf, struct task_struct *task)
 {
-	on_exit(task->pid);
+	on_exit(task, task->pid, true);
 	return 0;
 }
 
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(exit_raw, struct task_struct *task)
 {
-	on_exit(BPF_CORE_READ(task, pid));
+	on_exit(task, BPF_CORE_READ(task, pid), false);
+	return 0;
+}
+
+/*
+ * The task's memory is about to be freed, after its last switch: its figures are final. User
+ * space reads the entry once more and deletes it. The entry is never created here: one deleted
+ * after its last read must stay deleted.
+ */
+static __always_inline void on_free(struct task_struct *task, __u32 tid, bool btf)
+{
+	struct task_stats *stats = bpf_map_lookup_elem(&task_stats, &tid);
+
+	if (!stats)
+		return;
+	if (btf && cfg.track_tasks == TRACK_COUNTERS)
+		read_counters(stats, task);
+	stats->exited = TASK_RELEASED;
+}
+
+SEC("tp_btf/sched_process_free")
+int BPF_PROG(free_btf, struct task_struct *task)
+{
+	on_free(task, task->pid, true);
+	return 0;
+}
+
+SEC("raw_tp/sched_process_free")
+int BPF_PROG(free_raw, struct task_struct *task)
+{
+	on_free(task, BPF_CORE_READ(task, pid), false);
 	return 0;
 }
 
@@ -616,7 +733,26 @@ int BPF_PROG(exec_raw, struct task_struct *task)
 }
 
 /*
- * Never attached: user space runs it on each CPU in turn (BPF_PROG_TEST_RUN with
+ * TRACK_COUNTERS: user space walks every task with this iterator at the session's start (the
+ * base of each task alive then) and before each snapshot. Its cost follows the tasks that
+ * exist, not the pid range; it writes nothing to the iterator's output.
+ */
+SEC("iter/task")
+int task_counters(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct task_stats *stats;
+
+	if (!task || filtered_out(task->pid, task->tgid))
+		return 0;
+	stats = counted_task(task);
+	if (stats)
+		read_counters(stats, task);
+	return 0;
+}
+
+/*
+ * TRACK_SWITCHES. Never attached: user space runs it on each CPU in turn (BPF_PROG_TEST_RUN with
  * BPF_F_TEST_RUN_ON_CPU, an IPI), where `current` is whatever that CPU is running.
  * ctx[0] == 1 at session start: the running task is counted from now. 0 at a snapshot: the
  * running task is credited up to now without a switch, so a task that is never switched out
@@ -641,11 +777,11 @@ int snapshot_cpu(__u64 *ctx)
 		}
 		return 0;
 	}
-	stats = task_entry(task, tid, BPF_CORE_READ(task, tgid), first_seen_runtime(cur, tid, runtime));
+	stats = task_entry(task, tid, BPF_CORE_READ(task, tgid), first_seen_runtime(cur, tid, runtime), 0, 0);
 	if (!stats)
 		return 0;
 	credit(stats, runtime);
-	mark_cpu(stats);
+	mark_cpu(stats, bpf_get_smp_processor_id());
 	stats->prio = BPF_CORE_READ(task, prio);
 	return 0;
 }

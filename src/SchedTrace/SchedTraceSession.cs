@@ -132,8 +132,16 @@ public sealed partial class SchedTraceSession : IDisposable
         OpenInversions(options, bpf);
         if (options.Features.HasFlag(SchedTraceFeature.CpuTime))
         {
-            // The task running on each CPU is counted from now, not from when it got the CPU.
-            ForEachOnlineCpu(cpu => bpf.RunOnCpu(SnapshotProgram, cpu, argument: 1));
+            if (bpf.HookKind == HookKind.BtfTracepoint)
+            {
+                // Every task alive now is counted from its counters now.
+                bpf.WalkTasks();
+            }
+            else
+            {
+                // The task running on each CPU is counted from now, not from when it got the CPU.
+                ForEachOnlineCpu(cpu => bpf.RunOnCpu(BpfLoadPlan.SnapshotProgram, cpu, argument: 1));
+            }
         }
         Id = Interlocked.Increment(ref lastId);
         Name = string.IsNullOrWhiteSpace(options.Name) ? $"SchedTrace{Id}" : options.Name;
@@ -240,7 +248,7 @@ public sealed partial class SchedTraceSession : IDisposable
             FilterTid = (uint)(options.ThreadId ?? 0),
             PrevStateArg = KernelFeatures.SchedSwitchHasPrevState ? 1u : 0u,
             CountSwitches = options.Features.HasFlag(SchedTraceFeature.ContextSwitches) ? 1u : 0u,
-            TrackTasks = options.Features.HasFlag(SchedTraceFeature.CpuTime) ? 1u : 0u,
+            SessionStartNs = SchedClock.MonotonicNow(),
             Latency = (uint)LatencyFor(options.Features),
             LatencyPerProcess = options.LatencyPerProcess ? 1u : 0u,
             FilterCpu = options.Cpu is int cpu ? (uint)cpu + 1 : 0,
@@ -253,7 +261,6 @@ public sealed partial class SchedTraceSession : IDisposable
             config.SetFilterComm(options.EventName);
         }
         ConfigureInversion(ref config, options);
-        var onDemand = options.Features.HasFlag(SchedTraceFeature.CpuTime) ? new[] { SnapshotProgram } : Array.Empty<string>();
         var latencyMaps = config.Latency == 0
             ? default
             : new LatencyMaps(LatencyKinds, options.LatencyPerProcess ? ProcessLatencyRows(options.Features) : 0);
@@ -269,7 +276,7 @@ public sealed partial class SchedTraceSession : IDisposable
         {
             var method = methods[i];
             config.ScheduleMethod = (uint)method;
-            var plan = new BpfLoadPlan(HooksFor(options, method), onDemand, config, TaskTableFor(options), streaming ? RingBufferSize(options.RingBufferBytes) : 4096, latencyMaps, AlertRingBytesFor(options));
+            var plan = new BpfLoadPlan(HooksFor(options, method), config, TaskTableFor(options), streaming ? RingBufferSize(options.RingBufferBytes) : 4096, latencyMaps, AlertRingBytesFor(options), options.Features.HasFlag(SchedTraceFeature.CpuTime));
             SchedBpfObject bpf;
             try
             {
@@ -376,7 +383,12 @@ public sealed partial class SchedTraceSession : IDisposable
     private static IReadOnlyList<BpfHook> HooksFor(SchedTraceSessionOptions options, ScheduleTimeMethod method)
     {
         var features = options.Features;
-        var hooks = new List<BpfHook> { BpfHook.SchedSwitch };
+        // CPU time alone needs nothing on sched_switch on tp_btf (BpfLoadPlan adds its own hooks).
+        var hooks = new List<BpfHook>();
+        if ((features & ~SchedTraceFeature.CpuTime) != 0)
+        {
+            hooks.Add(BpfHook.SchedSwitch);
+        }
         if (features.HasFlag(SchedTraceFeature.RunQueueLatency))
         {
             hooks.Add(BpfHook.Wakeup);
@@ -392,13 +404,8 @@ public sealed partial class SchedTraceSession : IDisposable
             hooks.Add(BpfHook.SchedEntry);
             hooks.Add(BpfHook.SchedExit);
         }
-        if (features.HasFlag(SchedTraceFeature.CpuTime))
-        {
-            hooks.Add(BpfHook.ProcessExit);
-            hooks.Add(BpfHook.ProcessExec);
-        }
         bool streaming = features.HasFlag(SchedTraceFeature.Events);
-        if (features.HasFlag(SchedTraceFeature.CpuTime) || (streaming && options.EventTypes.Contains(SchedEventType.Migrate)))
+        if (streaming && options.EventTypes.Contains(SchedEventType.Migrate))
         {
             hooks.Add(BpfHook.MigrateTask);
         }
@@ -414,9 +421,13 @@ public sealed partial class SchedTraceSession : IDisposable
         return hooks.Distinct().ToList();
     }
 
-    /// <summary>The tracepoints a session with these features attaches to, for -WhatIf and messages.</summary>
-    public static string TracepointsFor(SchedTraceFeature features) =>
-        string.Join(", ", HooksFor(new SchedTraceSessionOptions { Features = features }, features.HasFlag(SchedTraceFeature.ScheduleTime) ? ScheduleTimeMethod.SchedTracepoints : ScheduleTimeMethod.None).Select(h => h.Tracepoint).Distinct());
+    /// <summary>The tracepoints a session with these features attaches to on tp_btf, for -WhatIf and messages.</summary>
+    public static string TracepointsFor(SchedTraceFeature features)
+    {
+        var method = features.HasFlag(SchedTraceFeature.ScheduleTime) ? ScheduleTimeMethod.SchedTracepoints : ScheduleTimeMethod.None;
+        var plan = new BpfLoadPlan(HooksFor(new SchedTraceSessionOptions { Features = features }, method), default, default, CpuTime: features.HasFlag(SchedTraceFeature.CpuTime));
+        return string.Join(", ", plan.HooksFor(HookKind.BtfTracepoint).Select(h => h.Tracepoint).Distinct());
+    }
 
     private static BpfEmit EmitFor(IEnumerable<SchedEventType> types) => types.Aggregate(BpfEmit.None, (emit, type) => emit | type switch
     {
@@ -465,8 +476,6 @@ public sealed partial class SchedTraceSession : IDisposable
         }
     }
 
-    private const string SnapshotProgram = "snapshot_cpu";
-
     /// <summary>
     /// The per-task table: four times the threads alive now, at least 16,384, never more than
     /// pid_max. A snapshot reads the table in batches, and the batches visit every hash bucket,
@@ -493,10 +502,12 @@ public sealed partial class SchedTraceSession : IDisposable
     internal TaskSnapshot StartTaskSnapshot => new(StartTime, startTimestamp, new Dictionary<TaskKey, TaskCounters>());
 
     /// <summary>
-    /// Every thread seen since the session started, with its counters as of now. Each CPU's
-    /// running slice is closed first (an IPI per CPU), so a task that was never switched out is
-    /// counted up to this instant. Exited threads are read one last time, released from the
-    /// kernel table, and kept here so later reads of this session still include them.
+    /// Every thread seen since the session started, with its counters as of now. First the
+    /// kernel's counters are brought into the table: on tp_btf by a walk of every task, on
+    /// raw_tp by closing each CPU's running slice (an IPI per CPU); either way a task that was
+    /// never switched out is counted up to this instant. Freed threads are read one last time,
+    /// released from the kernel table, and kept here so later reads of this session still
+    /// include them.
     /// </summary>
     internal TaskSnapshot ReadTaskStats()
     {
@@ -504,21 +515,28 @@ public sealed partial class SchedTraceSession : IDisposable
         lock (gate)
         {
             var reader = bpf ?? throw Stopped();
-            ForEachOnlineCpu(cpu => reader.RunOnCpu(SnapshotProgram, cpu, argument: 0));
+            if (reader.HookKind == HookKind.BtfTracepoint)
+            {
+                reader.WalkTasks();
+            }
+            else
+            {
+                ForEachOnlineCpu(cpu => reader.RunOnCpu(BpfLoadPlan.SnapshotProgram, cpu, argument: 0));
+            }
             long timestamp = Stopwatch.GetTimestamp();
             var utc = DateTime.UtcNow;
             var tasks = retiredTasks.Copy();
             foreach (var (tid, stats) in reader.ReadAll<uint, BpfTaskStats>("task_stats"))
             {
                 var final = stats;
-                if (stats.Exited != 0)
+                if (stats.Released)
                 {
-                    // Take it out in one step: its very last slice may land between read and delete.
+                    // Take it out in one step: nothing can change it after its free, but read and delete stay one operation.
                     final = reader.Take<uint, BpfTaskStats>("task_stats", tid) ?? stats;
                 }
                 var key = new TaskKey((int)tid, final.StartTime);
                 var counters = TaskCounters.From((int)tid, final);
-                if (final.Exited != 0)
+                if (final.Released)
                 {
                     counters = retiredTasks.Add(key, counters);
                 }
@@ -564,6 +582,18 @@ public sealed partial class SchedTraceSession : IDisposable
             }
             LatencyDropped = (long)reader.ReadPerCpu<BpfSessionStats>("session_stats").Aggregate(0UL, (sum, cpu) => sum + cpu.LatencyDropped);
             return new LatencySnapshot(DateTime.UtcNow, Stopwatch.GetTimestamp(), perCpu, perProcess);
+        }
+    }
+
+    /// <summary>The BPF programs this session loaded (tests: what runs on which hook).</summary>
+    internal IReadOnlyList<string> LoadedPrograms
+    {
+        get
+        {
+            lock (gate)
+            {
+                return (bpf ?? throw Stopped()).LoadedPrograms();
+            }
         }
     }
 

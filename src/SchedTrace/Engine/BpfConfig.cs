@@ -13,6 +13,7 @@ internal unsafe struct BpfConfig
     public uint FilterTid;
     public uint PrevStateArg;
     public uint CountSwitches;
+    /// <summary>CpuTime: <see cref="BpfTrackTasks"/>, chosen per hook kind when the programs load.</summary>
     public uint TrackTasks;
     public uint Emit;
     public uint FilterCpu;
@@ -30,6 +31,7 @@ internal unsafe struct BpfConfig
     public ulong InversionBurstNs;
     public uint FutexNr;
     public uint Pad3;
+    public ulong SessionStartNs;
 
     /// <summary>Sets the task name events are filtered on (the kernel's 15-character comm),
     /// in lower case: the BPF side compares without regard to ASCII case.</summary>
@@ -42,6 +44,16 @@ internal unsafe struct BpfConfig
             FilterComm[i] = i < length ? bytes[i] : (byte)0;
         }
     }
+}
+
+/// <summary>How feature CpuTime gathers per-task figures (TRACK_* in the BPF source).</summary>
+internal enum BpfTrackTasks : uint
+{
+    None = 0,
+    /// <summary>raw_tp: every sched_switch credits the outgoing task.</summary>
+    Switches = 1,
+    /// <summary>tp_btf: nothing on sched_switch; a task iterator copies the kernel's own counters.</summary>
+    Counters = 2,
 }
 
 /// <summary>The kinds of event the BPF programs send to the ring buffer (EMIT_* in the BPF source).</summary>
@@ -89,6 +101,13 @@ internal unsafe struct BpfTaskStats
     public uint Exited;
     public uint Pad;
     public fixed byte Comm[16];
+    public ulong RuntimeBase;
+    public ulong NvcswBase;
+    public ulong NivcswBase;
+
+    /// <summary>The thread has been freed (TASK_RELEASED): its figures are final and the entry
+    /// is deleted once read. An exiting thread (TASK_EXITING) is read like a live one.</summary>
+    public readonly bool Released => Exited == 2;
 
     public readonly string CommText()
     {

@@ -23,6 +23,7 @@ internal sealed record BpfHook(string Tracepoint, string BtfProgram, string? Raw
     internal static readonly BpfHook MigrateTask = new("sched_migrate_task", "migrate_btf", "migrate_raw");
     internal static readonly BpfHook ProcessExit = new("sched_process_exit", "exit_btf", "exit_raw");
     internal static readonly BpfHook ProcessExec = new("sched_process_exec", "exec_btf", "exec_raw");
+    internal static readonly BpfHook ProcessFree = new("sched_process_free", "free_btf", "free_raw");
     internal static readonly BpfHook Wakeup = new("sched_wakeup", "wakeup_btf", "wakeup_raw");
     internal static readonly BpfHook WakeupNew = new("sched_wakeup_new", "wakeup_new_btf", "wakeup_new_raw");
 
@@ -49,9 +50,39 @@ internal sealed record BpfHook(string Tracepoint, string BtfProgram, string? Raw
 /// <paramref name="Stamps"/>: the per-thread stamps are needed even without histograms (priority inversion).</summary>
 internal readonly record struct LatencyMaps(uint Kinds, uint ProcessRows, bool Stamps = false);
 
-/// <summary>What to load: the hooks to attach, programs loaded but never attached (run on
-/// demand), the constants, and the size of the per-task table.</summary>
-internal sealed record BpfLoadPlan(IReadOnlyList<BpfHook> Hooks, IReadOnlyList<string> OnDemandPrograms, BpfConfig Config, TaskTableSize TaskTable, uint RingBufferBytes = 4096, LatencyMaps Latency = default, uint AlertRingBytes = 4096);
+/// <summary>
+/// What to load: the hooks to attach, the constants, the size of the per-task table, and
+/// whether per-task CPU time is gathered. How CPU time is gathered depends on the hook kind
+/// (<see cref="BpfTrackTasks"/>), so its hooks, program and constant are chosen per kind.
+/// </summary>
+internal sealed record BpfLoadPlan(IReadOnlyList<BpfHook> Hooks, BpfConfig Config, TaskTableSize TaskTable, uint RingBufferBytes = 4096, LatencyMaps Latency = default, uint AlertRingBytes = 4096, bool CpuTime = false)
+{
+    /// <summary>tp_btf: walks every task and copies its counters (an iter/task program).</summary>
+    internal const string TaskIterator = "task_counters";
+
+    /// <summary>raw_tp: run on each CPU to credit the task running there (BPF_PROG_TEST_RUN).</summary>
+    internal const string SnapshotProgram = "snapshot_cpu";
+
+    private static readonly BpfHook[] TaskLifeHooks = { BpfHook.MigrateTask, BpfHook.ProcessExit, BpfHook.ProcessFree, BpfHook.ProcessExec };
+
+    internal IReadOnlyList<BpfHook> HooksFor(HookKind kind)
+    {
+        if (!CpuTime)
+        {
+            return Hooks;
+        }
+        var perSwitch = kind == HookKind.RawTracepoint ? new[] { BpfHook.SchedSwitch } : Array.Empty<BpfHook>();
+        return perSwitch.Concat(Hooks).Concat(TaskLifeHooks).Distinct().ToList();
+    }
+
+    internal BpfConfig ConfigFor(HookKind kind) => !CpuTime ? Config : Config with
+    {
+        TrackTasks = (uint)(kind == HookKind.BtfTracepoint ? BpfTrackTasks.Counters : BpfTrackTasks.Switches),
+    };
+
+    /// <summary>The program CPU time needs besides its hooks: loaded, run on demand.</summary>
+    internal string? CpuTimeProgram(HookKind kind) => !CpuTime ? null : kind == HookKind.BtfTracepoint ? TaskIterator : SnapshotProgram;
+}
 
 /// <summary>Entries of the per-task table, and whether they are allocated as they are used.</summary>
 internal readonly record struct TaskTableSize(uint MaxEntries, bool AllocateOnUse);
@@ -66,6 +97,7 @@ internal sealed class SchedBpfObject : IDisposable
 
     private readonly BpfObjectHandle obj;
     private readonly List<BpfLinkHandle> links = new();
+    private BpfLinkHandle? taskIterator;
     private readonly Dictionary<string, int> mapFds = new();
 
     private SchedBpfObject(BpfObjectHandle obj, HookKind hookKind)
@@ -127,11 +159,11 @@ internal sealed class SchedBpfObject : IDisposable
 
     private static SchedBpfObject TryAttach(BpfLoadPlan plan, HookKind kind, LibBpfLog.Capture log)
     {
-        var hooks = plan.Hooks;
+        var hooks = plan.HooksFor(kind);
         var session = new SchedBpfObject(Open(), kind);
         try
         {
-            session.Configure(plan.Config);
+            session.Configure(plan.ConfigFor(kind));
             session.SizeTaskTable(plan.TaskTable);
             session.SizeMap("events", plan.RingBufferBytes);
             session.SizeMap("inv_alerts", plan.AlertRingBytes);
@@ -140,7 +172,11 @@ internal sealed class SchedBpfObject : IDisposable
             session.SizeMap("lock_owners", locks ? 4096u : 1);
             session.SizeMap("lock_waiters", locks ? 16_384u : 1);
             session.SizeLatencyMaps(plan.Latency, plan.TaskTable, kind);
-            var wanted = hooks.Select(h => h.ProgramFor(kind)).Concat(plan.OnDemandPrograms).ToHashSet(StringComparer.Ordinal);
+            var wanted = hooks.Select(h => h.ProgramFor(kind)).ToHashSet(StringComparer.Ordinal);
+            if (plan.CpuTimeProgram(kind) is { } onDemand)
+            {
+                wanted.Add(onDemand);
+            }
             session.SelectPrograms(wanted);
 
             log.ClearWarnings();
@@ -155,6 +191,10 @@ internal sealed class SchedBpfObject : IDisposable
             foreach (var hook in hooks)
             {
                 session.AttachProgram(hook, kind, log);
+            }
+            if (plan.CpuTimeProgram(kind) == BpfLoadPlan.TaskIterator)
+            {
+                session.AttachTaskIterator(log);
             }
             return session;
         }
@@ -276,6 +316,79 @@ internal sealed class SchedBpfObject : IDisposable
             throw new HookFailure($"{hook.Describe(kind)} did not attach ({Describe(errno, log)})");
         }
         links.Add(new BpfLinkHandle(link));
+    }
+
+    /// <summary>The programs the kernel holds for this object (loaded: they have an fd).</summary>
+    internal IReadOnlyList<string> LoadedPrograms()
+    {
+        var names = new List<string>();
+        for (nint prog = LibBpf.bpf_object__next_program(obj, 0); prog != 0; prog = LibBpf.bpf_object__next_program(obj, prog))
+        {
+            if (LibBpf.bpf_program__fd(prog) >= 0)
+            {
+                names.Add(Marshal.PtrToStringUTF8(LibBpf.bpf_program__name(prog))!);
+            }
+        }
+        return names;
+    }
+
+    private void AttachTaskIterator(LibBpfLog.Capture log)
+    {
+        nint prog = LibBpf.bpf_object__find_program_by_name(obj, BpfLoadPlan.TaskIterator);
+        log.ClearWarnings();
+        nint link = prog == 0 ? 0 : LibBpf.bpf_program__attach_iter(prog, 0);
+        if (link == 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new HookFailure($"the task iterator (iter/task) did not attach ({Describe(errno, log)})");
+        }
+        taskIterator = new BpfLinkHandle(link);
+        links.Add(taskIterator);
+    }
+
+    /// <summary>
+    /// Runs the task iterator once over every task (TRACK_COUNTERS): it copies each task's
+    /// counters into the task table. Its program writes no output; reading to the end is what
+    /// drives the walk. The kernel pauses a walk that has visited a million tasks without
+    /// output (EAGAIN); reading again resumes it.
+    /// </summary>
+    internal void WalkTasks()
+    {
+        ObjectDisposedException.ThrowIf(obj.IsClosed, this);
+        var link = taskIterator ?? throw new InvalidOperationException("The task iterator is not attached.");
+        int fd = LibBpf.bpf_iter_create(LibBpf.bpf_link__fd(link));
+        if (fd < 0)
+        {
+            throw KernelCallFailed("starting a walk of the task iterator", Marshal.GetLastPInvokeError());
+        }
+        try
+        {
+            var buffer = new byte[4096];
+            while (true)
+            {
+                nint read;
+                unsafe
+                {
+                    fixed (byte* bytes = buffer)
+                    {
+                        read = Libc.read(fd, (nint)bytes, (nuint)buffer.Length);
+                    }
+                }
+                if (read == 0)
+                {
+                    return;
+                }
+                int errno = read < 0 ? Marshal.GetLastPInvokeError() : 0;
+                if (read < 0 && errno != Libc.EAGAIN && errno != Libc.EINTR)
+                {
+                    throw KernelCallFailed("walking the task iterator", errno);
+                }
+            }
+        }
+        finally
+        {
+            Libc.close(fd);
+        }
     }
 
     private static string Describe(int errno, LibBpfLog.Capture log)

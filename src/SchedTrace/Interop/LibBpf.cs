@@ -87,6 +87,16 @@ internal static partial class LibBpf
     internal static partial int bpf_link__destroy(nint link);
 
     [LibraryImport(LibraryName, SetLastError = true)]
+    internal static partial nint bpf_program__attach_iter(nint prog, nint opts);
+
+    [LibraryImport(LibraryName)]
+    internal static partial int bpf_link__fd(BpfLinkHandle link);
+
+    /// <summary>A new walk of an iterator link: read the returned fd to its end to run it.</summary>
+    [LibraryImport(LibraryName, SetLastError = true)]
+    internal static partial int bpf_iter_create(int linkFd);
+
+    [LibraryImport(LibraryName, SetLastError = true)]
     internal static partial int bpf_map_lookup_elem(int fd, nint key, nint value);
 
     [LibraryImport(LibraryName)]

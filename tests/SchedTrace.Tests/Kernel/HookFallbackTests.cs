@@ -14,7 +14,7 @@ public sealed class HookFallbackTests
     private static readonly BpfConfig Config = new() { PrevStateArg = KernelFeatures.SchedSwitchHasPrevState ? 1u : 0u, CountSwitches = 1 };
 
     private static BpfLoadPlan Plan(string btfProgram, string rawProgram) =>
-        new(new[] { new BpfHook("sched_switch", btfProgram, rawProgram) }, Array.Empty<string>(), Config, new TaskTableSize(16, AllocateOnUse: false));
+        new(new[] { new BpfHook("sched_switch", btfProgram, rawProgram) }, Config, new TaskTableSize(16, AllocateOnUse: false));
 
     [KernelFact]
     public void FailedBtfHook_FallsBackToRawTracepoint_AndSaysWhy()
