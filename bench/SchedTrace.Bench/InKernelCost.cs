@@ -25,6 +25,12 @@ internal sealed record RoundResult(TracerMode Mode, int Round, string Hook, Stat
     /// <summary>The sched_switch program alone (every tracer has exactly one); default if none.</summary>
     internal StatsDelta Switch => PerProgram.FirstOrDefault(p => Scenario.IsSwitchProgram(p.Name))?.Delta ?? default;
 
+    /// <summary>Every program of the tracer over the workload, per context switch (/proc/stat ctxt).</summary>
+    internal double NsPerContextSwitch => ContextSwitches == 0 ? double.NaN : (double)Programs.RunTimeNs / ContextSwitches;
+
+    /// <summary>The figure a scenario compares: see <see cref="Scenario.CostPerContextSwitch"/>.</summary>
+    internal double SwitchCost(Scenario scenario) => scenario.CostPerContextSwitch ? NsPerContextSwitch : Switch.NsPerRun;
+
     /// <summary>The sched_wakeup program alone; default if the tracer has none.</summary>
     internal StatsDelta Wakeup => PerProgram.FirstOrDefault(p => Scenario.IsWakeupProgram(p.Name))?.Delta ?? default;
 }
@@ -38,7 +44,7 @@ internal sealed record ScenarioResult(Scenario Scenario, IReadOnlyList<TracerMod
     internal double MedianNsPerEvent(TracerMode mode) => Sample.Median(Of(mode).Select(r => r.Programs.NsPerRun));
 
     /// <summary>The sched_switch program only: the cost of one context switch to the tracer.</summary>
-    internal double MedianNsPerSwitch(TracerMode mode) => Sample.Median(Of(mode).Select(r => r.Switch.NsPerRun));
+    internal double MedianNsPerSwitch(TracerMode mode) => Sample.Median(Of(mode).Select(r => r.SwitchCost(Scenario)));
 
     /// <summary>The sched_wakeup program only.</summary>
     internal double MedianNsPerWakeup(TracerMode mode) => Sample.Median(Of(mode).Select(r => r.Wakeup.NsPerRun));
@@ -108,6 +114,10 @@ internal static class InKernelCost
         long switchesBefore = ContextSwitchCounter.Read();
         var workload = scenario.Workload.Run(cancel);
         long switches = ContextSwitchCounter.Read() - switchesBefore;
+        if (scenario.CostPerContextSwitch)
+        {
+            tracer.ReadOnce();
+        }
         var programsAfter = tracer.ReadPrograms();
         return new RoundResult(mode, round, tracer.Hook, StatsDelta.Between(programsBefore, programsAfter), switches, workload, tracer.AttachTime)
         {

@@ -55,8 +55,11 @@ internal static class Report
         {
             md.AppendLine($"- {label}, for reference (ratios are against the script above): `{script}`");
         }
-        md.AppendLine("- ns per sched_switch: run_time_ns / run_cnt of the tracer's sched_switch program over the workload (kernel.bpf_stats_enabled=1); median over rounds");
-        md.AppendLine("- switch runs per ctxt: the sched_switch program's run_cnt / /proc/stat ctxt over the same interval (1.00 = every switch seen once)");
+        string costColumn = s.CostUnit;
+        md.AppendLine(s.CostPerContextSwitch
+            ? "- ns per context switch, all programs: run_time_ns of every program of the tracer over the workload and one read at its end (a CpuTime session's ReadTaskStats, as a one-shot Get-ProcessCpuTime makes; bpftrace reads its maps without a BPF program) / /proc/stat ctxt over the workload (kernel.bpf_stats_enabled=1); median over rounds. For bpftrace, whose only program is on sched_switch, this is its ns per sched_switch"
+            : "- ns per sched_switch: run_time_ns / run_cnt of the tracer's sched_switch program over the workload (kernel.bpf_stats_enabled=1); median over rounds");
+        md.AppendLine("- switch runs per ctxt: the sched_switch program's run_cnt / /proc/stat ctxt over the same interval (1.00 = every switch seen once; 0.00 = nothing runs on sched_switch)");
         md.AppendLine("- all programs: total run time of every program of the tracer / total runs (the other hooks fire rarely under this workload)").AppendLine();
 
         var bpftrace = result.Modes.FirstOrDefault(m => m.Kind == TracerKind.Bpftrace);
@@ -64,7 +67,7 @@ internal static class Report
         var baseline = result.Modes.First(m => m.Kind == TracerKind.None);
         double baselineUs = result.MedianUsecsPerOp(baseline);
 
-        md.AppendLine("| tracer | hook | ns per sched_switch (median) | (min-max) | vs bpftrace | switch runs per ctxt | all programs ns/run (median) | workload µs/op (median) | workload time vs no tracing | attach ms (median) |");
+        md.AppendLine($"| tracer | hook | {costColumn} (median) | (min-max) | vs bpftrace | switch runs per ctxt | all programs ns/run (median) | workload µs/op (median) | workload time vs no tracing | attach ms (median) |");
         md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var mode in result.Modes)
         {
@@ -78,7 +81,7 @@ internal static class Report
                 md.AppendLine(Inv($"| {mode.Label} | - | - | - | - | - | - | {usecs:0.000} | {slowdown} | - |"));
                 continue;
             }
-            var ns = rounds.Select(r => r.Switch.NsPerRun).ToList();
+            var ns = rounds.Select(r => r.SwitchCost(s)).ToList();
             double median = result.MedianNsPerSwitch(mode);
             string ratio = double.IsNaN(bpftraceNs) ? "n/a" : Inv($"{median / bpftraceNs:0.00}x");
             double coverage = Sample.Median(rounds.Select(r => r.ContextSwitches == 0 ? double.NaN : (double)r.Switch.RunCount / r.ContextSwitches));
@@ -119,13 +122,13 @@ internal static class Report
         }
 
         // Every round, so a reader can see the spread behind each median.
-        md.AppendLine("<details><summary>Every round (ns per sched_switch; workload µs/op)</summary>").AppendLine();
+        md.AppendLine($"<details><summary>Every round ({costColumn}; workload µs/op)</summary>").AppendLine();
         md.AppendLine("| round | " + string.Join(" | ", result.Modes.Select(m => m.Label)) + " |");
         md.AppendLine("| ---: |" + string.Concat(result.Modes.Select(_ => " ---: |")));
         foreach (var round in result.Rounds.GroupBy(r => r.Round))
         {
             var cells = result.Modes.Select(mode => round.FirstOrDefault(r => r.Mode == mode) is { } r
-                ? (mode.Kind == TracerKind.None ? Inv($"-; {r.Workload.MicrosecondsPerOp:0.000}") : Inv($"{r.Switch.NsPerRun:0.0}; {r.Workload.MicrosecondsPerOp:0.000}"))
+                ? (mode.Kind == TracerKind.None ? Inv($"-; {r.Workload.MicrosecondsPerOp:0.000}") : Inv($"{r.SwitchCost(s):0.0}; {r.Workload.MicrosecondsPerOp:0.000}"))
                 : "");
             md.AppendLine($"| {round.Key + 1} | " + string.Join(" | ", cells) + " |");
         }
@@ -202,7 +205,7 @@ internal static class Report
             md.AppendLine($"Not measured: {why}.").AppendLine();
             return;
         }
-        md.AppendLine($"- ReadTaskStats: snapshot_cpu run on each online CPU (BPF_PROG_TEST_RUN), bpf_map_lookup_batch over task_stats (4096 per call), the managed snapshot built; median of {r.Repetitions} calls after one warm-up");
+        md.AppendLine($"- ReadTaskStats (tp_btf): one walk of the task iterator over every task (it copies each task's counters into task_stats), bpf_map_lookup_batch over task_stats (4096 per call), the managed snapshot built; median of {r.Repetitions} calls after one warm-up");
         md.AppendLine("- batch read alone: ReadTaskStatsRaw (the same batch reads, keys kept)");
         md.AppendLine($"- table entries: the hash map's max_entries (buckets: the next power of two); {r.Threads} helper threads each ran once after the session started").AppendLine();
         md.AppendLine("| live threads | table sized by | table max_entries | entries read | dropped | ReadTaskStats ms (median) | (min-max) | batch read alone ms (median) | µs per entry |");
@@ -252,10 +255,10 @@ internal static class Report
             double ratio = scenario.MedianNsPerSwitch(ours) / scenario.MedianNsPerSwitch(bpftrace);
             if (scenario.Scenario.NsRatioTarget is not double target)
             {
-                md.AppendLine(Inv($"- `{scenario.Scenario.Name}` in-kernel cost: {ours.Label} {scenario.MedianNsPerSwitch(ours):0.0} ns per sched_switch vs bpftrace {scenario.MedianNsPerSwitch(bpftrace):0.0} = **{ratio:0.00}x** ({scenario.Scenario.TargetSource})."));
+                md.AppendLine(Inv($"- `{scenario.Scenario.Name}` in-kernel cost: {ours.Label} {scenario.MedianNsPerSwitch(ours):0.0} {scenario.Scenario.CostUnit} vs bpftrace {scenario.MedianNsPerSwitch(bpftrace):0.0} = **{ratio:0.00}x** ({scenario.Scenario.TargetSource})."));
                 continue;
             }
-            md.AppendLine(Inv($"- `{scenario.Scenario.Name}` in-kernel cost: {ours.Label} {scenario.MedianNsPerSwitch(ours):0.0} ns per sched_switch vs bpftrace {scenario.MedianNsPerSwitch(bpftrace):0.0} = **{ratio:0.00}x** (target at most {target:0.0}x; {scenario.Scenario.TargetSource}): **{(ratio <= target ? "met" : "MISSED")}**."));
+            md.AppendLine(Inv($"- `{scenario.Scenario.Name}` in-kernel cost: {ours.Label} {scenario.MedianNsPerSwitch(ours):0.0} {scenario.Scenario.CostUnit} vs bpftrace {scenario.MedianNsPerSwitch(bpftrace):0.0} = **{ratio:0.00}x** (target at most {target:0.0}x; {scenario.Scenario.TargetSource}): **{(ratio <= target ? "met" : "MISSED")}**."));
             if (scenario.Scenario.WakeupRatioTarget is double wakeupTarget)
             {
                 double wakeupRatio = scenario.MedianNsPerWakeup(ours) / scenario.MedianNsPerWakeup(bpftrace);

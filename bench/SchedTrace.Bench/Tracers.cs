@@ -21,6 +21,12 @@ internal interface ITracer : IDisposable
     /// delivered to the consumer over the tracer's life and those reported lost; null otherwise.
     /// </summary>
     EventCounts? FinishEvents();
+
+    /// <summary>
+    /// What a one-shot reading does at the end of its window, timed with the workload: a CpuTime
+    /// session's ReadTaskStats (its programs' run time counts); nothing for the others.
+    /// </summary>
+    void ReadOnce();
 }
 
 /// <summary>Events a streaming tracer delivered to its consumer and lost, over its whole life.</summary>
@@ -59,6 +65,14 @@ internal sealed class SchedTraceTracer : ITracer
         catch (Exception e)
         {
             consumerFailure = e;
+        }
+    }
+
+    public void ReadOnce()
+    {
+        if (session.Features.HasFlag(SchedTraceFeature.CpuTime))
+        {
+            session.ReadTaskStats();
         }
     }
 
@@ -262,6 +276,11 @@ internal sealed partial class BpftraceTracer : ITracer
         // A program can also go between the listing and the read (bpftrace frees its BEGIN
         // program once it has run): skip those, they are not the sched_switch program.
         return ids.Order().Select(ProgramStats.TryReadById).OfType<ProgramStats>().ToList();
+    }
+
+    // bpftrace reads its maps in user space when it exits, with no BPF program run.
+    public void ReadOnce()
+    {
     }
 
     public EventCounts? FinishEvents()
