@@ -38,8 +38,10 @@ try
     // and users do not run with it. (If something else on the machine has it on, the report says so.)
     var slowdownWorkload = new PerfPipeWorkload(tools.Perf, tools.Taskset, options.WorkloadCpu, options.SlowdownLoops);
     var slowdowns = new List<SlowdownResult>();
-    foreach (var (label, session) in new[]
+    using var harnessOff = Slowdown.KeepHarnessOff(options.WorkloadCpu);
+    foreach (var (label, session) in new (string, global::SchedTrace.SchedTraceSessionOptions?)[]
              {
+                 ("control: no session on either side (A/A, the method's own noise)", null),
                  ("switch-count session (tp_btf; the floor: a per-CPU counter)", Slowdown.SwitchCountSession),
                  ("CpuTime session (tp_btf)", Slowdown.CpuTimeSession),
                  ("Events session (Switch, tp_btf, consumed by SchedEventWatch.Watch)", Slowdown.EventsSession),
@@ -48,6 +50,7 @@ try
         Progress($"slowdown: {options.SlowdownPairs} pairs of (no tracing, {label}), order alternating");
         slowdowns.Add(Slowdown.Measure(slowdownWorkload, options.SlowdownPairs, label, session, Progress, cancel.Token));
     }
+    harnessOff.Dispose();
 
     Progress($"events throughput: {options.EventsRepetitions} runs per consumer variant under {slowdownWorkload.Description}");
     var throughput = EventsThroughput.Measure(slowdownWorkload, options.WorkloadCpu, options.EventsRepetitions, Progress, cancel.Token);

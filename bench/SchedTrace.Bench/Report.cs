@@ -138,7 +138,10 @@ internal static class Report
     private static void WriteSlowdown(StringBuilder md, SlowdownResult r)
     {
         md.AppendLine($"## Workload slowdown: {r.Session}").AppendLine();
-        md.AppendLine($"- workload: `{r.Workload}`; traced runs with a session of {r.Session}, started before and stopped after each run (perf times only its own loop)");
+        md.AppendLine(r.Control
+            ? $"- workload: `{r.Workload}`; both runs of every pair without any session: what the method reports when there is nothing to find"
+            : $"- workload: `{r.Workload}`; traced runs with a session of {r.Session}, started before and stopped after each run (perf times only its own loop); the session started and stopped 3 times untimed first");
+        md.AppendLine("- every thread of the harness kept off the workload's CPU for the whole phase (the user-space side of a session competes with nothing on that CPU; the kernel side is what is measured)");
         md.AppendLine($"- {r.Pairs.Count} pairs, order alternating (none then traced, traced then none); ratio = traced µs/op / untraced µs/op within a pair");
         md.AppendLine($"- kernel.bpf_stats_enabled during this phase: {r.BpfStatsEnabled}; load average before {r.LoadBefore}, after {r.LoadAfter}").AppendLine();
         var ratios = r.Pairs.Select(p => p.Ratio).ToList();
@@ -268,6 +271,11 @@ internal static class Report
         foreach (var sd in results.Slowdowns)
         {
             string interval = sd.MedianRatioInterval is { } i ? Inv($"; 95% interval {i.Low:0.000}-{i.High:0.000}") : "";
+            if (sd.Control)
+            {
+                md.AppendLine(Inv($"- Workload slowdown, {sd.Session}: median pair ratio **{sd.MedianRatio:0.000}** ({100 * (sd.MedianRatio - 1):+0.0;-0.0}%{interval}): no target; a session's figure within this spread of 1.000 is noise."));
+                continue;
+            }
             string slowdownVerdict = sd.MedianRatio > SlowdownTarget ? "MISSED"
                 : sd.MedianRatioInterval is { } ci && ci.High > SlowdownTarget ? "met by the median, but the interval reaches past the target"
                 : "met";

@@ -11,6 +11,9 @@ internal sealed record SlowdownPair(int Pair, bool TracedFirst, double BaselineU
 /// <summary>Everything the slowdown phase measured.</summary>
 internal sealed record SlowdownResult(string Workload, string Session, string BpfStatsEnabled, IReadOnlyList<SlowdownPair> Pairs, string LoadBefore, string LoadAfter)
 {
+    /// <summary>The A/A control: no session on either side of a pair, so its ratios are the method's own noise.</summary>
+    internal bool Control { get; init; }
+
     internal double MedianRatio => Sample.Median(Pairs.Select(p => p.Ratio));
 
     internal double RatioOfMedians => Sample.Median(Pairs.Select(p => p.TracedUsPerOp)) / Sample.Median(Pairs.Select(p => p.BaselineUsPerOp));
@@ -59,12 +62,18 @@ internal static class Slowdown
     internal static readonly SchedTraceSessionOptions EventsSession = new() { Features = SchedTraceFeature.Events, EventTypes = [SchedEventType.Switch] };
 
     /// <param name="sessionLabel">The session as the report names it.</param>
-    /// <param name="session">Its options; an Events session is consumed by SchedEventWatch.Watch on a thread of ours while it runs.</param>
-    internal static SlowdownResult Measure(IWorkload workload, int pairs, string sessionLabel, SchedTraceSessionOptions session, Action<string> progress, CancellationToken cancel)
+    /// <param name="session">Its options; an Events session is consumed by SchedEventWatch.Watch on a thread of ours while it runs.
+    /// Null: the A/A control, whose "traced" run has no session either.</param>
+    internal static SlowdownResult Measure(IWorkload workload, int pairs, string sessionLabel, SchedTraceSessionOptions? session, Action<string> progress, CancellationToken cancel)
     {
         string stats = File.ReadAllText("/proc/sys/kernel/bpf_stats_enabled").Trim();
         string loadBefore = LoadAverage();
         workload.Run(cancel); // warm-up, untimed
+        for (int i = 0; session is not null && i < 3; i++)
+        {
+            // The session's own path warmed up too (JIT, libbpf), so the first pairs do not pay for it.
+            using var warm = SchedTraceTracer.Start(session);
+        }
         var results = new List<SlowdownPair>();
         for (int i = 0; i < pairs; i++)
         {
@@ -73,7 +82,7 @@ internal static class Slowdown
             double baseline = 0, traced = 0;
             foreach (bool withSession in tracedFirst ? new[] { true, false } : new[] { false, true })
             {
-                if (withSession)
+                if (withSession && session is not null)
                 {
                     // Attach is outside the timed part: perf times its own loop.
                     using var tracer = SchedTraceTracer.Start(session);
@@ -86,7 +95,40 @@ internal static class Slowdown
             }
             results.Add(new SlowdownPair(i + 1, tracedFirst, baseline, traced));
         }
-        return new SlowdownResult(workload.Description, sessionLabel, stats, results, loadBefore, LoadAverage());
+        return new SlowdownResult(workload.Description, sessionLabel, stats, results, loadBefore, LoadAverage()) { Control = session is null };
+    }
+
+    /// <summary>
+    /// Keeps every thread of the harness off the workload's CPU while the slowdown is measured,
+    /// and lets them use every CPU again afterwards: the pinned ping-pong then competes only with
+    /// what the session does in the kernel, not with the harness's own threads (JIT, GC, timers),
+    /// on both sides of every pair. Threads started meanwhile inherit the mask. No-op on one CPU.
+    /// </summary>
+    internal static IDisposable KeepHarnessOff(int workloadCpu)
+    {
+        int cpus = Math.Min(Environment.ProcessorCount, 64);
+        ulong all = cpus == 64 ? ulong.MaxValue : (1UL << cpus) - 1;
+        ulong others = all & ~(1UL << workloadCpu);
+        if (others == 0)
+        {
+            return new Restore(() => { });
+        }
+        SetEveryThread(others);
+        return new Restore(() => SetEveryThread(all));
+    }
+
+    private static void SetEveryThread(ulong mask)
+    {
+        foreach (var dir in Directory.GetDirectories("/proc/self/task"))
+        {
+            // A thread may end while we walk; whatever is left keeps its mask.
+            _ = int.TryParse(Path.GetFileName(dir), out int tid) && Native.sched_setaffinity(tid, sizeof(ulong), ref mask) == 0;
+        }
+    }
+
+    private sealed class Restore(Action undo) : IDisposable
+    {
+        public void Dispose() => undo();
     }
 
     private static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
