@@ -82,10 +82,10 @@ internal static class Slowdown
             double baseline = 0, traced = 0;
             foreach (bool withSession in tracedFirst ? new[] { true, false } : new[] { false, true })
             {
-                if (withSession && session is not null)
+                if (withSession)
                 {
                     // Attach is outside the timed part: perf times its own loop.
-                    using var tracer = SchedTraceTracer.Start(session);
+                    using var tracer = session is null ? null : SchedTraceTracer.Start(session);
                     traced = workload.Run(cancel).MicrosecondsPerOp;
                 }
                 else

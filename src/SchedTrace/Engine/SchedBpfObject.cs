@@ -194,7 +194,7 @@ internal sealed class SchedBpfObject : IDisposable
             }
             if (plan.CpuTimeProgram(kind) == BpfLoadPlan.TaskIterator)
             {
-                session.AttachTaskIterator(log);
+                session.AttachTaskIterator(plan.Config, log);
             }
             return session;
         }
@@ -332,11 +332,29 @@ internal sealed class SchedBpfObject : IDisposable
         return names;
     }
 
-    private void AttachTaskIterator(LibBpfLog.Capture log)
+    /// <summary>
+    /// A session filtered to one thread or process walks only those tasks (Linux 6.1+), so its
+    /// readings cost what that process has, not what the machine has. Older kernels refuse the
+    /// filter; there the walk visits every task and the program skips the others.
+    /// </summary>
+    private void AttachTaskIterator(BpfConfig config, LibBpfLog.Capture log)
     {
         nint prog = LibBpf.bpf_object__find_program_by_name(obj, BpfLoadPlan.TaskIterator);
         log.ClearWarnings();
-        nint link = prog == 0 ? 0 : LibBpf.bpf_program__attach_iter(prog, 0);
+        nint link = 0;
+        if (prog != 0 && (config.FilterTid != 0 || config.FilterTgid != 0))
+        {
+            var task = new LibBpf.BpfIterTaskLinkInfo { Tid = config.FilterTid, Pid = config.FilterTid != 0 ? 0 : config.FilterTgid };
+            unsafe
+            {
+                var opts = new LibBpf.BpfIterAttachOpts { Size = (nuint)sizeof(LibBpf.BpfIterAttachOpts), LinkInfo = (nint)(&task), LinkInfoLength = (uint)sizeof(LibBpf.BpfIterTaskLinkInfo) };
+                link = LibBpf.bpf_program__attach_iter(prog, (nint)(&opts));
+            }
+        }
+        if (link == 0 && prog != 0)
+        {
+            link = LibBpf.bpf_program__attach_iter(prog, 0);
+        }
         if (link == 0)
         {
             int errno = Marshal.GetLastPInvokeError();

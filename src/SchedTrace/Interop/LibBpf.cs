@@ -89,6 +89,25 @@ internal static partial class LibBpf
     [LibraryImport(LibraryName, SetLastError = true)]
     internal static partial nint bpf_program__attach_iter(nint prog, nint opts);
 
+    /// <summary>struct bpf_iter_attach_opts.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct BpfIterAttachOpts
+    {
+        public nuint Size;
+        public nint LinkInfo;
+        public uint LinkInfoLength;
+    }
+
+    /// <summary>The task member of union bpf_iter_link_info (Linux 6.1+): walk one thread (Tid)
+    /// or one process's threads (Pid) instead of every task. The union is 16 bytes.</summary>
+    [StructLayout(LayoutKind.Sequential, Size = 16)]
+    internal struct BpfIterTaskLinkInfo
+    {
+        public uint Tid;
+        public uint Pid;
+        public uint PidFd;
+    }
+
     [LibraryImport(LibraryName)]
     internal static partial int bpf_link__fd(BpfLinkHandle link);
 

@@ -283,12 +283,21 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
     [InlineData(HookKind.RawTracepoint)]
     public void ProcessFilter_KeepsOtherProcessesOutOfTheTable(HookKind hook)
     {
+        var threadsBefore = ProcFs.ThreadIds(Environment.ProcessId);
         using var session = Start(hook, Environment.ProcessId);
         using var load = PingPong.Start(TimeSpan.FromMilliseconds(200));
         Thread.Sleep(200);
         var snapshot = session.ReadTaskStats();
         Assert.NotEmpty(snapshot.Tasks);
         Assert.All(snapshot.Tasks.Values, t => Assert.Equal(Environment.ProcessId, t.ProcessId));
+        if (hook == HookKind.BtfTracepoint)
+        {
+            // The walk, limited to this process in the kernel, still reaches every one of its
+            // threads: each thread alive from before the start to after the reading has an entry.
+            var seen = snapshot.Tasks.Keys.Select(k => k.ThreadId).ToHashSet();
+            var throughout = threadsBefore.Intersect(ProcFs.ThreadIds(Environment.ProcessId)).ToList();
+            Assert.All(throughout, tid => Assert.Contains(tid, seen));
+        }
     }
 
     [KernelFact]
