@@ -186,6 +186,11 @@ static __always_inline void copy_comm(struct task_stats *stats, struct task_stru
 /*
  * The task's entry; a new one starts counting from `runtime` (its sum_exec_runtime now).
  * NULL for the idle task, filtered tasks, and (counted) when the table is full.
+ * NULL too while the entry under this id still belongs to an earlier thread: a thread id is
+ * reused once its thread is reaped, and the earlier entry waits for user space to read it.
+ * That entry is left as it is; the new thread was born after the session started, so once the
+ * entry is read and deleted the new one is counted from what the kernel holds (its counters on
+ * tp_btf, its next switch on raw_tp).
  */
 static __always_inline struct task_stats *task_entry(struct task_struct *task, __u32 tid, __u32 tgid,
 						     __u64 runtime, __u64 nvcsw, __u64 nivcsw)
@@ -193,20 +198,22 @@ static __always_inline struct task_stats *task_entry(struct task_struct *task, _
 	struct task_stats *stats;
 	struct task_stats fresh = {};
 	struct session_stats *lost;
+	__u64 start_time;
 	__u32 zero = 0;
 	long err;
 
 	if (tid == 0 || filtered_out(tid, tgid))
 		return NULL;
+	start_time = BPF_CORE_READ(task, start_time);
 	stats = bpf_map_lookup_elem(&task_stats, &tid);
 	if (stats)
-		return stats;
+		return stats->start_time == start_time ? stats : NULL;
 	fresh.tgid = tgid;
 	fresh.runtime_seen = runtime;
 	fresh.runtime_base = runtime;
 	fresh.nvcsw_base = nvcsw;
 	fresh.nivcsw_base = nivcsw;
-	fresh.start_time = BPF_CORE_READ(task, start_time);
+	fresh.start_time = start_time;
 	/* Created by the final switch of an exiting task: release it after the next read. */
 	fresh.exited = (BPF_CORE_READ(task, flags) & PF_EXITING) != 0;
 	copy_comm(&fresh, task);
@@ -688,7 +695,9 @@ static __always_inline void on_free(struct task_struct *task, __u32 tid, bool bt
 {
 	struct task_stats *stats = bpf_map_lookup_elem(&task_stats, &tid);
 
-	if (!stats)
+	/* A freed thread's id can already belong to a new thread (the id is released at reaping,
+	 * the task is freed a grace period later): never close the new one's entry. */
+	if (!stats || stats->start_time != BPF_CORE_READ(task, start_time))
 		return;
 	if (btf && cfg.track_tasks == TRACK_COUNTERS)
 		read_counters(stats, task);

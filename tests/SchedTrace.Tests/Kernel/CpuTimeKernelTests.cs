@@ -264,6 +264,73 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
         Assert.DoesNotContain(Window(session, after, later), r => r.ThreadId == tid);
     }
 
+    /// <summary>
+    /// A thread id is free again once its thread is reaped, before the session has read the
+    /// thread's final figures. The test aims the next thread at that id (ns_last_pid) and checks
+    /// that the exited thread's row keeps its own figures instead of taking on the new thread's,
+    /// and (tp_btf, where the kernel's counters are copied) that the new thread is counted in full
+    /// once the earlier entry is gone.
+    /// </summary>
+    [KernelTheory]
+    [InlineData(HookKind.BtfTracepoint)]
+    [InlineData(HookKind.RawTracepoint)]
+    public void ReusedThreadId_KeepsEachThreadsOwnFigures(HookKind hook)
+    {
+        using var session = Start(hook);
+        var before = session.ReadTaskStats();
+        int pid = Environment.ProcessId;
+        for (int attempt = 1; attempt <= 20; attempt++)
+        {
+            int firstTid = 0;
+            long firstRan = 0;
+            var first = new Thread(() =>
+            {
+                firstTid = TestNative.CurrentThreadId();
+                ControlledThread.Spin(TimeSpan.FromMilliseconds(20));
+                firstRan = ProcFs.ThreadRuntimeNs(pid, firstTid);
+            });
+            first.Start();
+            first.Join();
+            // Join returns before the kernel thread is gone; its id is free once it is reaped.
+            SpinWait.SpinUntil(() => !Directory.Exists($"/proc/self/task/{firstTid}"), TimeSpan.FromSeconds(2));
+            File.WriteAllText("/proc/sys/kernel/ns_last_pid", (firstTid - 1).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            using var second = new ControlledThread(() => ControlledThread.Spin(TimeSpan.FromMilliseconds(200)), blockOutsidePhase: true);
+            if (second.ThreadId != firstTid)
+            {
+                output.WriteLine($"attempt {attempt}: thread id {firstTid} went to another task; retrying");
+                continue;
+            }
+            second.Go();
+            second.WaitDone();
+            long secondRan = ProcFs.ThreadRuntimeNs(pid, second.ThreadId);
+
+            // An RCU grace period after its exit the first thread is freed, its figures final.
+            Thread.Sleep(50);
+            var after = session.ReadTaskStats();
+            var firstRow = SinceStart(session, after).Single(r => r.ThreadId == firstTid && r.Exited);
+            output.WriteLine($"attempt {attempt}: id {firstTid}: first thread {firstRow.CpuTimeNs} ns (schedstat {firstRan} ns before it returned), second {secondRan} ns");
+            Assert.InRange(firstRow.CpuTimeNs, firstRan, firstRan + 10_000_000);
+
+            if (hook == HookKind.BtfTracepoint)
+            {
+                // Born after the start, it is counted from birth by the first walk after the
+                // earlier entry was read and deleted.
+                ProcessCpuTime? secondRow = null;
+                for (var wait = Stopwatch.StartNew(); secondRow is null && wait.Elapsed < TimeSpan.FromSeconds(2); Thread.Sleep(20))
+                {
+                    secondRow = SinceStart(session, session.ReadTaskStats()).SingleOrDefault(r => r.ThreadId == firstTid && !r.Exited);
+                }
+                Assert.NotNull(secondRow);
+                Assert.Equal(secondRan, secondRow.CpuTimeNs);
+            }
+            return;
+        }
+        Assert.Fail("in 20 attempts the freed thread id always went to another task");
+
+        static IReadOnlyList<ProcessCpuTime> SinceStart(SchedTraceSession session, Engine.TaskSnapshot now) =>
+            ProcessCpuTime.Between(0, session.StartTaskSnapshot, now, new CpuTimeQuery { PerThread = true });
+    }
+
     [KernelTheory]
     [InlineData(HookKind.BtfTracepoint)]
     [InlineData(HookKind.RawTracepoint)]
