@@ -3,7 +3,7 @@
 #     [--attach-repetitions N] [--slowdown-pairs N] [--slowdown-loops N] [--snapshot-threads N]
 #     [--snapshot-repetitions N] [--no-bpftrace] [--scenario NAME[,NAME...]]
 # Builds the harness in Release; measures attach time, workload slowdown, snapshot cost and
-# every scenario (about three minutes); prints the results as markdown and keeps them in
+# every scenario (about 8 minutes); prints the results as markdown and keeps them in
 # bench/results/<UTC time>.md. Not run by the tests: it needs root, changes
 # kernel.bpf_stats_enabled for the run, loads bpftrace and starts 10,000 threads.
 set -euo pipefail

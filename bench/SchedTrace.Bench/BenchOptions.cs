@@ -17,7 +17,7 @@ internal sealed class BenchOptions
     public int AttachRepetitions { get; private set; } = 20;
 
     /// <summary>Pairs (no tracing, CpuTime session) in the slowdown measurement.</summary>
-    public int SlowdownPairs { get; private set; } = 24;
+    public int SlowdownPairs { get; private set; } = 48;
 
     /// <summary>Pipe operations per workload run in the slowdown measurement.</summary>
     public int SlowdownLoops { get; private set; } = 200_000;

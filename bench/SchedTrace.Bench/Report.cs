@@ -83,7 +83,7 @@ internal static class Report
             }
             var ns = rounds.Select(r => r.SwitchCost(s)).ToList();
             double median = result.MedianNsPerSwitch(mode);
-            string ratio = double.IsNaN(bpftraceNs) ? "n/a" : Inv($"{median / bpftraceNs:0.00}x");
+            string ratio = double.IsNaN(bpftraceNs) ? "n/a" : Times(median / bpftraceNs);
             double coverage = Sample.Median(rounds.Select(r => r.ContextSwitches == 0 ? double.NaN : (double)r.Switch.RunCount / r.ContextSwitches));
             md.AppendLine(Inv($"| {mode.Label} | {hook} | {median:0.0} | {ns.Min():0.0}-{ns.Max():0.0} | {ratio} | {coverage:0.00} | {result.MedianNsPerEvent(mode):0.0} | {usecs:0.000} | {slowdown} | {attach} |"));
         }
@@ -258,14 +258,14 @@ internal static class Report
             double ratio = scenario.MedianNsPerSwitch(ours) / scenario.MedianNsPerSwitch(bpftrace);
             if (scenario.Scenario.NsRatioTarget is not double target)
             {
-                md.AppendLine(Inv($"- `{scenario.Scenario.Name}` in-kernel cost: {ours.Label} {scenario.MedianNsPerSwitch(ours):0.0} {scenario.Scenario.CostUnit} vs bpftrace {scenario.MedianNsPerSwitch(bpftrace):0.0} = **{ratio:0.00}x** ({scenario.Scenario.TargetSource})."));
+                md.AppendLine(Inv($"- `{scenario.Scenario.Name}` in-kernel cost: {ours.Label} {scenario.MedianNsPerSwitch(ours):0.0} {scenario.Scenario.CostUnit} vs bpftrace {scenario.MedianNsPerSwitch(bpftrace):0.0} = **{Times(ratio)}** ({scenario.Scenario.TargetSource})."));
                 continue;
             }
-            md.AppendLine(Inv($"- `{scenario.Scenario.Name}` in-kernel cost: {ours.Label} {scenario.MedianNsPerSwitch(ours):0.0} {scenario.Scenario.CostUnit} vs bpftrace {scenario.MedianNsPerSwitch(bpftrace):0.0} = **{ratio:0.00}x** (target at most {target:0.0}x; {scenario.Scenario.TargetSource}): **{(ratio <= target ? "met" : "MISSED")}**."));
+            md.AppendLine(Inv($"- `{scenario.Scenario.Name}` in-kernel cost: {ours.Label} {scenario.MedianNsPerSwitch(ours):0.0} {scenario.Scenario.CostUnit} vs bpftrace {scenario.MedianNsPerSwitch(bpftrace):0.0} = **{Times(ratio)}** (target at most {target:0.0}x; {scenario.Scenario.TargetSource}): **{(ratio <= target ? "met" : "MISSED")}**."));
             if (scenario.Scenario.WakeupRatioTarget is double wakeupTarget)
             {
                 double wakeupRatio = scenario.MedianNsPerWakeup(ours) / scenario.MedianNsPerWakeup(bpftrace);
-                md.AppendLine(Inv($"- `{scenario.Scenario.Name}` in-kernel cost: {ours.Label} {scenario.MedianNsPerWakeup(ours):0.0} ns per sched_wakeup vs bpftrace {scenario.MedianNsPerWakeup(bpftrace):0.0} = **{wakeupRatio:0.00}x** (target at most {wakeupTarget:0.0}x): **{(wakeupRatio <= wakeupTarget ? "met" : "MISSED")}**."));
+                md.AppendLine(Inv($"- `{scenario.Scenario.Name}` in-kernel cost: {ours.Label} {scenario.MedianNsPerWakeup(ours):0.0} ns per sched_wakeup vs bpftrace {scenario.MedianNsPerWakeup(bpftrace):0.0} = **{Times(wakeupRatio)}** (target at most {wakeupTarget:0.0}x): **{(wakeupRatio <= wakeupTarget ? "met" : "MISSED")}**."));
             }
         }
         foreach (var sd in results.Slowdowns)
@@ -276,10 +276,15 @@ internal static class Report
                 md.AppendLine(Inv($"- Workload slowdown, {sd.Session}: median pair ratio **{sd.MedianRatio:0.000}** ({100 * (sd.MedianRatio - 1):+0.0;-0.0}%{interval}): no target; a session's figure within this spread of 1.000 is noise."));
                 continue;
             }
+            if (!sd.HasTarget)
+            {
+                md.AppendLine(Inv($"- Workload slowdown ({sd.Session}, pinned ping-pong): median pair ratio **{sd.MedianRatio:0.000}** ({100 * (sd.MedianRatio - 1):+0.0;-0.0}%{interval}): no target (the +3% target is CpuTime's); for scale."));
+                continue;
+            }
             string slowdownVerdict = sd.MedianRatio > SlowdownTarget ? "MISSED"
                 : sd.MedianRatioInterval is { } ci && ci.High > SlowdownTarget ? "met by the median, but the interval reaches past the target"
                 : "met";
-            md.AppendLine(Inv($"- Workload slowdown ({sd.Session}, pinned ping-pong): median pair ratio **{sd.MedianRatio:0.000}** ({100 * (sd.MedianRatio - 1):+0.0;-0.0}%{interval}; the +3% target is CpuTime's, shown for every session): **{slowdownVerdict}**."));
+            md.AppendLine(Inv($"- Workload slowdown ({sd.Session}, pinned ping-pong): median pair ratio **{sd.MedianRatio:0.000}** ({100 * (sd.MedianRatio - 1):+0.0;-0.0}%{interval}; target at most +3%): **{slowdownVerdict}**."));
         }
         foreach (var group in results.Throughput.Runs.GroupBy(x => x.Variant))
         {
@@ -300,4 +305,7 @@ internal static class Report
     }
 
     private static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A ratio such as "0.44x"; one far below 0.01 keeps its first significant digits instead of reading 0.00x.</summary>
+    private static string Times(double ratio) => ratio.ToString(ratio < 0.01 ? "0.0000" : "0.00", CultureInfo.InvariantCulture) + "x";
 }

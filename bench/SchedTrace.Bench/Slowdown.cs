@@ -14,6 +14,9 @@ internal sealed record SlowdownResult(string Workload, string Session, string Bp
     /// <summary>The A/A control: no session on either side of a pair, so its ratios are the method's own noise.</summary>
     internal bool Control { get; init; }
 
+    /// <summary>The session the +3% target is about (CpuTime); the others are measured for scale.</summary>
+    internal bool HasTarget { get; init; }
+
     internal double MedianRatio => Sample.Median(Pairs.Select(p => p.Ratio));
 
     internal double RatioOfMedians => Sample.Median(Pairs.Select(p => p.TracedUsPerOp)) / Sample.Median(Pairs.Select(p => p.BaselineUsPerOp));
@@ -95,7 +98,7 @@ internal static class Slowdown
             }
             results.Add(new SlowdownPair(i + 1, tracedFirst, baseline, traced));
         }
-        return new SlowdownResult(workload.Description, sessionLabel, stats, results, loadBefore, LoadAverage()) { Control = session is null };
+        return new SlowdownResult(workload.Description, sessionLabel, stats, results, loadBefore, LoadAverage()) { Control = session is null, HasTarget = ReferenceEquals(session, CpuTimeSession) };
     }
 
     /// <summary>
