@@ -421,12 +421,18 @@ public sealed partial class SchedTraceSession : IDisposable
         return hooks.Distinct().ToList();
     }
 
-    /// <summary>The tracepoints a session with these features attaches to on tp_btf, for -WhatIf and messages.</summary>
+    /// <summary>The tracepoints (and the task iterator) a session with these features attaches to on
+    /// tp_btf, for -WhatIf and messages.</summary>
     public static string TracepointsFor(SchedTraceFeature features)
     {
         var method = features.HasFlag(SchedTraceFeature.ScheduleTime) ? ScheduleTimeMethod.SchedTracepoints : ScheduleTimeMethod.None;
         var plan = new BpfLoadPlan(HooksFor(new SchedTraceSessionOptions { Features = features }, method), default, default, CpuTime: features.HasFlag(SchedTraceFeature.CpuTime));
-        return string.Join(", ", plan.HooksFor(HookKind.BtfTracepoint).Select(h => h.Tracepoint).Distinct());
+        var attached = plan.HooksFor(HookKind.BtfTracepoint).Select(h => h.Tracepoint).Distinct();
+        if (plan.CpuTimeProgram(HookKind.BtfTracepoint) == BpfLoadPlan.TaskIterator)
+        {
+            attached = attached.Append("iter/task");
+        }
+        return string.Join(", ", attached);
     }
 
     private static BpfEmit EmitFor(IEnumerable<SchedEventType> types) => types.Aggregate(BpfEmit.None, (emit, type) => emit | type switch

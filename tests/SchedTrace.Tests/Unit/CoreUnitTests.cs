@@ -153,3 +153,23 @@ public sealed class KernelFeaturesTests
     [Fact]
     public void ReadsTheRunningKernelVersion() => Assert.True(KernelFeatures.KernelVersion() >= new Version(4, 0));
 }
+
+public sealed class SessionPlanTests
+{
+    [Fact]
+    public void CpuTimeAttachesNothingToSchedSwitch_AndSaysItWalksTasks()
+    {
+        var cpuTime = SchedTraceSession.TracepointsFor(SchedTraceFeature.CpuTime).Split(", ");
+        Assert.DoesNotContain("sched_switch", cpuTime);
+        Assert.Equal(["sched_migrate_task", "sched_process_exit", "sched_process_free", "sched_process_exec", "iter/task"], cpuTime);
+    }
+
+    [Fact]
+    public void OtherFeaturesStillHookSchedSwitch()
+    {
+        Assert.Equal("sched_switch", SchedTraceSession.TracepointsFor(SchedTraceFeature.ContextSwitches));
+        var both = SchedTraceSession.TracepointsFor(SchedTraceFeature.ContextSwitches | SchedTraceFeature.CpuTime).Split(", ");
+        Assert.Equal("sched_switch", both[0]);
+        Assert.Contains("iter/task", both);
+    }
+}
