@@ -198,22 +198,25 @@ static __always_inline struct task_stats *task_entry(struct task_struct *task, _
 	struct task_stats *stats;
 	struct task_stats fresh = {};
 	struct session_stats *lost;
-	__u64 start_time;
 	__u32 zero = 0;
 	long err;
 
 	if (tid == 0 || filtered_out(tid, tgid))
 		return NULL;
-	start_time = BPF_CORE_READ(task, start_time);
 	stats = bpf_map_lookup_elem(&task_stats, &tid);
-	if (stats)
-		return stats->start_time == start_time ? stats : NULL;
+	if (stats) {
+		/* Only an exited thread's entry can be left to a new thread with its id (every entry
+		 * of a thread that exits is marked), so a live one costs no read of the task here. */
+		if (stats->exited && stats->start_time != BPF_CORE_READ(task, start_time))
+			return NULL;
+		return stats;
+	}
 	fresh.tgid = tgid;
 	fresh.runtime_seen = runtime;
 	fresh.runtime_base = runtime;
 	fresh.nvcsw_base = nvcsw;
 	fresh.nivcsw_base = nivcsw;
-	fresh.start_time = start_time;
+	fresh.start_time = BPF_CORE_READ(task, start_time);
 	/* Created by the final switch of an exiting task: release it after the next read. */
 	fresh.exited = (BPF_CORE_READ(task, flags) & PF_EXITING) != 0;
 	copy_comm(&fresh, task);

@@ -277,7 +277,6 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
     public void ReusedThreadId_KeepsEachThreadsOwnFigures(HookKind hook)
     {
         using var session = Start(hook);
-        var before = session.ReadTaskStats();
         int pid = Environment.ProcessId;
         for (int attempt = 1; attempt <= 20; attempt++)
         {
@@ -307,7 +306,7 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
             // An RCU grace period after its exit the first thread is freed, its figures final.
             Thread.Sleep(50);
             var after = session.ReadTaskStats();
-            var firstRow = SinceStart(session, after).Single(r => r.ThreadId == firstTid && r.Exited);
+            var firstRow = Window(session, session.StartTaskSnapshot, after).Single(r => r.ThreadId == firstTid && r.Exited);
             output.WriteLine($"attempt {attempt}: id {firstTid}: first thread {firstRow.CpuTimeNs} ns (schedstat {firstRan} ns before it returned), second {secondRan} ns");
             Assert.InRange(firstRow.CpuTimeNs, firstRan, firstRan + 10_000_000);
 
@@ -318,7 +317,7 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
                 ProcessCpuTime? secondRow = null;
                 for (var wait = Stopwatch.StartNew(); secondRow is null && wait.Elapsed < TimeSpan.FromSeconds(2); Thread.Sleep(20))
                 {
-                    secondRow = SinceStart(session, session.ReadTaskStats()).SingleOrDefault(r => r.ThreadId == firstTid && !r.Exited);
+                    secondRow = Window(session, session.StartTaskSnapshot, session.ReadTaskStats()).SingleOrDefault(r => r.ThreadId == firstTid && !r.Exited);
                 }
                 Assert.NotNull(secondRow);
                 Assert.Equal(secondRan, secondRow.CpuTimeNs);
@@ -326,9 +325,6 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
             return;
         }
         Assert.Fail("in 20 attempts the freed thread id always went to another task");
-
-        static IReadOnlyList<ProcessCpuTime> SinceStart(SchedTraceSession session, Engine.TaskSnapshot now) =>
-            ProcessCpuTime.Between(0, session.StartTaskSnapshot, now, new CpuTimeQuery { PerThread = true });
     }
 
     [KernelTheory]
