@@ -1,20 +1,22 @@
 # SchedTrace. The README's two commands: `sudo make demo` and `sudo make test`.
 CONFIG ?= Release
 CLI := src/SchedTrace.Cli/bin/$(CONFIG)/net10.0/schedtrace
+# The pwsh that scripts/install-deps.sh provides (its own in .tools/, or one on PATH).
+PWSH := scripts/pwsh -NoProfile -NonInteractive
 
 .PHONY: deps build demo test bench clean
 
-deps: ## install what a fresh Debian machine lacks (clang, libbpf, ...)
+deps: ## install what a fresh Debian machine lacks (clang, libbpf, pwsh, Pester, ...)
 	scripts/install-deps.sh
 
 build: deps ## the engine, BPF object, cmdlets (out/SchedTrace/<version>/), CLI, tests
 	dotnet build SchedTrace.slnx -c $(CONFIG) --nologo -v quiet -clp:NoSummary\;ErrorsOnly -warnaserror
 
-demo: build ## the main job: context switches per CPU over two seconds
-	$(CLI) switches --duration 2
+demo: build ## the main job, in pwsh: switches per CPU and the busiest processes, through the module's views
+	$(PWSH) -File scripts/demo.ps1
 
-test: build ## every test; kernel tests need root (in CI, CI=true, they never skip)
-	dotnet test SchedTrace.slnx -c $(CONFIG) --no-build --nologo
+test: build ## xunit, then Pester in a fresh pwsh; ends with "N passed, N failed" (in CI, CI=true, nothing skips)
+	$(PWSH) -File build.ps1 -Test -NoBuild -Configuration $(CONFIG)
 
 bench: build ## in-kernel cost per event against bpftrace; writes bench/results/
 	scripts/install-deps.sh --bench

@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks to build and test SchedTrace (with --bench: to
-# run the benchmarks too). Idempotent: does nothing when everything is present. Needs root.
+# run the benchmarks too): Debian packages, then pwsh and Pester from NuGet into .tools/.
+# Idempotent: does nothing when everything is present. Needs root for the Debian packages.
 set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# The PowerShell the project's commands run (scripts/pwsh), and the Pester its tests use.
+pwsh_version=7.6.9
+pwsh_minimum=7.4
 
 need=()
 command -v clang >/dev/null || need+=(clang)
@@ -38,4 +44,24 @@ fi
 if ! command -v dotnet >/dev/null; then
   echo "install-deps: the .NET SDK 10 is required (dotnet on PATH); install it from your distribution or Microsoft's packages" >&2
   exit 1
+fi
+
+# pwsh: a pwsh of at least $pwsh_minimum on PATH will do; otherwise the PowerShell global tool,
+# installed into .tools/pwsh rather than the user's ~/.dotnet/tools.
+path_pwsh_ok() {
+  command -v pwsh >/dev/null || return 1
+  local version
+  version=$(pwsh -NoProfile -NonInteractive -Command '$PSVersionTable.PSVersion.ToString()' 2>/dev/null) || return 1
+  [[ $(printf '%s\n%s\n' "$pwsh_minimum" "${version%%-*}" | sort -V | head -n1) == "$pwsh_minimum" ]]
+}
+if [[ ! -x $repo/.tools/pwsh/pwsh ]] && ! path_pwsh_ok; then
+  echo "install-deps: installing PowerShell $pwsh_version into .tools/pwsh"
+  dotnet tool install --tool-path "$repo/.tools/pwsh" PowerShell --version "$pwsh_version" >/dev/null
+fi
+
+# Pester: the NuGet package's tools/ folder is the module; restoring tools/Pester puts it in
+# .tools/packages, where build.ps1 finds it.
+if ! compgen -G "$repo/.tools/packages/pester/*/tools/Pester.psd1" >/dev/null; then
+  echo "install-deps: installing Pester into .tools/packages"
+  dotnet restore "$repo/tools/Pester/Pester.csproj" --nologo -v quiet >/dev/null
 fi
