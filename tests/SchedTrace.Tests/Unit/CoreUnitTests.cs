@@ -77,6 +77,39 @@ public sealed class SamplingPlanTests
         Assert.Equal(100, seen[^1].PercentComplete);
         Assert.Equal(TimeSpan.Zero, seen[^1].Remaining);
     }
+
+    [Fact]
+    public void UntilStopped_IsOneWindowThatEndsWhenCancelled()
+    {
+        int reads = 0;
+        int thread = Environment.CurrentManagedThreadId;
+        var seen = new List<CollectionProgress>();
+        using var cancel = new CancellationTokenSource();
+        var started = Stopwatch.GetTimestamp();
+        // Cancelled from another thread, as Ctrl+C is: nothing else ends this window.
+        cancel.CancelAfter(TimeSpan.FromMilliseconds(700));
+        var window = Sampler.Windows(SamplingPlan.UntilStopped, () => ++reads, 0, cancel.Token, p =>
+        {
+            Assert.Equal(thread, Environment.CurrentManagedThreadId);
+            seen.Add(p);
+        }).Single();
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        Assert.Equal((0, 1, 2), (window.Sample, window.Before, window.After));
+        Assert.InRange(elapsed, TimeSpan.FromMilliseconds(700), TimeSpan.FromSeconds(5));
+        // Open-ended: elapsed time only, no percentage and no time left.
+        Assert.True(seen.Count >= 3, $"progress every 250 ms, saw {seen.Count} reports");
+        Assert.All(seen, p => Assert.True(p.IsOpenEnded && p.PercentComplete == -1 && p.Remaining == Timeout.InfiniteTimeSpan));
+        Assert.True(seen[^1].Elapsed > seen[0].Elapsed);
+    }
+
+    [Fact]
+    public void UntilStopped_WithoutProgress_WaitsForTheTokenAlone()
+    {
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        var window = Sampler.Windows(SamplingPlan.UntilStopped, () => Stopwatch.GetTimestamp(), 0L, cancel.Token).Single();
+        Assert.InRange(Stopwatch.GetElapsedTime(window.Before, window.After), TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5));
+        Assert.Equal(Timeout.InfiniteTimeSpan, SamplingPlan.UntilStopped.Duration);
+    }
 }
 
 public sealed class ContextSwitchCountTests
