@@ -16,7 +16,9 @@ namespace SchedTrace.PowerShell;
 /// The setting is the terminal's, so it is shared: the first collection turns it on, and it is
 /// restored when the last one ends or as soon as the key is read. A second Ctrl+C is then the
 /// signal again and stops the pipeline, should writing what was gathered take long. Other keys
-/// typed while collecting are read and dropped: they cannot be handed back to the prompt.
+/// typed while collecting are read and dropped: they cannot be handed back to the prompt. The
+/// terminal's other signal keys (Ctrl+Z, Ctrl+\) are plain keys meanwhile too, and a command
+/// downstream that reads the console during the collection (Read-Host) competes for its keys.
 /// </remarks>
 internal sealed class ConsoleInterrupt : IDisposable
 {
