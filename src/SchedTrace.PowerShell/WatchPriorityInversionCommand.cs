@@ -95,9 +95,11 @@ public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
         TimeSpan? duration = Bound(nameof(Duration)) ? Duration : null;
         if (Summary)
         {
-            // One reading at the end, like a measure's: progress while it collects.
-            var plan = duration is { } total ? SamplingPlan.ForDuration(total) : SamplingPlan.UntilStopped;
-            foreach (var row in Collect(plan, "Watching for priority inversions", progress => Summarize(PriorityInversionWatch.Watch(session, duration, filter, Cancellation, report, progress), report)))
+            // Until Ctrl+C the summary is one reading at the end, like a measure's, with its progress.
+            var rows = duration is null
+                ? Collect(SamplingPlan.UntilStopped, "Watching for priority inversions", progress => Summarize(PriorityInversionWatch.Watch(session, null, filter, Cancellation, report, progress), report))
+                : ReadingCtrlC(Summarize(PriorityInversionWatch.Watch(session, duration, filter, Cancellation, report), report));
+            foreach (var row in rows)
             {
                 WriteObject(row);
             }
