@@ -156,7 +156,7 @@ function Send-TmuxKey {
 function Get-TmuxPane {
     # What the terminal shows, with its scrollback, wrapped lines joined.
     param([Parameter(Mandatory)]$Tmux)
-    (& tmux capture-pane -p -J -S - -t $Tmux.Name) -join "`n"
+    (& tmux capture-pane -p -J -S '-' -t $Tmux.Name) -join "`n"
 }
 
 function Clear-TmuxPane {

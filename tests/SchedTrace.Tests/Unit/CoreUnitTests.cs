@@ -105,9 +105,18 @@ public sealed class SamplingPlanTests
     [Fact]
     public void UntilStopped_WithoutProgress_WaitsForTheTokenAlone()
     {
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        using var cancel = new CancellationTokenSource();
+        long cancelled = 0;
+        // Stamped before the cancel, which wakes the waiter before any registered callback runs.
+        using var timer = new Timer(_ =>
+        {
+            Volatile.Write(ref cancelled, Stopwatch.GetTimestamp());
+            cancel.Cancel();
+        }, null, 200, Timeout.Infinite);
         var window = Sampler.Windows(SamplingPlan.UntilStopped, () => Stopwatch.GetTimestamp(), 0L, cancel.Token).Single();
-        Assert.InRange(Stopwatch.GetElapsedTime(window.Before, window.After), TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5));
+        // The window closes after the token was cancelled, and not long after.
+        Assert.True(window.After >= Volatile.Read(ref cancelled), "the window ended before the token was cancelled");
+        Assert.InRange(Stopwatch.GetElapsedTime(cancelled, window.After), TimeSpan.Zero, TimeSpan.FromSeconds(5));
         Assert.Equal(Timeout.InfiniteTimeSpan, SamplingPlan.UntilStopped.Duration);
     }
 }
