@@ -22,6 +22,8 @@ command -v gcc >/dev/null || need+=(gcc)
 perl -Mthreads -e 1 2>/dev/null || need+=(perl)
 # The timeline tests render the SVG with headless Chromium and check the screenshot.
 command -v chromium >/dev/null || need+=(chromium)
+# The Ctrl+C tests type Ctrl+C into an interactive pwsh in a terminal that tmux provides.
+command -v tmux >/dev/null || need+=(tmux)
 
 # --bench: what bench/run.sh compares against and drives (bpftrace, bpftool, perf bench).
 if [[ ${1:-} == --bench ]]; then

@@ -62,16 +62,14 @@ internal static class LatencyVerbs
             }
             stdout.Flush(); // what is hooked, while the user waits
         }
-        if (plan is null)
+        if (plan.Mode == SamplingMode.UntilStopped)
         {
-            // Like bcc's tools: collect until Ctrl+C, then print everything since the start.
             stderr.WriteLine($"schedtrace: tracing {What(kind)}; press Ctrl+C to stop and print the figures.");
             stderr.Flush();
-            cancellation.WaitHandle.WaitOne();
         }
 
         var writer = new LatencyWriter(stdout, format);
-        foreach (var rows in LatencyReport.Collect(session, plan ?? SamplingPlan.SinceStart, query, cancellation))
+        foreach (var rows in LatencyReport.Collect(session, plan, query, cancellation))
         {
             writer.Write(rows, query);
             stdout.Flush(); // each window as soon as it ends
@@ -85,10 +83,10 @@ internal static class LatencyVerbs
     }
 
     /// <summary>
-    /// --duration: one window; --interval [--count]: consecutive windows; neither: null, meaning
-    /// one window from the start until Ctrl+C.
+    /// --duration: one window; --interval [--count]: consecutive windows; neither: like bcc's
+    /// tools, one window from the start until Ctrl+C.
     /// </summary>
-    internal static SamplingPlan? Plan(Options options)
+    internal static SamplingPlan Plan(Options options)
     {
         if (options.Flag("duration") || options.Flag("interval"))
         {
@@ -98,7 +96,7 @@ internal static class LatencyVerbs
         {
             throw new UsageException("--count goes with --interval");
         }
-        return null;
+        return SamplingPlan.UntilStopped;
     }
 
     private static string What(LatencyReportKind kind) => kind switch

@@ -35,6 +35,8 @@ public sealed class ExportSchedTimelineCommand : SchedTraceCmdlet
 
     private string? perfettoPath;
     private string? svgPath;
+    private volatile bool checkedPaths;
+    private bool written;
 
     protected override void BeginProcessing()
     {
@@ -42,19 +44,23 @@ public sealed class ExportSchedTimelineCommand : SchedTraceCmdlet
         svgPath = SvgPath is null ? null : GetUnresolvedProviderPathFromPSPath(SvgPath);
         // Refuse a bad or existing path before a long Watch-SchedEvent upstream has run, not after.
         Export(() => TimelineExport.Check(perfettoPath, svgPath, Force));
+        checkedPaths = true;
     }
 
     protected override void ProcessRecord()
     {
-        if (InputObject is not null)
+        lock (events)
         {
-            events.Add(InputObject);
+            if (InputObject is not null && !written)
+            {
+                events.Add(InputObject);
+            }
         }
     }
 
     protected override void EndProcessing() => Export(() =>
     {
-        foreach (var file in TimelineExport.Write(events, perfettoPath, svgPath, Force))
+        foreach (var file in WriteFiles())
         {
             if (PassThru)
             {
@@ -62,6 +68,62 @@ public sealed class ExportSchedTimelineCommand : SchedTraceCmdlet
             }
         }
     });
+
+    /// <summary>
+    /// A stopped pipeline (Stop-Job, a remote session's stop, Ctrl+C where it cannot be read as a
+    /// key) never reaches EndProcessing: the files are written here instead, from the events
+    /// received. StopProcessing runs on another thread than ProcessRecord, hence the lock.
+    /// </summary>
+    protected override void StopProcessing()
+    {
+        WriteFilesOnStop();
+        base.StopProcessing();
+    }
+
+    /// <summary>
+    /// The pipeline thread may dispose this command before StopProcessing reaches it, or while it
+    /// writes; a job's process can end as soon as the pipeline reports it stopped. Either way the
+    /// files are written, once, before then.
+    /// </summary>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && Stopping)
+        {
+            WriteFilesOnStop();
+        }
+        base.Dispose(disposing);
+    }
+
+    /// <summary>A stopped pipeline can neither write output nor throw: a failure to write is lost with it.</summary>
+    private void WriteFilesOnStop()
+    {
+        if (!checkedPaths)
+        {
+            return; // stopped before the paths were known to be good: nothing was received
+        }
+        try
+        {
+            WriteFiles();
+        }
+        catch (SchedTraceException)
+        {
+            // Nothing is left to report it to.
+        }
+    }
+
+    /// <summary>Writes the files once, from the events received so far; later events are dropped.</summary>
+    private IReadOnlyList<FileInfo> WriteFiles()
+    {
+        lock (events)
+        {
+            if (written)
+            {
+                return Array.Empty<FileInfo>();
+            }
+            written = true;
+            return TimelineExport.Write(events, perfettoPath, svgPath, Force);
+        }
+    }
 
     private void Export(Action action)
     {

@@ -38,6 +38,9 @@ public abstract class LatencyCmdlet : SessionReadingCmdlet
 
     private ProcessNameFilter names = null!;
 
+    /// <summary>Without -Duration a measure collects until Ctrl+C, as bcc's tools and the CLI's verbs do.</summary>
+    private protected LatencyCmdlet() => Duration = TimeSpan.Zero;
+
     /// <summary>Which report this cmdlet writes.</summary>
     private protected abstract LatencyReportKind Kind { get; }
 
@@ -63,6 +66,10 @@ public abstract class LatencyCmdlet : SessionReadingCmdlet
             }
             var options = query.SessionOptions();
             ThrowIfRefused(query, options.ProcessId, options.Cpu);
+            if (plan.Mode == SamplingMode.UntilStopped)
+            {
+                ThrowIfCtrlCUnreadable($"Give -Duration (e.g. -Duration 10), or start a session (Start-SchedTrace -Feature {query.Feature}) and read it with -Session whenever you like.");
+            }
             using var session = StartSession(options);
             Emit(session, plan, query, started: true);
         }

@@ -34,7 +34,7 @@ public abstract class SessionReadingCmdlet : SchedTraceCmdlet
     [ValidateNotNull]
     public SchedTraceSession? Session { get; set; }
 
-    /// <summary>-Duration, -Session (since its start) or -Interval [-Count], as a sampling plan.</summary>
+    /// <summary>-Duration (or until Ctrl+C), -Session (since its start) or -Interval [-Count], as a sampling plan.</summary>
     protected SamplingPlan Plan()
     {
         if (Bound(nameof(Count)) && !Bound(nameof(Interval)))
@@ -45,6 +45,11 @@ public abstract class SessionReadingCmdlet : SchedTraceCmdlet
         {
             return SamplingPlan.ForIntervals(Interval, Bound(nameof(Count)) ? Count : null);
         }
-        return Session is not null ? SamplingPlan.SinceStart : SamplingPlan.ForDuration(Duration);
+        if (Session is not null)
+        {
+            return SamplingPlan.SinceStart;
+        }
+        // A cmdlet without a default duration (Zero) collects until Ctrl+C.
+        return Bound(nameof(Duration)) || Duration > TimeSpan.Zero ? SamplingPlan.ForDuration(Duration) : SamplingPlan.UntilStopped;
     }
 }

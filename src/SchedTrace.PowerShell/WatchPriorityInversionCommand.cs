@@ -62,6 +62,10 @@ public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
     {
         try
         {
+            if (Summary && !Bound(nameof(Duration)))
+            {
+                ThrowIfCtrlCUnreadable("Give -Duration (e.g. -Duration 10) with -Summary, or leave out -Summary to write each alert as it happens.");
+            }
             if (Session is not null)
             {
                 Watch(Session);
@@ -88,16 +92,24 @@ public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
         var filter = InversionFilter.Create(Id, Name?.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).Select(p => (Func<string, bool>)p.IsMatch).ToList(),
             Session is not null && Bound(nameof(Threshold)) ? Threshold : null);
         var report = new InversionWatchReport();
-        foreach (var alert in PriorityInversionWatch.Watch(session, Bound(nameof(Duration)) ? Duration : null, filter, Cancellation, report))
+        TimeSpan? duration = Bound(nameof(Duration)) ? Duration : null;
+        if (Summary)
         {
-            if (!Summary)
+            // Until Ctrl+C the summary is one reading at the end, like a measure's, with its progress.
+            var rows = duration is null
+                ? Collect(SamplingPlan.UntilStopped, "Watching for priority inversions", progress => Summarize(PriorityInversionWatch.Watch(session, null, filter, Cancellation, report, progress), report))
+                : ReadingCtrlC(Summarize(PriorityInversionWatch.Watch(session, duration, filter, Cancellation, report), report));
+            foreach (var row in rows)
+            {
+                WriteObject(row);
+            }
+        }
+        else
+        {
+            foreach (var alert in ReadingCtrlC(PriorityInversionWatch.Watch(session, duration, filter, Cancellation, report)))
             {
                 WriteObject(alert);
             }
-        }
-        if (Summary)
-        {
-            WriteObject(report.Summary(), enumerateCollection: true);
         }
         // Suppressed and lost alerts are reported, never silent: here, and on the session object.
         if (report.Suppressed > 0)
@@ -107,6 +119,19 @@ public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
         if (report.Lost > 0)
         {
             WriteWarning($"{report.Lost} priority-inversion alerts were lost because the ring buffer was full ({InversionWatchReport.DescribeByCpu(report.LostPerCpu)}).");
+        }
+    }
+
+    /// <summary>Runs the watch to its end, then yields one row per pair of tasks.</summary>
+    private static IEnumerable<PriorityInversionSummary> Summarize(IEnumerable<PriorityInversion> watch, InversionWatchReport report)
+    {
+        foreach (var _ in watch)
+        {
+            // Each alert is kept in the report, which the summary is made from.
+        }
+        foreach (var row in report.Summary())
+        {
+            yield return row;
         }
     }
 }

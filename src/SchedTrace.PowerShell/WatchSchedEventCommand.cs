@@ -104,7 +104,7 @@ public sealed class WatchSchedEventCommand : SchedTraceCmdlet
     private void Watch(SchedTraceSession session, Func<SchedEvent, bool>? filter)
     {
         var report = new EventWatchReport();
-        foreach (var e in SchedEventWatch.Watch(session, Bound(nameof(Count)) ? Count : null, Bound(nameof(Duration)) ? Duration : null, filter, Cancellation, report))
+        foreach (var e in ReadingCtrlC(SchedEventWatch.Watch(session, Bound(nameof(Count)) ? Count : null, Bound(nameof(Duration)) ? Duration : null, filter, Cancellation, report)))
         {
             WriteObject(e);
         }

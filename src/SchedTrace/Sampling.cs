@@ -11,6 +11,8 @@ public enum SamplingMode
     SinceStart,
     /// <summary>Consecutive windows of <see cref="SamplingPlan.Interval"/>, <see cref="SamplingPlan.Count"/> of them (or until cancelled).</summary>
     Interval,
+    /// <summary>One window: now until the caller's token is cancelled (Ctrl+C), as bcc's tools read.</summary>
+    UntilStopped,
 }
 
 /// <summary>When to read. Built from -Duration / -Session / -Interval -Count, or the CLI's flags.</summary>
@@ -37,6 +39,9 @@ public sealed record SamplingPlan
 
     public static SamplingPlan SinceStart { get; } = new(SamplingMode.SinceStart, TimeSpan.Zero, TimeSpan.Zero, 1);
 
+    /// <summary>One window that ends when the token given to the collection is cancelled; its Duration is infinite.</summary>
+    public static SamplingPlan UntilStopped { get; } = new(SamplingMode.UntilStopped, Timeout.InfiniteTimeSpan, TimeSpan.Zero, 1);
+
     public static SamplingPlan ForIntervals(TimeSpan interval, int? count)
     {
         if (count is <= 0)
@@ -52,12 +57,20 @@ public sealed record SamplingPlan
             : throw new SchedTraceException(SchedTraceErrorKind.InvalidArgument, $"Invalid{name}", $"{name} {value} is not valid.", $"Give a {name.ToLowerInvariant()} greater than zero, in seconds (e.g. 2 or 0.5).");
 }
 
-/// <summary>Progress of a fixed-duration collection, reported on the caller's thread.</summary>
+/// <summary>
+/// Progress of a collection, reported on the caller's thread: a fixed duration, or an open-ended
+/// one (<see cref="SamplingMode.UntilStopped"/>, Total infinite) that has only its elapsed time.
+/// </summary>
 public readonly record struct CollectionProgress(TimeSpan Elapsed, TimeSpan Total)
 {
-    public int PercentComplete => Total <= TimeSpan.Zero ? 100 : (int)Math.Clamp(100 * Elapsed.Ticks / Total.Ticks, 0, 100);
+    /// <summary>No end is known: the collection runs until it is stopped.</summary>
+    public bool IsOpenEnded => Total == Timeout.InfiniteTimeSpan;
 
-    public TimeSpan Remaining => Total > Elapsed ? Total - Elapsed : TimeSpan.Zero;
+    /// <summary>0 to 100; -1 (PowerShell's "no percentage") when open-ended.</summary>
+    public int PercentComplete => IsOpenEnded ? -1 : Total <= TimeSpan.Zero ? 100 : (int)Math.Clamp(100 * Elapsed.Ticks / Total.Ticks, 0, 100);
+
+    /// <summary>The time left; infinite when open-ended.</summary>
+    public TimeSpan Remaining => IsOpenEnded ? Timeout.InfiniteTimeSpan : Total > Elapsed ? Total - Elapsed : TimeSpan.Zero;
 }
 
 /// <summary>One sampling window: the snapshots at its two ends.</summary>
@@ -70,7 +83,7 @@ internal readonly record struct Window<T>(int Sample, T Before, T After);
 /// </summary>
 internal static class Sampler
 {
-    private static readonly TimeSpan ProgressTick = TimeSpan.FromMilliseconds(250);
+    internal static readonly TimeSpan ProgressTick = TimeSpan.FromMilliseconds(250);
 
     internal static IEnumerable<Window<T>> Windows<T>(
         SamplingPlan plan,
@@ -85,7 +98,9 @@ internal static class Sampler
                 yield return new Window<T>(0, sessionStart, read());
                 break;
 
+            // A window that ends early (or, until stopped, the only way it ends) still covers what it saw.
             case SamplingMode.Duration:
+            case SamplingMode.UntilStopped:
             {
                 var before = read();
                 Wait(plan.Duration, cancellation, progress);
@@ -111,20 +126,21 @@ internal static class Sampler
         }
     }
 
-    /// <summary>Waits for <paramref name="duration"/>; false if cancelled first.</summary>
+    /// <summary>Waits for <paramref name="duration"/> (infinite: until cancelled); false if cancelled first.</summary>
     internal static bool Wait(TimeSpan duration, CancellationToken cancellation, Action<CollectionProgress>? progress)
     {
+        bool openEnded = duration == Timeout.InfiniteTimeSpan;
         long start = Stopwatch.GetTimestamp();
         while (true)
         {
             var elapsed = Stopwatch.GetElapsedTime(start);
             progress?.Invoke(new CollectionProgress(elapsed, duration));
-            var remaining = duration - elapsed;
-            if (remaining <= TimeSpan.Zero)
+            var remaining = openEnded ? Timeout.InfiniteTimeSpan : duration - elapsed;
+            if (!openEnded && remaining <= TimeSpan.Zero)
             {
                 return true;
             }
-            var step = progress is null ? remaining : (remaining < ProgressTick ? remaining : ProgressTick);
+            var step = progress is null ? remaining : (openEnded || remaining > ProgressTick ? ProgressTick : remaining);
             if (cancellation.WaitHandle.WaitOne(step))
             {
                 return false;

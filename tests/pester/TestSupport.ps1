@@ -71,3 +71,99 @@ function Get-TaskRunDelayNs {
     param([Parameter(Mandatory)][int]$ProcessId)
     [long](Get-Content -Raw -LiteralPath "/proc/$ProcessId/schedstat").Split(' ')[1]
 }
+
+function Get-BpfObjectHeld {
+    # The BPF programs, maps and links a process holds an fd to, as 'prog:12', 'map:7', 'link:3':
+    # the first *_id line of each /proc/<pid>/fdinfo entry (a link's also names its program).
+    param([Parameter(Mandatory)][int]$ProcessId)
+    foreach ($info in Get-ChildItem -LiteralPath "/proc/$ProcessId/fdinfo" -ErrorAction SilentlyContinue) {
+        $lines = Get-Content -LiteralPath $info.FullName -ErrorAction SilentlyContinue
+        $first = $lines | Where-Object { $_ -match '^(prog|map|link)_id:\s*(\d+)' } | Select-Object -First 1
+        if ($first -match '^(prog|map|link)_id:\s*(\d+)') {
+            "$($Matches[1]):$($Matches[2])"
+        }
+    }
+}
+
+function Wait-Until {
+    # Waits for something the test is expecting to happen, polling every 50 ms, and fails with
+    # what did not happen when the time is up. Returns how long it took. A wait, not a retry:
+    # the condition is an event, and nothing is done again.
+    param(
+        [Parameter(Mandatory)][scriptblock]$Condition,
+        [Parameter(Mandatory)][timespan]$Timeout,
+        [Parameter(Mandatory)][string]$What
+    )
+    $clock = [System.Diagnostics.Stopwatch]::StartNew()
+    while (-not (& $Condition)) {
+        if ($clock.Elapsed -gt $Timeout) {
+            throw "Waited $($Timeout.TotalSeconds) s for $What, in vain."
+        }
+        Start-Sleep -Milliseconds 50
+    }
+    $clock.Elapsed
+}
+
+function Start-TmuxPwsh {
+    # A real interactive pwsh in a terminal (tmux): pwsh's console host, where Ctrl+C is a key
+    # the user types (Send-TmuxKey C-c) rather than a signal a test sends. The session name is
+    # unique to this run; Stop-TmuxPwsh kills it (from AfterAll). The built module is imported,
+    # and the result has the pwsh's process id.
+    param([int]$Width = 160, [int]$Height = 60)
+    $name = "schedtrace-pester-$PID-" + [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $pwsh = Join-Path -Path $PSHOME -ChildPath 'pwsh'
+    & tmux new-session -d -s $name -x $Width -y $Height $pwsh -NoProfile -NoLogo
+    if ($LASTEXITCODE -ne 0) {
+        throw "tmux could not start $pwsh (is tmux installed? scripts/install-deps.sh installs it)"
+    }
+    $tmux = [pscustomobject]@{ Name = $name; ProcessId = 0 }
+    try {
+        # Keys typed before the prompt reads them reach it as a line it does not run.
+        $null = Wait-Until -Condition { (Get-TmuxPane -Tmux $tmux) -match '(?m)^PS .*>' } -Timeout ([timespan]::FromSeconds(60)) -What "the prompt of the pwsh in tmux session $name"
+        $pidFile = Join-Path -Path ([System.IO.Path]::GetTempPath()) -ChildPath "$name.pid"
+        Send-TmuxLine -Tmux $tmux -Line "Import-Module -Name '$script:ModuleManifest' -ErrorAction Stop; `$PID | Set-Content -LiteralPath '$pidFile'"
+        $null = Wait-Until -Condition { (Test-Path -LiteralPath $pidFile) -and (Get-Content -LiteralPath $pidFile) } -Timeout ([timespan]::FromSeconds(60)) -What "the pwsh in tmux session $name to import the module"
+        $tmux.ProcessId = [int](Get-Content -LiteralPath $pidFile)
+        Remove-Item -LiteralPath $pidFile
+    }
+    catch {
+        Stop-TmuxPwsh -Tmux $tmux
+        throw
+    }
+    $tmux
+}
+
+function Stop-TmuxPwsh {
+    param([Parameter(Mandatory)][AllowNull()]$Tmux)
+    if ($Tmux) {
+        & tmux kill-session -t $Tmux.Name 2>$null
+    }
+}
+
+function Send-TmuxLine {
+    # Types a command line at the prompt, as is, and Enter.
+    param([Parameter(Mandatory)]$Tmux, [Parameter(Mandatory)][string]$Line)
+    & tmux send-keys -t $Tmux.Name -l -- $Line
+    & tmux send-keys -t $Tmux.Name Enter
+}
+
+function Send-TmuxKey {
+    # Presses keys in tmux's names (C-c is Ctrl+C).
+    param([Parameter(Mandatory)]$Tmux, [Parameter(Mandatory)][string[]]$Key)
+    & tmux send-keys -t $Tmux.Name @Key
+}
+
+function Get-TmuxPane {
+    # What the terminal shows, with its scrollback, wrapped lines joined.
+    param([Parameter(Mandatory)]$Tmux)
+    (& tmux capture-pane -p -J -S '-' -t $Tmux.Name) -join "`n"
+}
+
+function Clear-TmuxPane {
+    # A clean screen and scrollback, so that a check of the pane sees only the next command.
+    param([Parameter(Mandatory)]$Tmux)
+    $marker = 'cleared-' + [guid]::NewGuid().ToString('N')
+    Send-TmuxLine -Tmux $Tmux -Line "Clear-Host; '$marker'.ToUpperInvariant()"
+    $null = Wait-Until -Condition { (Get-TmuxPane -Tmux $Tmux) -cmatch $marker.ToUpperInvariant() } -Timeout ([timespan]::FromSeconds(30)) -What 'the terminal to clear'
+    & tmux clear-history -t $Tmux.Name
+}

@@ -327,6 +327,23 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// Without a duration a reading runs until its token is cancelled (Ctrl+C in either front
+    /// end), then covers the whole time since the attach, with the kernel's exact extremes.
+    /// </summary>
+    [KernelFact]
+    public void UntilStopped_CoversTheSessionUntilCancelled()
+    {
+        using var session = Start(SchedTraceFeature.ScheduleTime);
+        var query = new LatencyQuery { Kind = LatencyReportKind.ScheduleTime, StartsWithSession = true };
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(400));
+        var rows = LatencyReport.Collect(session, SamplingPlan.UntilStopped, query, cancel.Token).Single();
+        Assert.Equal(session.StartLatencySnapshot.Utc, rows[0].WindowStart);
+        Assert.InRange(rows[0].Duration, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(5));
+        Assert.True(rows[0].Count > 0);
+        Assert.All(rows.Where(r => r.Count > 0), r => Assert.True(r.MinMaxExact, $"{r.Measure} {r.Reason}"));
+    }
+
+    /// <summary>
     /// The kernel keeps its own run-queue latency per thread: sched_info.run_delay in schedstat,
     /// added from enqueue (wakeup, or a switch-out while runnable) to switch-in. A periodic task
     /// behind spinners, blocked at both readings, must total the same (measured: within 0.1-0.5 ms

@@ -77,6 +77,48 @@ public sealed class SamplingPlanTests
         Assert.Equal(100, seen[^1].PercentComplete);
         Assert.Equal(TimeSpan.Zero, seen[^1].Remaining);
     }
+
+    [Fact]
+    public void UntilStopped_IsOneWindowThatEndsWhenCancelled()
+    {
+        int reads = 0;
+        int thread = Environment.CurrentManagedThreadId;
+        var seen = new List<CollectionProgress>();
+        using var cancel = new CancellationTokenSource();
+        var started = Stopwatch.GetTimestamp();
+        // Cancelled from another thread, as Ctrl+C is: nothing else ends this window.
+        cancel.CancelAfter(TimeSpan.FromMilliseconds(700));
+        var window = Sampler.Windows(SamplingPlan.UntilStopped, () => ++reads, 0, cancel.Token, p =>
+        {
+            Assert.Equal(thread, Environment.CurrentManagedThreadId);
+            seen.Add(p);
+        }).Single();
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        Assert.Equal((0, 1, 2), (window.Sample, window.Before, window.After));
+        Assert.InRange(elapsed, TimeSpan.FromMilliseconds(700), TimeSpan.FromSeconds(5));
+        // Open-ended: elapsed time only, no percentage and no time left.
+        Assert.True(seen.Count >= 3, $"progress every 250 ms, saw {seen.Count} reports");
+        Assert.All(seen, p => Assert.True(p.IsOpenEnded && p.PercentComplete == -1 && p.Remaining == Timeout.InfiniteTimeSpan));
+        Assert.True(seen[^1].Elapsed > seen[0].Elapsed);
+    }
+
+    [Fact]
+    public void UntilStopped_WithoutProgress_WaitsForTheTokenAlone()
+    {
+        using var cancel = new CancellationTokenSource();
+        long cancelled = 0;
+        // Stamped before the cancel, which wakes the waiter before any registered callback runs.
+        using var timer = new Timer(_ =>
+        {
+            Volatile.Write(ref cancelled, Stopwatch.GetTimestamp());
+            cancel.Cancel();
+        }, null, 200, Timeout.Infinite);
+        var window = Sampler.Windows(SamplingPlan.UntilStopped, () => Stopwatch.GetTimestamp(), 0L, cancel.Token).Single();
+        // The window closes after the token was cancelled, and not long after.
+        Assert.True(window.After >= Volatile.Read(ref cancelled), "the window ended before the token was cancelled");
+        Assert.InRange(Stopwatch.GetElapsedTime(cancelled, window.After), TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        Assert.Equal(Timeout.InfiniteTimeSpan, SamplingPlan.UntilStopped.Duration);
+    }
 }
 
 public sealed class ContextSwitchCountTests

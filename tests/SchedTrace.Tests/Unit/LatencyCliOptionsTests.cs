@@ -9,16 +9,16 @@ public sealed class LatencyCliOptionsTests
     [Fact]
     public void WithoutDurationOrInterval_CollectsUntilCtrlC()
     {
-        Assert.Null(LatencyVerbs.Plan(Options.Parse(ReadOnlySpan<string>.Empty)));
+        Assert.Equal(SamplingMode.UntilStopped, LatencyVerbs.Plan(Options.Parse(ReadOnlySpan<string>.Empty)).Mode);
         Assert.Throws<UsageException>(() => LatencyVerbs.Plan(Options.Parse(new[] { "--count", "2" })));
     }
 
     [Fact]
     public void DurationAndIntervalArePlans()
     {
-        var duration = LatencyVerbs.Plan(Options.Parse(new[] { "--duration", "500ms" }))!;
+        var duration = LatencyVerbs.Plan(Options.Parse(new[] { "--duration", "500ms" }));
         Assert.Equal((SamplingMode.Duration, TimeSpan.FromMilliseconds(500)), (duration.Mode, duration.Duration));
-        var interval = LatencyVerbs.Plan(Options.Parse(new[] { "--interval=2", "--count", "3" }))!;
+        var interval = LatencyVerbs.Plan(Options.Parse(new[] { "--interval=2", "--count", "3" }));
         Assert.Equal((SamplingMode.Interval, TimeSpan.FromSeconds(2), (int?)3), (interval.Mode, interval.Interval, interval.Count));
         Assert.Throws<UsageException>(() => LatencyVerbs.Plan(Options.Parse(new[] { "--interval", "1", "--duration", "1" })));
     }
