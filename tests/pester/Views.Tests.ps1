@@ -271,7 +271,7 @@ BeforeAll {
     # A running session's Elapsed moves between two renderings; a stopped one's does not.
     $Data.StoppedSessions = @(
         Start-SchedTrace -Name 'views-stop1' -Feature 'ContextSwitches', 'CpuTime'
-        Start-SchedTrace -Name 'views-stop2' -Feature 'Events', 'RunQueueLatency', 'OffCpuTime'
+        Start-SchedTrace -Name 'views-stop2' -Feature 'Events', 'RunQueueLatency', 'OffCpuTime', 'ScheduleTime'
     )
     $Data.StoppedSessions | Stop-SchedTrace
     $Data.Switches = @(Get-ContextSwitchCount -Duration 0.3)
