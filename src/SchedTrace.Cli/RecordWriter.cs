@@ -63,8 +63,8 @@ internal sealed class RecordWriter<T> : IRecordSink<T>
         }
     }
 
-    // CSV: one cell per property, so collections (which would print as their type name) are left
-    // out; a type that has one also offers it as text (LatencyStatistics.Histogram for Buckets).
+    // CSV: one cell per property, as Export-Csv writes them. A collection prints as its type name,
+    // so only those whose text is their items (TextList, such as Buckets) are kept.
     private static readonly Dictionary<Type, PropertyInfo[]> CsvPropertiesByType = new();
 
     private static PropertyInfo[] CsvPropertiesOf(T record)
@@ -72,7 +72,9 @@ internal sealed class RecordWriter<T> : IRecordSink<T>
         var type = record!.GetType();
         if (!CsvPropertiesByType.TryGetValue(type, out var properties))
         {
-            properties = PropertiesOf(record).Where(p => p.PropertyType == typeof(string) || !typeof(System.Collections.IEnumerable).IsAssignableFrom(p.PropertyType)).ToArray();
+            properties = PropertiesOf(record).Where(p => p.PropertyType == typeof(string)
+                || !typeof(System.Collections.IEnumerable).IsAssignableFrom(p.PropertyType)
+                || (p.PropertyType.IsGenericType && p.PropertyType.GetGenericTypeDefinition() == typeof(TextList<>))).ToArray();
             CsvPropertiesByType[type] = properties;
         }
         return properties;

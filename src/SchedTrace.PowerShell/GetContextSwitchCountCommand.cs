@@ -53,7 +53,7 @@ public sealed class GetContextSwitchCountCommand : SessionReadingCmdlet
     {
         foreach (var rows in Collect(plan, "Counting context switches", report => ContextSwitchCount.Collect(session, plan, Total, Cancellation, report)))
         {
-            WriteObject(rows, enumerateCollection: true);
+            WriteRecords(rows);
         }
     }
 }

@@ -74,7 +74,7 @@ public sealed class GetProcessCpuTimeCommand : SessionReadingCmdlet
             {
                 ReportMisses(rows);
             }
-            WriteObject(Bound(nameof(Top)) ? rows.Take(Top) : rows, enumerateCollection: true);
+            WriteRecords(Bound(nameof(Top)) ? rows.Take(Top) : rows);
         }
         if (session.DroppedTasks > droppedReported)
         {

@@ -96,7 +96,6 @@ public abstract class LatencyCmdlet : SessionReadingCmdlet
         bool processRows = query.NeedsProcessRows(session.ProcessId);
         // A reading from the session's start covers every value it ever dropped.
         long droppedReported = started || plan.Mode == SamplingMode.SinceStart ? 0 : session.LatencyDropped;
-        string? viewTypeName = ViewTypeName(query);
         bool first = true;
         foreach (var rows in Collect(plan, $"Measuring {Describe(Kind)}", report => LatencyReport.Collect(session, plan, query, Cancellation, report)))
         {
@@ -105,18 +104,7 @@ public abstract class LatencyCmdlet : SessionReadingCmdlet
                 ReportMisses(rows, query);
                 first = false;
             }
-            foreach (var row in rows)
-            {
-                if (viewTypeName is null)
-                {
-                    WriteObject(row);
-                    continue;
-                }
-                // Picks the per-process or per-CPU table view (SchedTrace.format.ps1xml).
-                var decorated = new PSObject(row);
-                decorated.TypeNames.Insert(0, viewTypeName);
-                WriteObject(decorated);
-            }
+            WriteRecords(rows);
             if (processRows && session.LatencyDropped > droppedReported)
             {
                 WriteWarning($"{session.LatencyDropped - droppedReported} value(s) did not fit in the per-process latency table and are missing from the per-process figures (the machine-wide and -PerCpu figures have them).");
@@ -173,10 +161,4 @@ public abstract class LatencyCmdlet : SessionReadingCmdlet
         PerCpu = perCpu,
         Cpu = cpu,
     };
-
-    /// <summary>The type name that selects the view for these rows, inserted first in PSObject.TypeNames; null for the default views.</summary>
-    internal static string? ViewTypeName(LatencyQuery query) =>
-        query.PerProcess ? LatencyStatistics.PerProcessTypeName
-        : query.PerCpu ? LatencyStatistics.PerCpuTypeName
-        : null;
 }

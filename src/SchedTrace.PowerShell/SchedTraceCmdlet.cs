@@ -153,6 +153,33 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>
+    /// Writes a record with the type name of its variant's view inserted first
+    /// (<see cref="RecordViews.TypeNameFor"/>), so that a one-shot reading, -Interval samples or
+    /// -Total rows each show only the columns they fill.
+    /// </summary>
+    protected void WriteRecord(object record)
+    {
+        if (RecordViews.TypeNameFor(record) is not { } viewTypeName)
+        {
+            WriteObject(record);
+            return;
+        }
+        var decorated = new PSObject(record);
+        decorated.TypeNames.Insert(0, viewTypeName);
+        WriteObject(decorated);
+    }
+
+    /// <summary><see cref="WriteRecord"/> for each of <paramref name="records"/>.</summary>
+    protected void WriteRecords<T>(IEnumerable<T> records)
+        where T : notnull
+    {
+        foreach (var record in records)
+        {
+            WriteRecord(record);
+        }
+    }
+
     /// <summary>A core failure as a terminating error with its stable id, category and advice.</summary>
     protected void ThrowTerminating(SchedTraceException exception, object? target = null) =>
         ThrowTerminatingError(ToErrorRecord(exception, target));

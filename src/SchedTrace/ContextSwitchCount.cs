@@ -1,3 +1,4 @@
+using System.Globalization;
 using SchedTrace.Engine;
 
 namespace SchedTrace;
@@ -11,6 +12,15 @@ namespace SchedTrace;
 /// </summary>
 public sealed class ContextSwitchCount
 {
+    /// <summary>The type name that selects the view of -Total rows (no Cpu column).</summary>
+    public const string TotalTypeName = "SchedTrace.ContextSwitchCount#Total";
+
+    /// <summary>The type name that selects the view of -Interval samples (a Sample column).</summary>
+    public const string IntervalTypeName = "SchedTrace.ContextSwitchCount#Interval";
+
+    /// <summary>The type name that selects the view of -Total -Interval samples.</summary>
+    public const string TotalIntervalTypeName = "SchedTrace.ContextSwitchCount#TotalInterval";
+
     internal ContextSwitchCount(int sample, int? cpu, long voluntary, long involuntary, long fromIdle, DateTime windowStart, DateTime windowEnd, TimeSpan duration)
     {
         Sample = sample;
@@ -47,11 +57,30 @@ public sealed class ContextSwitchCount
     /// <summary>Start of the window (UTC).</summary>
     public DateTime WindowStart { get; }
 
+    /// <summary><see cref="WindowStart"/> as round-trip ISO 8601 text ending in Z, which Export-Csv keeps to the tick.</summary>
+    public string WindowStartUtc => TextLayout.Utc(WindowStart);
+
     /// <summary>End of the window (UTC).</summary>
     public DateTime WindowEnd { get; }
 
+    /// <summary><see cref="WindowEnd"/> as round-trip ISO 8601 text ending in Z.</summary>
+    public string WindowEndUtc => TextLayout.Utc(WindowEnd);
+
     /// <summary>Length of the window, measured on the monotonic clock.</summary>
     public TimeSpan Duration { get; }
+
+    /// <summary>"CPU 0: 986 switches (122 voluntary, 864 involuntary, 0 from idle) in 0.319 s, 3,095.2/s".</summary>
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+        $"{(Sample > 0 ? $"Sample {Sample}, " : "")}{(Cpu is int cpu ? $"CPU {cpu}" : "All CPUs")}: {Switches:N0} switches ({Voluntary:N0} voluntary, {Involuntary:N0} involuntary, {FromIdle:N0} from idle) in {Duration.TotalSeconds:F3} s, {SwitchesPerSecond:N1}/s");
+
+    /// <summary>The view for this row's variant (see <see cref="RecordViews"/>).</summary>
+    internal string? ViewTypeName() => (Cpu is null, Sample > 0) switch
+    {
+        (true, true) => TotalIntervalTypeName,
+        (true, false) => TotalTypeName,
+        (false, true) => IntervalTypeName,
+        _ => null,
+    };
 
     /// <summary>Counts over the window between two snapshots: one row per CPU, or one total row.</summary>
     internal static IReadOnlyList<ContextSwitchCount> Between(int sample, SwitchSnapshot before, SwitchSnapshot after, bool total)

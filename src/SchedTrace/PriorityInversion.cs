@@ -59,7 +59,11 @@ public sealed class InversionTask
     public SchedPolicy Policy { get; }
 
     /// <summary>"name[tid] FIFO 79".</summary>
-    public override string ToString() => $"{Name}[{ThreadId}] {PolicyText(Policy)} {Priority.ToString(CultureInfo.InvariantCulture)}";
+    public override string ToString() => Format(Name, ThreadId, Policy, Priority);
+
+    /// <summary>A task as the views and messages name it: "name[tid] FIFO 79".</summary>
+    internal static string Format(string? name, int? threadId, SchedPolicy? policy, int? priority) =>
+        string.Create(CultureInfo.InvariantCulture, $"{name}[{threadId}] {(policy is SchedPolicy p ? PolicyText(p) : "?")} {priority}");
 
     internal static string PolicyText(SchedPolicy policy) => policy switch
     {
@@ -97,16 +101,18 @@ public sealed class InversionRunner
 
     public SchedPolicy Policy { get; }
 
-    /// <summary>Its time on the CPU inside the inversion.</summary>
-    public TimeSpan RunTime => TimeSpan.FromTicks((long)(RunTimeNs / 100));
-
     /// <summary>Its time on the CPU inside the inversion, in nanoseconds (approximate when one of its
-    /// slices began before the inversion did).</summary>
+    /// slices began before the inversion did). Only in nanoseconds: a TimeSpan here, two levels
+    /// down in an alert, is an object that ConvertTo-Json's default depth would cut off.</summary>
     public ulong RunTimeNs { get; }
 
     /// <summary>"name[tid] OTHER 120 49.8ms".</summary>
     public override string ToString() =>
-        $"{Name}[{ThreadId}] {InversionTask.PolicyText(Policy)} {Priority.ToString(CultureInfo.InvariantCulture)} {(RunTimeNs / 1e6).ToString("F1", CultureInfo.InvariantCulture)}ms";
+        $"{InversionTask.Format(Name, ThreadId, Policy, Priority)} {(RunTimeNs / 1e6).ToString("F1", CultureInfo.InvariantCulture)}ms";
+
+    /// <summary>Every figure, for a text cell of <see cref="PriorityInversion.RanInstead"/>: "name[tid] pid 4100 FIFO 79 49812345ns".</summary>
+    internal string ToCell() =>
+        string.Create(CultureInfo.InvariantCulture, $"{Name}[{ThreadId}] pid {ProcessId} {InversionTask.PolicyText(Policy)} {Priority} {RunTimeNs}ns");
 }
 
 /// <summary>
@@ -137,7 +143,7 @@ public sealed class PriorityInversion
             OwnerPolicy = owner.Policy;
         }
         LockAddress = lockAddress;
-        RanInstead = ranInstead;
+        RanInstead = new TextList<InversionRunner>(ranInstead, (runner, _) => runner.ToCell(), "; ");
     }
 
     public PriorityInversionKind Kind { get; }
@@ -145,11 +151,17 @@ public sealed class PriorityInversion
     /// <summary>When it ended (UTC).</summary>
     public DateTime Timestamp { get; }
 
+    /// <summary><see cref="Timestamp"/> as round-trip ISO 8601 text ending in Z, which Export-Csv keeps to the tick.</summary>
+    public string TimestampUtc => TextLayout.Utc(Timestamp);
+
     /// <summary>When it ended on the kernel's monotonic clock, in nanoseconds.</summary>
     public ulong TimestampNs { get; }
 
     /// <summary>When it began (UTC): <see cref="Timestamp"/> minus <see cref="Wait"/>.</summary>
     public DateTime StartTime => Timestamp - Wait;
+
+    /// <summary><see cref="StartTime"/> as round-trip ISO 8601 text ending in Z.</summary>
+    public string StartTimeUtc => TextLayout.Utc(StartTime);
 
     /// <summary>The CPU the waiting task (RunQueue) or the owner (Lock) waited for.</summary>
     public int Cpu { get; }
@@ -188,8 +200,23 @@ public sealed class PriorityInversion
     public ulong? LockAddress { get; }
 
     /// <summary>The tasks of lower priority than the waiting task that ran on the CPU meanwhile
-    /// (up to four, most run time first): for Lock, the "medium" tasks M.</summary>
-    public IReadOnlyList<InversionRunner> RanInstead { get; }
+    /// (up to four, most run time first): for Lock, the "medium" tasks M. As text (what
+    /// Export-Csv writes), each with every figure: "name[tid] pid 4100 FIFO 79 49812345ns", joined by "; ".</summary>
+    public TextList<InversionRunner> RanInstead { get; }
+
+    /// <summary>The task kept waiting, as the views show it: "name[tid] FIFO 69".</summary>
+    public string FormatWaiting() => InversionTask.Format(Name, ThreadId, Policy, Priority);
+
+    /// <summary>Lock: the mutex owner, as the views show it ("name[tid] FIFO 89"); "" for RunQueue.</summary>
+    public string FormatOwner() => OwnerThreadId is null ? "" : InversionTask.Format(OwnerName, OwnerThreadId, OwnerPolicy, OwnerPriority);
+
+    /// <summary>"Lock inversion on CPU 1 for 250.3 ms: inv-high[4102] FIFO 69 waited (owner inv-low[4101] FIFO 89); ran instead: inv-medium[4103] FIFO 79 249.8ms".</summary>
+    public override string ToString()
+    {
+        string owner = OwnerThreadId is null ? "" : $" (owner {FormatOwner()})";
+        string ran = RanInstead.Count == 0 ? "" : "; ran instead: " + string.Join(", ", RanInstead);
+        return $"{Kind} inversion on CPU {Cpu.ToString(CultureInfo.InvariantCulture)} for {LatencyStatistics.FormatNs(WaitNs)}: {FormatWaiting()} waited{owner}{ran}";
+    }
 
     /// <summary>The names of every task in the inversion: what -Name matches.</summary>
     public IEnumerable<string> TaskNames() =>
@@ -275,8 +302,28 @@ public sealed class PriorityInversionSummary
     /// <summary>When the first of them began (UTC).</summary>
     public DateTime FirstSeen { get; private set; }
 
+    /// <summary><see cref="FirstSeen"/> as round-trip ISO 8601 text ending in Z, which Export-Csv keeps to the tick.</summary>
+    public string FirstSeenUtc => TextLayout.Utc(FirstSeen);
+
     /// <summary>When the last of them ended (UTC).</summary>
     public DateTime LastSeen { get; private set; }
+
+    /// <summary><see cref="LastSeen"/> as round-trip ISO 8601 text ending in Z.</summary>
+    public string LastSeenUtc => TextLayout.Utc(LastSeen);
+
+    /// <summary>The task kept waiting, as the views show it: "name[tid] FIFO 69".</summary>
+    public string FormatWaiting() => InversionTask.Format(Name, ThreadId, Policy, Priority);
+
+    /// <summary>The task that ran instead, as the views show it: "name[tid] FIFO 79".</summary>
+    public string FormatRan() => InversionTask.Format(RanName, RanThreadId, RanPolicy, RanPriority);
+
+    /// <summary>"Lock: inv-high[4102] FIFO 69 waited while inv-medium[4103] FIFO 79 ran, 3 times, 750.9 ms in all, at most 250.3 ms".</summary>
+    public override string ToString()
+    {
+        string owner = OwnerThreadId is null ? "" : $" (owner {OwnerName}[{OwnerThreadId.Value.ToString(CultureInfo.InvariantCulture)}])";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{Kind}: {FormatWaiting()} waited{owner} while {FormatRan()} ran, {Count} {(Count == 1 ? "time" : "times")}, {LatencyStatistics.FormatNs(TotalWaitNs)} in all, at most {LatencyStatistics.FormatNs(MaxWaitNs)}");
+    }
 
     /// <summary>
     /// One row per (kind, waiting thread, thread that ran instead), longest total wait first.

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Numerics;
 using SchedTrace.Engine;
 
@@ -25,6 +26,15 @@ public sealed class CpuTimeQuery
 /// </summary>
 public sealed class ProcessCpuTime
 {
+    /// <summary>The type name that selects the view of -PerThread rows (a ThreadId column).</summary>
+    public const string PerThreadTypeName = "SchedTrace.ProcessCpuTime#PerThread";
+
+    /// <summary>The type name that selects the view of -Interval samples of processes (a Sample column).</summary>
+    public const string IntervalTypeName = "SchedTrace.ProcessCpuTime#Interval";
+
+    /// <summary>The type name that selects the view of -Interval samples of threads.</summary>
+    public const string PerThreadIntervalTypeName = "SchedTrace.ProcessCpuTime#PerThreadInterval";
+
     private ProcessCpuTime(int sample, int processId, int? threadId, string name, TaskCounters counters, int threads, DateTime windowStart, DateTime windowEnd, TimeSpan duration)
     {
         Sample = sample;
@@ -99,11 +109,39 @@ public sealed class ProcessCpuTime
     /// <summary>It exited during the window (a process: its main thread did).</summary>
     public bool Exited { get; }
 
+    /// <summary>Start of the window (UTC).</summary>
     public DateTime WindowStart { get; }
 
+    /// <summary><see cref="WindowStart"/> as round-trip ISO 8601 text ending in Z, which Export-Csv keeps to the tick.</summary>
+    public string WindowStartUtc => TextLayout.Utc(WindowStart);
+
+    /// <summary>End of the window (UTC).</summary>
     public DateTime WindowEnd { get; }
 
+    /// <summary><see cref="WindowEnd"/> as round-trip ISO 8601 text ending in Z.</summary>
+    public string WindowEndUtc => TextLayout.Utc(WindowEnd);
+
+    /// <summary>Length of the window, measured on the monotonic clock.</summary>
     public TimeSpan Duration { get; }
+
+    /// <summary>"sh (pid 2100): 1.98 s on CPU (98.7 %), 0 voluntary, 125 involuntary, 1 migration, CPUs 0-1".</summary>
+    public override string ToString()
+    {
+        string who = ThreadId is int tid
+            ? string.Create(CultureInfo.InvariantCulture, $"{Name} (pid {ProcessId}, tid {tid})")
+            : string.Create(CultureInfo.InvariantCulture, $"{Name} (pid {ProcessId})");
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{(Sample > 0 ? $"Sample {Sample}, " : "")}{who}{(Exited ? " exited" : "")}: {LatencyStatistics.FormatNs(CpuTimeNs)} on CPU ({CpuPercent:F1} %), {Voluntary:N0} voluntary, {Involuntary:N0} involuntary, {Migrations:N0} {(Migrations == 1 ? "migration" : "migrations")}, CPUs {Cpus}");
+    }
+
+    /// <summary>The view for this row's variant (see <see cref="RecordViews"/>).</summary>
+    internal string? ViewTypeName() => (ThreadId is not null, Sample > 0) switch
+    {
+        (true, true) => PerThreadIntervalTypeName,
+        (true, false) => PerThreadTypeName,
+        (false, true) => IntervalTypeName,
+        _ => null,
+    };
 
     /// <summary>Reads a session according to <paramref name="plan"/>: the one call both front ends make.</summary>
     public static IEnumerable<IReadOnlyList<ProcessCpuTime>> Collect(

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace SchedTrace;
 
 /// <summary>The kinds of scheduler event Watch-SchedEvent can stream.</summary>
@@ -29,6 +31,9 @@ public abstract class SchedEvent
     /// <summary>When it happened (UTC), from the kernel's monotonic clock and an offset taken at session start.</summary>
     public DateTime Timestamp { get; }
 
+    /// <summary><see cref="Timestamp"/> as round-trip ISO 8601 text ending in Z, which Export-Csv keeps to the tick.</summary>
+    public string TimestampUtc => TextLayout.Utc(Timestamp);
+
     /// <summary>When it happened on the kernel's monotonic clock (bpf_ktime_get_ns), in nanoseconds.</summary>
     public ulong TimestampNs { get; }
 
@@ -37,6 +42,25 @@ public abstract class SchedEvent
 
     /// <summary>The names of the tasks the event is about (both sides of a switch): what -Name matches.</summary>
     public abstract IReadOnlyList<string> TaskNames();
+
+    /// <summary>
+    /// The task the event is about, as "name[tid]": the one leaving the CPU for a switch. The
+    /// TASK column of `schedtrace events` and the Task column of the events' format view.
+    /// </summary>
+    public abstract string FormatTask();
+
+    /// <summary>
+    /// What happened to it, in a few words: for a switch the state it left in, how long it ran
+    /// (when known) and the task that got the CPU ("S 51.0µs -> sched-pipe[4831]"); for a wakeup
+    /// the CPU it was queued on ("-> CPU 1"); for a migration "CPU 0 -> CPU 1". The DETAIL column.
+    /// </summary>
+    public abstract string FormatDetail();
+
+    /// <summary>"00:53:13.137032 CPU 1 Switch sched-pipe[4829] S 51.0µs -> sched-pipe[4831]" (time of day in UTC).</summary>
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"{Timestamp:HH:mm:ss.ffffff} CPU {Cpu} {Type} {FormatTask()} {FormatDetail()}");
+
+    private protected static string Task(string name, int threadId) => string.Create(CultureInfo.InvariantCulture, $"{name}[{threadId}]");
 }
 
 /// <summary>sched_switch: <see cref="PrevName"/> left the CPU, <see cref="NextName"/> got it.</summary>
@@ -95,6 +119,12 @@ public sealed class SchedSwitchEvent : SchedEvent
     public int NextPriority { get; }
 
     public override IReadOnlyList<string> TaskNames() => new[] { PrevName, NextName };
+
+    public override string FormatTask() => Task(PrevName, PrevThreadId);
+
+    // A zero runtime means the task got the CPU before the session started: unknown, so left out.
+    public override string FormatDetail() =>
+        $"{PrevState}{(PrevRuntimeNs == 0 ? "" : " " + TextLayout.CompactNs(PrevRuntimeNs))} -> {Task(NextName, NextThreadId)}";
 }
 
 /// <summary>sched_wakeup and sched_wakeup_new: a task became runnable.</summary>
@@ -122,6 +152,10 @@ public sealed class SchedWakeupEvent : SchedEvent
     public int TargetCpu { get; }
 
     public override IReadOnlyList<string> TaskNames() => new[] { Name };
+
+    public override string FormatTask() => Task(Name, ThreadId);
+
+    public override string FormatDetail() => string.Create(CultureInfo.InvariantCulture, $"-> CPU {TargetCpu}");
 }
 
 /// <summary>sched_migrate_task: a task was moved from <see cref="OrigCpu"/> to <see cref="DestCpu"/>.</summary>
@@ -151,6 +185,10 @@ public sealed class SchedMigrateEvent : SchedEvent
     public int DestCpu { get; }
 
     public override IReadOnlyList<string> TaskNames() => new[] { Name };
+
+    public override string FormatTask() => Task(Name, ThreadId);
+
+    public override string FormatDetail() => string.Create(CultureInfo.InvariantCulture, $"CPU {OrigCpu} -> CPU {DestCpu}");
 }
 
 /// <summary>Task states as the kernel's sched_switch format and ps print them.</summary>

@@ -44,13 +44,13 @@ public sealed partial class SchedTraceSession
     public TimeSpan? InversionThreshold { get; private set; }
 
     /// <summary>PriorityInversion: the detections this session runs.</summary>
-    public IReadOnlyList<PriorityInversionKind> InversionKinds { get; private set; } = Array.Empty<PriorityInversionKind>();
+    public IReadOnlyList<PriorityInversionKind> InversionKinds { get; private set; } = new TextList<PriorityInversionKind>([], (kind, _) => kind.ToString());
 
     /// <summary>Alerts the rate limit refused, summed over CPUs (read from the kernel now while running).</summary>
     public long SuppressedInversions => InversionStatsNow().Aggregate(0L, (sum, cpu) => sum + (long)cpu.Suppressed);
 
     /// <summary>Suppressed alerts by CPU (index = CPU).</summary>
-    public IReadOnlyList<long> SuppressedInversionsPerCpu => InversionStatsNow().Select(cpu => (long)cpu.Suppressed).ToArray();
+    public IReadOnlyList<long> SuppressedInversionsPerCpu => PerCpu(InversionStatsNow().Select(cpu => (long)cpu.Suppressed));
 
     /// <summary>Alerts the kernel detected and sent (whether or not read yet).</summary>
     public long InversionAlerts => InversionStatsNow().Aggregate(0L, (sum, cpu) => sum + (long)cpu.Alerts);
@@ -141,7 +141,7 @@ public sealed partial class SchedTraceSession
         }
         inversions = new InversionStream(bpf.MapFd("inv_alerts"), new SchedClock());
         InversionThreshold = options.InversionThreshold;
-        InversionKinds = KindsFor(options).Order().ToArray();
+        InversionKinds = new TextList<PriorityInversionKind>(KindsFor(options).Order(), (kind, _) => kind.ToString(), ", ");
     }
 
     private void CloseInversions(SchedBpfObject bpf)

@@ -165,8 +165,14 @@ public sealed partial class SchedTraceSession : IDisposable
     /// <summary>When the programs were attached: counting starts here (UTC).</summary>
     public DateTime StartTime { get; }
 
+    /// <summary><see cref="StartTime"/> as round-trip ISO 8601 text ending in Z, which Export-Csv keeps to the tick.</summary>
+    public string StartTimeUtc => TextLayout.Utc(StartTime);
+
     /// <summary>When the session was stopped (UTC); null while running.</summary>
     public DateTime? StopTime { get; private set; }
+
+    /// <summary><see cref="StopTime"/> as round-trip ISO 8601 text ending in Z; null while running.</summary>
+    public string? StopTimeUtc => TextLayout.Utc(StopTime);
 
     /// <summary>Time collected so far; frozen once stopped.</summary>
     public TimeSpan Elapsed => Stopwatch.GetElapsedTime(startTimestamp, stopTimestamp ?? Stopwatch.GetTimestamp());
@@ -217,10 +223,14 @@ public sealed partial class SchedTraceSession : IDisposable
                 {
                     finalLost = ReadLostEvents(bpf);
                 }
-                return finalLost;
+                return PerCpu(finalLost);
             }
         }
     }
+
+    /// <summary>Counts by CPU, as text "cpu:count" joined by ";" ("0:12;1:0"), so that Export-Csv keeps them.</summary>
+    internal static TextList<long> PerCpu(IEnumerable<long> counts) =>
+        new(counts, (count, cpu) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{cpu}:{count}"));
 
     /// <summary>Lost events by CPU as of the last drain of the ring buffer: what a reader missed.</summary>
     internal IReadOnlyList<long> LostAtLastDrain { get; private set; } = Array.Empty<long>();
@@ -662,7 +672,9 @@ public sealed partial class SchedTraceSession : IDisposable
 
     public void Dispose() => Stop();
 
-    public override string ToString() => $"{Name} (Id {Id}, {State})";
+    /// <summary>"build (Id 1, Running, started 2026-12-02 00:53:08Z): ContextSwitches, CpuTime".</summary>
+    public override string ToString() =>
+        $"{Name} (Id {Id.ToString(System.Globalization.CultureInfo.InvariantCulture)}, {State}, started {StartTime.ToString("u", System.Globalization.CultureInfo.InvariantCulture)}): {Features}";
 
     /// <summary>
     /// The fds of this session's loaded BPF programs, by name (for the benchmarks' kernel

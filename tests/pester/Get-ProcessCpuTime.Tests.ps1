@@ -315,12 +315,12 @@ Describe 'Get-ProcessCpuTime' {
     }
 
     Context 'the table view' {
-        It 'reads like top: m:ss.fff CPU time, one-decimal CPU%, blank ThreadId on process rows' {
+        It 'reads like top: m:ss.fff CPU time, one-decimal CPU%, no ThreadId column on process rows' {
             $row = Get-ProcessCpuTime -Duration 0.5 -Id $spinner.Id
-            $lines = @(($row | Format-Table | Out-String -Width 200) -split "`n" | Where-Object { $_.Trim() })
+            $lines = @(($row | Format-Table | Out-String -Width 80) -split "`n" | Where-Object { $_.Trim() })
 
-            $lines[0] | Should -Match '^\s*Sample\s+ProcessId\s+ThreadId\s+Name\s+CpuTime\s+CPU%\s+Voluntary\s+Involuntary\s+Migrations\s+Cpus\s+Affinity\s+Exited\s*$'
-            $expected = '^\s+{0}\s+{1}\s+\d+:\d\d\.\d{{3}}\s+\d+[.,]\d\s+\d+\s+\d+\s+\d+\s+[\d,-]+\s+\d[.,]\d\d\s*$' -f $spinner.Id, [regex]::Escape($spinnerName)
+            $lines[0] | Should -Match '^ProcessId\s+Name\s+CpuTime\s+CPU%\s+Vol\s+Invol\s+Migr\s+Cpus$'
+            $expected = '^\s+{0}\s+{1}\s+\d+:\d\d\.\d{{3}}\s+\d+[.,]\d\s+\d+\s+\d+\s+\d+\s+[\d,-]+$' -f $spinner.Id, [regex]::Escape($spinnerName)
             $lines[2] | Should -Match $expected
         }
     }

@@ -116,7 +116,9 @@ Describe 'Measure-OffCpuTime' {
         It 'formats as the per-process table' {
             $text = $perProcess | Select-Object -First 3 | Format-Table | Out-String -Width 200
 
-            $text | Should -Match 'ProcessId\s+Name\s+Measure\s+Reason\s+Count\s+P50\s+P99\s+Max\s+Mean'
+            # Measure shows each row's reason.
+            $text | Should -Match 'ProcessId\s+Name\s+Measure\s+Count\s+P50\s+P99\s+Max'
+            $text | Should -Match '\s(Sleeping|Uninterruptible|Preempted|Other)\s'
         }
     }
 

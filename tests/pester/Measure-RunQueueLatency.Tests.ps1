@@ -90,8 +90,8 @@ Describe 'Measure-RunQueueLatency' {
             $row.Duration.TotalSeconds | Should -BeLessThan 0.8
         }
 
-        It 'formats as a table with every figure' {
-            $text = Measure-RunQueueLatency -Duration 0.3 | Format-Table | Out-String -Width 200
+        It 'formats as a table with every figure, in the Wide view' {
+            $text = Measure-RunQueueLatency -Duration 0.3 | Format-Table -View Wide | Out-String -Width 200
 
             $text | Should -Match 'Measure\s+Reason\s+Count\s+Min\s+P50\s+P90\s+P99\s+P99\.9\s+Max\s+Mean'
         }

@@ -86,7 +86,8 @@ Describe 'Format views' {
         $controls | Should -Contain 'ListControl'
     }
 
-    It 'defines a table view for <_>' -ForEach @('SchedTrace.ContextSwitchCount', 'SchedTrace.ProcessCpuTime', 'SchedTrace.SchedSwitchEvent', 'SchedTrace.SchedWakeupEvent', 'SchedTrace.SchedMigrateEvent', 'SchedTrace.LatencyStatistics') {
+    # The event types share the view of their base type, SchedTrace.SchedEvent.
+    It 'defines a table view for <_>' -ForEach @('SchedTrace.ContextSwitchCount', 'SchedTrace.ProcessCpuTime', 'SchedTrace.SchedEvent', 'SchedTrace.LatencyStatistics', 'SchedTrace.PriorityInversion', 'SchedTrace.PriorityInversionSummary') {
         $controls = (Get-FormatData -TypeName $_).FormatViewDefinition.Control | ForEach-Object { $_.GetType().Name }
 
         $controls | Should -Contain 'TableControl'
@@ -110,7 +111,7 @@ Describe 'Format views' {
 
             $table | Should -BeLike '*StartTime (UTC)*'
             $table | Should -BeLike '*pester-format*'
-            $table | Should -Match ' 0:00:0\d '
+            $table | Should -Match ' 0:00:0\d\s'
             $table | Should -BeLike "*$($session.StartTime.ToString('u', [cultureinfo]::InvariantCulture))*"
             $list | Should -BeLike '*ProcessId*(any)*'
             # Only CpuTime sessions have a task table to drop threads from.
@@ -130,7 +131,7 @@ Describe 'Format views' {
         It 'shows a session with every feature without truncating Features, in 120 columns' {
             $session = Start-SchedTrace -Name 'pester-format-all' -Feature 'ContextSwitches', 'CpuTime', 'Events'
 
-            $lines = @($session | Format-Table | Out-String -Width 200) -split "`n" | Where-Object { $_.Trim() }
+            $lines = @($session | Format-Table -View Wide | Out-String -Width 200) -split "`n" | Where-Object { $_.Trim() }
 
             ($lines -join "`n") | Should -BeLike '*ContextSwitches, CpuTime, Events *'
             foreach ($line in $lines) {
@@ -165,11 +166,15 @@ Describe 'Format views' {
             $list | Should -Match 'LatencyPerProcess\s*:\s*True \(0 dropped\)'
         }
 
-        It 'shows a -Total row with Cpu as all' {
-            $text = Get-ContextSwitchCount -Duration 0.2 -Total | Format-Table | Out-String
+        It 'shows a -Total row without a Cpu column, and with Cpu as all in the Wide view' {
+            $row = Get-ContextSwitchCount -Duration 0.2 -Total
+
+            $text = $row | Format-Table | Out-String
+            $wide = $row | Format-Table -View Wide | Out-String -Width 120
 
             $text | Should -BeLike '*Switches/s*'
-            $text | Should -Match '\ball\b'
+            $text | Should -Not -Match '\bCpu\b'
+            $wide | Should -Match '\ball\b'
         }
     }
 }

@@ -307,31 +307,30 @@ Describe 'Watch-SchedEvent' {
             }
         }
 
-        It 'shows switches as the monitor does: UTC time of day in microseconds, runtime in microseconds, an arrow' {
+        It 'shows switches as the CLI does: UTC time of day in microseconds, the task, its state and run time, an arrow' {
             $events = @(Watch-SchedEvent -Count 5 -Duration $Bound)
 
-            # Wider than the view, so that a row longer than 120 columns would show as such.
-            $text = $events | Format-Table | Out-String -Width 200
-            $lines = @($text -split "`n" | Where-Object { $_.Trim() })
+            $text = $events | Format-Table | Out-String -Width 80
+            $lines = @($text -split "`n" | ForEach-Object { $_.TrimEnd() } | Where-Object { $_ })
 
-            $lines[0] | Should -Match '^Timestamp \(UTC\)\s+Cpu PrevName\s+PrevThreadId PrevRuntime\(us\) PrevState -> NextName\s+NextThreadId$'
+            $lines[0] | Should -Match '^Timestamp \(UTC\) Cpu Event\s+Task\s+Detail$'
             foreach ($e in $events) {
                 $time = $e.Timestamp.ToString('HH:mm:ss.ffffff', [cultureinfo]::InvariantCulture)
-                $runtime = if ($e.PrevRuntimeNs -eq 0) { '?' } else { ($e.PrevRuntimeNs / 1000).ToString('F1', [cultureinfo]::InvariantCulture) }
-                $row = $lines | Where-Object { $_.StartsWith($time) -and $_ -match " $([regex]::Escape($runtime)) " }
-                $row | Should -Not -BeNullOrEmpty -Because "an event at $time with runtime $runtime was written"
-                $row | Should -Match ' -> '
+                $row = $lines | Where-Object { $_.StartsWith($time) }
+                $row | Should -Match " Switch +$([regex]::Escape($e.FormatTask())) +$([regex]::Escape($e.PrevState))( |$)" -Because "the switch at $time was written"
+                # The detail may go on over two lines, broken before its arrow.
+                $text | Should -Match "-> $([regex]::Escape("$($e.NextName)[$($e.NextThreadId)]"))"
             }
             foreach ($line in $lines) {
-                $line.TrimEnd().Length | Should -BeLessOrEqual 120
+                $line.Length | Should -BeLessOrEqual 79
             }
         }
 
         It 'shows wakeups with their target CPU' {
-            $text = Watch-SchedEvent -Type Wakeup -Count 3 -Duration $Bound | Format-Table | Out-String -Width 200
+            $text = Watch-SchedEvent -Type Wakeup -Count 3 -Duration $Bound | Format-Table | Out-String -Width 80
 
-            $text | Should -Match 'Timestamp \(UTC\)\s+Cpu Type\s+Name\s+ThreadId Priority TargetCpu'
-            $text | Should -Match '\d\d:\d\d:\d\d\.\d{6}\s+\d+ Wakeup '
+            $text | Should -Match 'Timestamp \(UTC\) Cpu Event\s+Task\s+Detail'
+            $text | Should -Match '\d\d:\d\d:\d\d\.\d{6}\s+\d+ Wakeup .+\[\d+\]\s+-> CPU \d+'
         }
     }
 

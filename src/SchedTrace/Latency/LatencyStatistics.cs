@@ -26,7 +26,19 @@ public sealed class LatencyStatistics
     /// <summary>The type name that selects the per-CPU table view, for -PerCpu rows.</summary>
     public const string PerCpuTypeName = "SchedTrace.LatencyStatistics#PerCpu";
 
-    private readonly LatencyBucket[] _buckets;
+    /// <summary>
+    /// The type name of -Interval samples of the whole selection: shown as the histogram too, but
+    /// Format-Table gives them a Sample column.
+    /// </summary>
+    public const string IntervalTypeName = "SchedTrace.LatencyStatistics#Interval";
+
+    /// <summary>The type name that selects the per-process table view of -Interval samples.</summary>
+    public const string PerProcessIntervalTypeName = "SchedTrace.LatencyStatistics#PerProcessInterval";
+
+    /// <summary>The type name that selects the per-CPU table view of -Interval samples.</summary>
+    public const string PerCpuIntervalTypeName = "SchedTrace.LatencyStatistics#PerCpuInterval";
+
+    private readonly TextList<LatencyBucket> _buckets;
 
     private readonly bool _minExact, _maxExact;
 
@@ -62,8 +74,7 @@ public sealed class LatencyStatistics
         P999Ns = any ? histogram.Percentile(99.9) : 0;
         MinMaxExact = histogram.ExtremesExact;
         (_minExact, _maxExact) = (histogram.MinExact, histogram.MaxExact);
-        _buckets = histogram.Log2Buckets();
-        Histogram = string.Join(';', _buckets.Select(b => b.ToCell()));
+        _buckets = new TextList<LatencyBucket>(histogram.Log2Buckets(), (bucket, _) => bucket.ToCell());
         WindowStart = windowStart;
         WindowEnd = windowEnd;
         Duration = duration;
@@ -176,22 +187,45 @@ public sealed class LatencyStatistics
     /// </summary>
     public bool MinMaxExact { get; }
 
-    /// <summary>The power-of-two histogram, from the first to the last non-empty bucket (a copy).</summary>
-    public LatencyBucket[] Buckets => (LatencyBucket[])_buckets.Clone();
+    /// <summary>
+    /// The power-of-two histogram, from the first to the last non-empty bucket. As text (what
+    /// Export-Csv writes) it is <see cref="Histogram"/>.
+    /// </summary>
+    public TextList<LatencyBucket> Buckets => _buckets;
 
     /// <summary>
     /// <see cref="Buckets"/> in one text cell, "lowerNs-upperNs:count" joined by ";" (for example
-    /// "1024-2048:12;2048-4096:400"), bounds in nanoseconds with the upper one exclusive.
-    /// Export-Csv writes an array as "System.Object[]"; this keeps the histogram in a CSV file.
-    /// The last, open-ended bucket has 18446744073709551615 as its upper bound. "" without events.
+    /// "1024-2048:12;2048-4096:400"), bounds in nanoseconds with the upper one exclusive: the
+    /// histogram where a column holds only text (a CSV file, the CLI's --csv). The last, open-ended
+    /// bucket has 18446744073709551615 as its upper bound. "" without events.
     /// </summary>
-    public string Histogram { get; }
+    public string Histogram => _buckets.ToString();
 
+    /// <summary>Start of the window (UTC).</summary>
     public DateTime WindowStart { get; }
 
+    /// <summary><see cref="WindowStart"/> as round-trip ISO 8601 text ending in Z, which Export-Csv keeps to the tick.</summary>
+    public string WindowStartUtc => TextLayout.Utc(WindowStart);
+
+    /// <summary>End of the window (UTC).</summary>
     public DateTime WindowEnd { get; }
 
+    /// <summary><see cref="WindowEnd"/> as round-trip ISO 8601 text ending in Z.</summary>
+    public string WindowEndUtc => TextLayout.Utc(WindowEnd);
+
+    /// <summary>Length of the window, from a monotonic clock.</summary>
     public TimeSpan Duration { get; }
+
+    /// <summary>The view for this row's variant (see <see cref="RecordViews"/>).</summary>
+    internal string? ViewTypeName() => (ProcessId is not null, Cpu is not null, Sample > 0) switch
+    {
+        (true, _, true) => PerProcessIntervalTypeName,
+        (true, _, false) => PerProcessTypeName,
+        (false, true, true) => PerCpuIntervalTypeName,
+        (false, true, false) => PerCpuTypeName,
+        (false, false, true) => IntervalTypeName,
+        _ => null,
+    };
 
     private static long Saturate(ulong value) => value > long.MaxValue ? long.MaxValue : (long)value;
 
@@ -230,18 +264,22 @@ public sealed class LatencyStatistics
     /// with its range, count and a bar scaled to the largest bucket (a non-empty bucket gets at
     /// least one star, so that rare slow events stay visible). Min and max are each marked "~" when
     /// they are estimates (see <see cref="MinMaxExact"/>). Without events: the title line, saying so.
+    /// The title and the figures break between their parts (and a part at its spaces) into lines
+    /// of at most <paramref name="width"/> characters.
     /// </summary>
     /// <param name="barWidth">Characters of the largest bar.</param>
-    public string FormatHistogram(int barWidth = 40)
+    /// <param name="width">Characters of the title and figure lines.</param>
+    public string FormatHistogram(int barWidth = 40, int width = TextLayout.TerminalWidth)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(barWidth, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
         var lines = new List<string>();
         var title = new List<string> { Title() };
         if (Who() is { } who)
         {
             title.Add(who);
         }
-        string events = Count == 0 && _buckets.Length == 0 ? "no events" : string.Create(CultureInfo.InvariantCulture, $"{Count:N0} {(Count == 1 ? "event" : "events")}");
+        string events = Count == 0 && _buckets.Count == 0 ? "no events" : string.Create(CultureInfo.InvariantCulture, $"{Count:N0} {(Count == 1 ? "event" : "events")}");
         title.Add(Duration > TimeSpan.Zero ? $"{events} in {FormatNs(Duration.Ticks * 100.0)}" : events);
         if (Method.Length > 0)
         {
@@ -251,21 +289,25 @@ public sealed class LatencyStatistics
         {
             title.Add(string.Create(CultureInfo.InvariantCulture, $"sample {Sample}"));
         }
-        lines.Add(string.Join(" · ", title));
-        if (_buckets.Length == 0)
+        lines.AddRange(TextLayout.Flow(title, " · ", width));
+        if (_buckets.Count == 0)
         {
             return string.Join(Environment.NewLine, lines);
         }
 
-        lines.Add($"min {(_minExact ? "" : "~")}{FormatNs(MinNs)}  mean {FormatNs(MeanNs)}  max {(_maxExact ? "" : "~")}{FormatNs(MaxNs)}  " +
-                  $"p50 {FormatNs(P50Ns)}  p90 {FormatNs(P90Ns)}  p99 {FormatNs(P99Ns)}  p99.9 {FormatNs(P999Ns)}  total {FormatNs(TotalNs)}");
+        var figures = new[]
+        {
+            $"min {(_minExact ? "" : "~")}{FormatNs(MinNs)}", $"mean {FormatNs(MeanNs)}", $"max {(_maxExact ? "" : "~")}{FormatNs(MaxNs)}",
+            $"p50 {FormatNs(P50Ns)}", $"p90 {FormatNs(P90Ns)}", $"p99 {FormatNs(P99Ns)}", $"p99.9 {FormatNs(P999Ns)}", $"total {FormatNs(TotalNs)}",
+        };
+        lines.AddRange(TextLayout.Flow(figures, "  ", width));
 
         var counts = _buckets.Select(b => b.Count.ToString("N0", CultureInfo.InvariantCulture)).ToList();
         int rangeWidth = Math.Max("range".Length, _buckets.Max(b => b.Range.Length)) + 2;
         int countWidth = Math.Max("count".Length, counts.Max(c => c.Length));
         long largest = _buckets.Max(b => b.Count);
         lines.Add($"{"range".PadLeft(rangeWidth)}  {"count".PadLeft(countWidth)}  distribution");
-        for (int i = 0; i < _buckets.Length; i++)
+        for (int i = 0; i < _buckets.Count; i++)
         {
             long count = _buckets[i].Count;
             int stars = largest == 0 ? 0 : (int)Math.Min(barWidth, Math.Ceiling((double)count * barWidth / largest));
@@ -282,7 +324,7 @@ public sealed class LatencyStatistics
         {
             text.Append(", ").Append(who);
         }
-        if (Count == 0 && _buckets.Length == 0)
+        if (Count == 0 && _buckets.Count == 0)
         {
             return text.Append(": no events").ToString();
         }

@@ -61,7 +61,7 @@ public sealed class PriorityInversionKernelTests(ITestOutputHelper output)
             // Medium spins SpinMs while low waits: the inversion lasts about that long, and medium ran most of it.
             Assert.InRange(alert.Wait, Threshold, TimeSpan.FromMilliseconds(SpinMs + 200));
             Assert.InRange(alert.Wait, TimeSpan.FromMilliseconds(SpinMs * 0.8), TimeSpan.FromMilliseconds(SpinMs + 200));
-            Assert.InRange(m.RunTime, TimeSpan.FromMilliseconds(SpinMs * 0.7), alert.Wait + TimeSpan.FromMilliseconds(1));
+            Assert.InRange(m.RunTimeNs, (ulong)(SpinMs * 0.7 * 1e6), alert.WaitNs + 1_000_000);
             Assert.InRange(alert.Timestamp, session.StartTime, DateTime.UtcNow);
             // The blocked and the waiting threads are never named as having run instead.
             Assert.DoesNotContain(alert.RanInstead, r => r.ThreadId == high || r.ThreadId == low);

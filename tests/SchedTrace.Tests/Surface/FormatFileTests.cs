@@ -68,19 +68,23 @@ public sealed class FormatFileTests
 
     private static IEnumerable<XElement> Views => XDocument.Load(FormatFile).Descendants("View");
 
-    private static string SelectedTypeName(XElement view) => view.Element("ViewSelectedBy")!.Elements("TypeName").Single().Value.Trim();
+    private static IReadOnlyList<string> SelectedTypeNames(XElement view) =>
+        view.Element("ViewSelectedBy")!.Elements("TypeName").Select(t => t.Value.Trim()).ToList();
 
     /// <summary>
     /// The .NET type a view formats. A name like "SchedTrace.LatencyStatistics#PerProcess" is
     /// that type with a PowerShell type name the cmdlet inserts into PSObject.TypeNames to pick
-    /// another view; the part before '#' is the type.
+    /// another view; the part before '#' is the type. A view may select several names of one type.
     /// </summary>
     private static Type ViewType(XElement view)
     {
-        var typeName = SelectedTypeName(view);
-        var hash = typeName.IndexOf('#', StringComparison.Ordinal);
-        return typeof(SchedTraceSession).Assembly.GetType(hash < 0 ? typeName : typeName[..hash])
-            ?? throw new Xunit.Sdk.XunitException($"View {view.Element("Name")?.Value} selects {typeName}, which SchedTrace.Core does not define.");
+        var types = SelectedTypeNames(view).Select(typeName =>
+        {
+            var hash = typeName.IndexOf('#', StringComparison.Ordinal);
+            return typeof(SchedTraceSession).Assembly.GetType(hash < 0 ? typeName : typeName[..hash])
+                ?? throw new Xunit.Sdk.XunitException($"View {view.Element("Name")?.Value} selects {typeName}, which SchedTrace.Core does not define.");
+        }).Distinct().ToList();
+        return types.Count == 1 ? types[0] : throw new Xunit.Sdk.XunitException($"View {view.Element("Name")?.Value} selects {types.Count} types: {string.Join(", ", types)}.");
     }
 
     [Fact]
@@ -115,11 +119,59 @@ public sealed class FormatFileTests
     public void EveryCmdletOutputType_HasATableView()
     {
         var tabled = Views.Where(v => v.Element("TableControl") is not null).Select(ViewType).ToHashSet();
+        // PowerShell matches a view by any of the type names of an object, its base types included.
+        static IEnumerable<Type> SelfAndBases(Type? type)
+        {
+            for (; type is not null; type = type.BaseType)
+            {
+                yield return type;
+            }
+        }
         // Types of other assemblies (Export-SchedTimeline's FileInfo) have PowerShell's own views.
         var missing = CmdletMetadata.All.SelectMany(c => c.OutputTypes).Distinct()
-            .Where(t => t.Assembly == typeof(SchedTraceSession).Assembly && !tabled.Contains(t))
+            .Where(t => t.Assembly == typeof(SchedTraceSession).Assembly && !SelfAndBases(t).Any(tabled.Contains))
             .Select(t => t.FullName);
         Assert.Empty(missing);
+    }
+
+    [Fact]
+    public void EveryTableView_FitsItsTerminal()
+    {
+        // Fixed widths plus one space between columns: 79 for the default views (an 80-column
+        // console, whose host keeps the last column free), 119 for the Wide ones. Pester renders
+        // them from real data; this covers every variant at once.
+        var bad = new List<string>();
+        foreach (var view in Views.Where(v => v.Element("TableControl") is not null))
+        {
+            var widths = view.Descendants("TableColumnHeader").Select(h => int.Parse(h.Element("Width")!.Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            int total = widths.Sum() + widths.Count - 1;
+            string name = view.Element("Name")!.Value;
+            int limit = name == "Wide" ? 119 : TextLayout.TerminalWidth;
+            if (total > limit)
+            {
+                bad.Add($"{ViewType(view).Name}/{name}: {total} columns, more than {limit}");
+            }
+        }
+        Assert.Empty(bad);
+    }
+
+    [Fact]
+    public void EveryEventType_SharesOneTableView()
+    {
+        // Watch-SchedEvent streams them together: one view selected by their base type keeps the
+        // stream one table, where a view per type would start a new table (or a list) at each change.
+        var eventViews = Views.Where(v => typeof(SchedEvent).IsAssignableFrom(ViewType(v))).ToList();
+        Assert.All(eventViews, v => Assert.Equal(typeof(SchedEvent).FullName, Assert.Single(SelectedTypeNames(v))));
+        Assert.Equal(["SchedEvent", "Wide"], eventViews.Select(v => v.Element("Name")!.Value));
+    }
+
+    [Fact]
+    public void EveryType_HasAWideView()
+    {
+        // Format-Table -View Wide works on every record type; the default views keep 80 columns.
+        var typesWithTables = Views.Where(v => v.Element("TableControl") is not null).Select(ViewType).ToHashSet();
+        var withWide = Views.Where(v => v.Element("Name")!.Value == "Wide").Select(ViewType).ToHashSet();
+        Assert.Empty(typesWithTables.Except(withWide).Select(t => t.FullName));
     }
 
     /// <summary>Public string constants whose value is a decorated type name ("Type#View"): what cmdlets insert into PSObject.TypeNames.</summary>
@@ -135,13 +187,16 @@ public sealed class FormatFileTests
     public void DecoratedTypeNames_AreThoseTheCodeDeclares_AndEachHasATableView()
     {
         // A view for "Type#Name" only shows if the cmdlet inserts exactly that string; the cmdlets
-        // use the constants, so the file and the constants must agree in both directions.
+        // use the constants (through RecordViews), so the file and the constants must agree in
+        // both directions.
         var declared = DecoratedTypeNameConstants();
         Assert.Contains(LatencyStatistics.PerProcessTypeName, declared.Keys);
-        Assert.Contains(LatencyStatistics.PerCpuTypeName, declared.Keys);
-        var decorated = Views.Select(SelectedTypeName).Where(n => n.Contains('#', StringComparison.Ordinal)).ToList();
+        Assert.Contains(ContextSwitchCount.TotalTypeName, declared.Keys);
+        Assert.Contains(ProcessCpuTime.PerThreadTypeName, declared.Keys);
+        var decorated = Views.SelectMany(SelectedTypeNames).Where(n => n.Contains('#', StringComparison.Ordinal)).ToHashSet();
         Assert.Empty(decorated.Except(declared.Keys));
-        var tabled = Views.Where(v => v.Element("TableControl") is not null).Select(SelectedTypeName).ToHashSet();
+        Assert.Empty(declared.Keys.Except(decorated));
+        var tabled = Views.Where(v => v.Element("TableControl") is not null).SelectMany(SelectedTypeNames).ToHashSet();
         Assert.Empty(declared.Where(c => !tabled.Contains(c.Key)).Select(c => $"{c.Value} = {c.Key}"));
         foreach (var name in declared.Keys)
         {
@@ -150,14 +205,15 @@ public sealed class FormatFileTests
     }
 
     [Fact]
-    public void LatencyStatistics_DefaultViewIsTheHistogram_AndFormatTableHasATable()
+    public void LatencyStatistics_DefaultViewIsTheHistogram_ForReadingsAndSamples()
     {
-        // Out-Default takes the first view in the file that selects the type; Format-Table the first table.
-        var views = Views.Where(v => SelectedTypeName(v) == typeof(LatencyStatistics).FullName).ToList();
-        Assert.Equal(2, views.Count);
+        // Out-Default takes the first view in the file that selects one of the object's type
+        // names; Format-Table the first table. Interval samples keep the histogram by default.
+        var views = Views.Where(v => SelectedTypeNames(v).Contains(typeof(LatencyStatistics).FullName!)).ToList();
         var custom = views[0].Element("CustomControl");
         Assert.NotNull(custom);
         Assert.Contains("$_.FormatHistogram(", custom.Descendants("ScriptBlock").Single().Value, StringComparison.Ordinal);
+        Assert.Contains(LatencyStatistics.IntervalTypeName, SelectedTypeNames(views[0]));
         Assert.NotNull(views[1].Element("TableControl"));
     }
 
@@ -193,21 +249,10 @@ public sealed class FormatFileTests
     }
 
     [Fact]
-    public void SessionTableView_WrapsFeatureSetsLongerThanItsColumn()
+    public void EveryViewName_IsUniqueForItsType()
     {
-        // Every feature together no longer fits the 32-column Features cell: it wraps, not truncates.
-        var view = Views.Single(v => v.Element("Name")!.Value == "SchedTraceSession");
-        Assert.NotNull(view.Descendants("TableRowEntry").Single().Element("Wrap"));
-        var width = int.Parse(view.Descendants("TableColumnHeader").Single(h => h.Element("Label")?.Value == "Features").Element("Width")!.Value, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.True(width >= "ContextSwitches, CpuTime, Events".Length);
-        var every = Enum.GetValues<SchedTraceFeature>().Aggregate((a, b) => a | b).ToString();
-        Assert.True(every.Length > width, "no need to wrap any more: drop <Wrap/>");
-    }
-
-    [Fact]
-    public void EveryViewName_IsUnique()
-    {
-        var names = Views.Select(v => v.Element("Name")!.Value).ToList();
+        // Format-Table -View picks by name among the views of the object's type: "Wide" is one per type.
+        var names = Views.Select(v => $"{ViewType(v).FullName}/{v.Element("Name")!.Value}").ToList();
         Assert.Equal(names.Distinct(), names);
     }
 

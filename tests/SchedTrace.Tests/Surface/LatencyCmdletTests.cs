@@ -137,14 +137,6 @@ public sealed class LatencyCmdletTests
     }
 
     [Fact]
-    public void ViewTypeName_PicksThePerProcessOrPerCpuTable_AndOtherwiseTheDefaultViews()
-    {
-        Assert.Equal(LatencyStatistics.PerProcessTypeName, LatencyCmdlet.ViewTypeName(LatencyCmdlet.Query(LatencyReportKind.RunQueue, null, null, true, false, null)));
-        Assert.Equal(LatencyStatistics.PerCpuTypeName, LatencyCmdlet.ViewTypeName(LatencyCmdlet.Query(LatencyReportKind.RunQueue, null, null, false, true, null)));
-        Assert.Null(LatencyCmdlet.ViewTypeName(LatencyCmdlet.Query(LatencyReportKind.RunQueue, [1, 2], AnyName, false, false, 3)));
-    }
-
-    [Fact]
     public void EveryErrorIdTheCmdletsRaise_IsInTheirHelp()
     {
         // Scripts branch on FullyQualifiedErrorId: each id must be findable in Get-Help.

@@ -442,11 +442,13 @@ public sealed class LatencyHistogramTests
     }
 
     [Fact]
-    public void Statistics_BucketsAreACopy()
+    public void Buckets_AsText_AreTheHistogramCell()
     {
-        var stats = Stats(Of(100, 200));
-        stats.Buckets[0] = stats.Buckets[1];
-        Assert.Equal(64UL, stats.Buckets[0].LowerNs);
+        // Export-Csv writes Buckets with ToString(): the cell that parses back to the buckets.
+        var stats = Stats(Of(100, 200, 5000));
+        Assert.Equal(stats.Histogram, stats.Buckets.ToString());
+        Assert.Equal("64-128:1;128-256:1;256-512:0;512-1024:0;1024-2048:0;2048-4096:0;4096-8192:1", stats.Buckets.ToString());
+        Assert.Equal("", Stats(LatencyHistogram.Empty).Buckets.ToString());
     }
 
     [Fact]
@@ -468,20 +470,28 @@ public sealed class LatencyHistogramTests
 
     private static string[] Lines(string text) => text.Split(Environment.NewLine);
 
+    /// <summary>A histogram's lines: the title, the figures (from "min"), the header and the bars.</summary>
+    private static (string[] Title, string[] Figures, string Header, string[] Bars) Parts(string text)
+    {
+        var lines = Lines(text);
+        int figures = Array.FindIndex(lines, l => l.StartsWith("min ", StringComparison.Ordinal));
+        int header = Array.FindIndex(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s+range\s+count  distribution$"));
+        Assert.InRange(figures, 1, header - 1);
+        return (lines[..figures], lines[figures..header], lines[header], lines[(header + 1)..]);
+    }
+
     [Fact]
     public void FormatHistogram_HasEveryBucket_WithTheLargestBarFullWidth()
     {
         var values = Enumerable.Repeat(1500UL, 400).Concat(Enumerable.Repeat(3000UL, 12)).Append(5_000_000UL).ToArray();
         var stats = Stats(Of(values));
-        var lines = Lines(stats.FormatHistogram());
+        var (title, figures, _, bucketLines) = Parts(stats.FormatHistogram(width: 200));
 
-        Assert.StartsWith("Run-queue latency (Preempted) · 413 events in 10.0 s · tp_btf sched_switch + sched_wakeup", lines[0]);
-        Assert.Contains("min 1.5 µs", lines[1]);
-        Assert.Contains("max 5.0 ms", lines[1]);
-        Assert.Contains("p99.9 ", lines[1]);
-        Assert.Matches(@"^\s+range\s+count  distribution$", lines[2]);
-        var bucketLines = lines[3..];
-        Assert.Equal(stats.Buckets.Length, bucketLines.Length);
+        Assert.Equal("Run-queue latency (Preempted) · 413 events in 10.0 s · tp_btf sched_switch + sched_wakeup", Assert.Single(title));
+        Assert.Contains("min 1.5 µs", Assert.Single(figures));
+        Assert.Contains("max 5.0 ms", figures[0]);
+        Assert.Contains("p99.9 ", figures[0]);
+        Assert.Equal(stats.Buckets.Count, bucketLines.Length);
         foreach (var (bucket, line) in stats.Buckets.Zip(bucketLines))
         {
             Assert.Matches($@"^\s+{System.Text.RegularExpressions.Regex.Escape(bucket.Range)}\s+{bucket.Count:N0} \|[* ]{{40}}\|$", line);
@@ -499,10 +509,11 @@ public sealed class LatencyHistogramTests
     [Fact]
     public void FormatHistogram_BarWidthIsTheLargestBar()
     {
-        var lines = Lines(Stats(Of(10, 10, 10, 10, 100)).FormatHistogram(barWidth: 8));
-        Assert.EndsWith("|********|", lines[3]);
-        Assert.EndsWith("|**      |", lines[^1]);
+        var bars = Parts(Stats(Of(10, 10, 10, 10, 100)).FormatHistogram(barWidth: 8)).Bars;
+        Assert.EndsWith("|********|", bars[0]);
+        Assert.EndsWith("|**      |", bars[^1]);
         Assert.Throws<ArgumentOutOfRangeException>(() => Stats(Of(1)).FormatHistogram(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Stats(Of(1)).FormatHistogram(width: 0));
     }
 
     [Fact]
@@ -516,9 +527,9 @@ public sealed class LatencyHistogramTests
     }
 
     [Fact]
-    public void FormatHistogram_WithoutEvents_SaysSoOnOneLine()
+    public void FormatHistogram_WithoutEvents_IsTheTitleSayingSo()
     {
-        var text = Stats(LatencyHistogram.Empty).FormatHistogram();
+        var text = Stats(LatencyHistogram.Empty).FormatHistogram(width: 200);
         Assert.Equal("Run-queue latency (Preempted) · no events in 10.0 s · tp_btf sched_switch + sched_wakeup", text);
         Assert.Equal("Run-queue latency (Preempted): no events", Stats(LatencyHistogram.Empty).ToString());
     }
@@ -527,9 +538,29 @@ public sealed class LatencyHistogramTests
     public void FormatHistogram_NamesTheProcessOrCpu()
     {
         var perProcess = LatencyStatistics.Create(Of(5), LatencyMeasure.ScheduleCall, "Switched", "fentry __schedule", Start, Start, TimeSpan.Zero, sample: 3, processId: 42, name: "nginx");
-        Assert.Equal("Time in schedule() (Switched) · nginx (pid 42) · 1 event · fentry __schedule · sample 3", Lines(perProcess.FormatHistogram())[0]);
+        Assert.Equal("Time in schedule() (Switched) · nginx (pid 42) · 1 event · fentry __schedule · sample 3", Lines(perProcess.FormatHistogram(width: 200))[0]);
         var perCpu = LatencyStatistics.Create(Of(5), LatencyMeasure.SwitchHandover, "", "", Start, Start, TimeSpan.Zero, cpu: 1);
         Assert.Equal("Switch handover · CPU 1 · 1 event", Lines(perCpu.FormatHistogram())[0]);
+    }
+
+    [Fact]
+    public void FormatHistogram_BreaksTitleAndFigures_BetweenTheirParts_To79Columns()
+    {
+        // The methods of the real readings are longer than a line: the title breaks between its
+        // parts, and a part longer than the line at its spaces; the figures between figures.
+        const string method = "tp_btf sched_entry_tp -> sched_exit_tp: each __schedule() call, entry to return, per thread (fentry refused here)";
+        var stats = LatencyStatistics.Create(Of(1500, 3000, 40_000_000), LatencyMeasure.ScheduleCall, "NotSwitched", method, Start, Start.AddSeconds(10), TimeSpan.FromSeconds(10), sample: 12);
+        var text = stats.FormatHistogram();
+        var (title, figures, _, _) = Parts(text);
+
+        Assert.All(Lines(text), l => Assert.InRange(l.Length, 1, TextLayout.TerminalWidth));
+        Assert.Equal("Time in schedule() (NotSwitched) · 3 events in 10.0 s", title[0]);
+        Assert.Equal(method + " · sample 12", string.Join(" ", title[1..]));
+        Assert.All(title, l => Assert.False(l.StartsWith('·') || l.EndsWith('·'), l));
+        // Each figure whole, on one line.
+        var figureItems = figures.SelectMany(f => f.Split("  ")).ToList();
+        Assert.Equal(["min", "mean", "max", "p50", "p90", "p99", "p99.9", "total"], figureItems.Select(f => f.Split(' ')[0]));
+        Assert.All(figureItems, f => Assert.Matches(@"^[a-z0-9.]+ ~?[\d.]+ (ns|µs|ms|s)$", f));
     }
 
     [Fact]
