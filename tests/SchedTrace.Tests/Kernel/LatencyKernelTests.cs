@@ -335,10 +335,19 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
     {
         using var session = Start(SchedTraceFeature.ScheduleTime);
         var query = new LatencyQuery { Kind = LatencyReportKind.ScheduleTime, StartsWithSession = true };
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(400));
+        using var cancel = new CancellationTokenSource();
+        long cancelled = 0;
+        // Stamped before the cancel, which wakes the reading before any registered callback runs.
+        using var timer = new Timer(_ =>
+        {
+            Volatile.Write(ref cancelled, Stopwatch.GetTimestamp());
+            cancel.Cancel();
+        }, null, 400, Timeout.Infinite);
         var rows = LatencyReport.Collect(session, SamplingPlan.UntilStopped, query, cancel.Token).Single();
         Assert.Equal(session.StartLatencySnapshot.Utc, rows[0].WindowStart);
-        Assert.InRange(rows[0].Duration, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(5));
+        // From the attach to the read after the cancel.
+        var untilCancelled = Stopwatch.GetElapsedTime(session.StartLatencySnapshot.Timestamp, Volatile.Read(ref cancelled));
+        Assert.InRange(rows[0].Duration, untilCancelled, untilCancelled + TimeSpan.FromSeconds(5));
         Assert.True(rows[0].Count > 0);
         Assert.All(rows.Where(r => r.Count > 0), r => Assert.True(r.MinMaxExact, $"{r.Measure} {r.Reason}"));
     }

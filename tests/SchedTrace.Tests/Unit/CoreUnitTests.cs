@@ -85,19 +85,23 @@ public sealed class SamplingPlanTests
         int thread = Environment.CurrentManagedThreadId;
         var seen = new List<CollectionProgress>();
         using var cancel = new CancellationTokenSource();
-        var started = Stopwatch.GetTimestamp();
+        int cancelled = 0;
         // Cancelled from another thread, as Ctrl+C is: nothing else ends this window.
-        cancel.CancelAfter(TimeSpan.FromMilliseconds(700));
+        using var timer = new Timer(_ =>
+        {
+            Volatile.Write(ref cancelled, 1);
+            cancel.Cancel();
+        }, null, 700, Timeout.Infinite);
         var window = Sampler.Windows(SamplingPlan.UntilStopped, () => ++reads, 0, cancel.Token, p =>
         {
             Assert.Equal(thread, Environment.CurrentManagedThreadId);
             seen.Add(p);
         }).Single();
-        var elapsed = Stopwatch.GetElapsedTime(started);
+        Assert.Equal(1, Volatile.Read(ref cancelled));
         Assert.Equal((0, 1, 2), (window.Sample, window.Before, window.After));
-        Assert.InRange(elapsed, TimeSpan.FromMilliseconds(700), TimeSpan.FromSeconds(5));
-        // Open-ended: elapsed time only, no percentage and no time left.
-        Assert.True(seen.Count >= 3, $"progress every 250 ms, saw {seen.Count} reports");
+        // Open-ended: elapsed time only, no percentage and no time left; every 250 ms (at 0 and
+        // 250 ms at least, however late the waits return on a busy machine).
+        Assert.True(seen.Count >= 2, $"progress every 250 ms, saw {seen.Count} reports");
         Assert.All(seen, p => Assert.True(p.IsOpenEnded && p.PercentComplete == -1 && p.Remaining == Timeout.InfiniteTimeSpan));
         Assert.True(seen[^1].Elapsed > seen[0].Elapsed);
     }
