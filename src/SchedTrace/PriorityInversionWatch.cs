@@ -14,20 +14,25 @@ public static class PriorityInversionWatch
     /// <param name="cancellation">Stops the watch; alerts already in the buffer are still returned.</param>
     /// <param name="report">Filled in as the watch goes: what the rate limit suppressed and what was
     /// lost, by CPU, during this watch.</param>
+    /// <param name="progress">Called on this thread a few times a second, with the time watched
+    /// (and <paramref name="duration"/> as the total).</param>
     public static IEnumerable<PriorityInversion> Watch(
         SchedTraceSession session,
         TimeSpan? duration,
         Func<PriorityInversion, bool>? filter,
         CancellationToken cancellation,
-        InversionWatchReport? report = null)
+        InversionWatchReport? report = null,
+        Action<CollectionProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(session);
         long started = Stopwatch.GetTimestamp();
         var suppressedBefore = session.SuppressedNow();
         var lostBefore = session.LostInversionsNow();
+        var ticker = new ProgressTicker(progress, duration);
         while (true)
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
+            ticker.Tick(elapsed);
             bool last = cancellation.IsCancellationRequested || (duration is { } limit && elapsed >= limit);
             var batch = session.TakeInversions();
             report?.Update(suppressedBefore, session.SuppressedNow(), lostBefore, session.LostInversionsNow());

@@ -52,12 +52,17 @@ public sealed record SamplingPlan
             : throw new SchedTraceException(SchedTraceErrorKind.InvalidArgument, $"Invalid{name}", $"{name} {value} is not valid.", $"Give a {name.ToLowerInvariant()} greater than zero, in seconds (e.g. 2 or 0.5).");
 }
 
-/// <summary>Progress of a fixed-duration collection, reported on the caller's thread.</summary>
-public readonly record struct CollectionProgress(TimeSpan Elapsed, TimeSpan Total)
+/// <summary>
+/// Progress of a collection, reported on the caller's thread. <see cref="Total"/> is null for an
+/// open-ended one (until Ctrl+C): then only <see cref="Elapsed"/> means anything.
+/// </summary>
+public readonly record struct CollectionProgress(TimeSpan Elapsed, TimeSpan? Total)
 {
-    public int PercentComplete => Total <= TimeSpan.Zero ? 100 : (int)Math.Clamp(100 * Elapsed.Ticks / Total.Ticks, 0, 100);
+    /// <summary>0 to 100; -1 when open-ended.</summary>
+    public int PercentComplete => Total is not { } total ? -1 : total <= TimeSpan.Zero ? 100 : (int)Math.Clamp(100 * Elapsed.Ticks / total.Ticks, 0, 100);
 
-    public TimeSpan Remaining => Total > Elapsed ? Total - Elapsed : TimeSpan.Zero;
+    /// <summary>Time left; null when open-ended.</summary>
+    public TimeSpan? Remaining => Total is not { } total ? null : total > Elapsed ? total - Elapsed : TimeSpan.Zero;
 }
 
 /// <summary>One sampling window: the snapshots at its two ends.</summary>
@@ -70,7 +75,8 @@ internal readonly record struct Window<T>(int Sample, T Before, T After);
 /// </summary>
 internal static class Sampler
 {
-    private static readonly TimeSpan ProgressTick = TimeSpan.FromMilliseconds(250);
+    /// <summary>How often progress is reported: often enough for a progress bar to move smoothly.</summary>
+    internal static readonly TimeSpan ProgressTick = TimeSpan.FromMilliseconds(250);
 
     internal static IEnumerable<Window<T>> Windows<T>(
         SamplingPlan plan,
