@@ -2,7 +2,11 @@ using System.Management.Automation;
 
 namespace SchedTrace.PowerShell;
 
-/// <summary>Streams priority-inversion alerts as they happen, or a summary per pair of tasks at the end.</summary>
+/// <summary>
+/// Streams priority-inversion alerts as they happen, or a summary per pair of tasks at the end.
+/// Piped sessions are watched one after the other; the ids of other piped objects (Get-Process
+/// output) are gathered into the filter of one new session, watched at the end.
+/// </summary>
 [Cmdlet(VerbsCommon.Watch, "PriorityInversion", DefaultParameterSetName = NewSession)]
 [OutputType(typeof(PriorityInversion), typeof(PriorityInversionSummary))]
 public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
@@ -11,7 +15,7 @@ public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
     private const string FromSession = "Session";
 
     /// <summary>Read the alerts of a session started with Start-SchedTrace -Feature PriorityInversion.</summary>
-    [Parameter(ParameterSetName = FromSession, Mandatory = true, ValueFromPipeline = true)]
+    [Parameter(ParameterSetName = FromSession, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNull]
     public SchedTraceSession? Session { get; set; }
 
@@ -36,8 +40,8 @@ public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
     public int MaxAlertsPerSecond { get; set; } = SchedTraceSessionOptions.DefaultMaxInversionsPerSecond;
 
     /// <summary>Only inversions in which a task of these processes takes part.</summary>
-    [Parameter]
-    [Alias("PID")]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("ProcessId", "PID")]
     [ValidateRange(1, int.MaxValue)]
     [ValidateNotNullOrEmpty]
     public int[]? Id { get; set; }
@@ -58,13 +62,49 @@ public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
     [Parameter]
     public SwitchParameter Summary { get; set; }
 
+    private bool sessionOnCommandLine;
+    private bool idsOnCommandLine;
+    private bool watchDue;
+    private readonly List<int> processIds = new();
+
+    protected override void BeginProcessing()
+    {
+        // A malformed -Name ends the command here, before anything is attached.
+        _ = new ProcessNameFilter(Name, this);
+        sessionOnCommandLine = Bound(nameof(Session));
+        idsOnCommandLine = Bound(nameof(Id));
+    }
+
     protected override void ProcessRecord()
     {
+        if (Session is not null && !sessionOnCommandLine)
+        {
+            // A piped session is also bound by property name to -Id, with its own Id: no process id.
+            try
+            {
+                Watch(Session, idsOnCommandLine ? Id! : Array.Empty<int>());
+            }
+            catch (SchedTraceException e)
+            {
+                WriteInputError(e, Session);
+            }
+            return;
+        }
+        processIds.AddRange(Id ?? Array.Empty<int>());
+        watchDue = true;
+    }
+
+    protected override void EndProcessing()
+    {
+        if (!watchDue)
+        {
+            return;
+        }
         try
         {
             if (Session is not null)
             {
-                Watch(Session);
+                Watch(Session, processIds.Distinct().ToList());
                 return;
             }
             using var session = StartSession(new SchedTraceSessionOptions
@@ -75,7 +115,7 @@ public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
                 InversionMinNiceGap = MinNiceGap,
                 MaxInversionsPerSecond = MaxAlertsPerSecond,
             });
-            Watch(session);
+            Watch(session, processIds.Distinct().ToList());
         }
         catch (SchedTraceException e)
         {
@@ -83,18 +123,22 @@ public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
         }
     }
 
-    private void Watch(SchedTraceSession session)
+    private void Watch(SchedTraceSession session, IReadOnlyCollection<int> ids)
     {
-        var filter = InversionFilter.Create(Id, Name?.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).Select(p => (Func<string, bool>)p.IsMatch).ToList(),
-            Session is not null && Bound(nameof(Threshold)) ? Threshold : null);
+        // Per watch: which literal names took part in an alert is a question about this session.
+        var names = new ProcessNameFilter(Name, this);
+        var byName = names.Filter is null ? null : new Func<string, bool>[] { names.Matches };
+        var filter = InversionFilter.Create(ids, byName, Session is not null && Bound(nameof(Threshold)) ? Threshold : null);
         var report = new InversionWatchReport();
-        foreach (var alert in PriorityInversionWatch.Watch(session, Bound(nameof(Duration)) ? Duration : null, filter, Cancellation, report))
+        var progress = new CollectionProgressBar(this, $"Watching for priority inversions (at least {Threshold.TotalMilliseconds:0.###} ms)");
+        foreach (var alert in PriorityInversionWatch.Watch(session, Bound(nameof(Duration)) ? Duration : null, filter, Cancellation, report, Bound(nameof(Duration)) ? progress.Report : null))
         {
             if (!Summary)
             {
                 WriteObject(alert);
             }
         }
+        progress.Complete();
         if (Summary)
         {
             WriteObject(report.Summary(), enumerateCollection: true);
@@ -107,6 +151,11 @@ public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
         if (report.Lost > 0)
         {
             WriteWarning($"{report.Lost} priority-inversion alerts were lost because the ring buffer was full ({InversionWatchReport.DescribeByCpu(report.LostPerCpu)}).");
+        }
+        foreach (var name in names.LiteralMisses(report.Seen.SelectMany(a => a.TaskNames()).ToHashSet(StringComparer.OrdinalIgnoreCase)))
+        {
+            WriteError(NotFound($"No priority inversion in the watch involved a task named '{name}'.", ProcessNameFilter.NotFoundId, name,
+                "Check the name with Get-Process (the kernel's name of a thread is at most 15 characters). Use a wildcard (-Name 'name*') to watch without this check."));
         }
     }
 }
