@@ -405,7 +405,7 @@ static __always_inline void schedule_returned(struct task_struct *task, __u32 ti
 		 * starts life in ret_from_fork never returns here; the next entry re-arms the slot. */
 		slot = bpf_map_lookup_elem(&handover, &zero);
 		if (slot && slot->switched && slot->next_tid == tid && slot->entry_ns && now > slot->entry_ns &&
-		    ((!cfg.filter_tgid && !cfg.filter_tid) || lat_wanted(tid, tgid)))
+		    (!filtering() || lat_wanted(tid, tgid)))
 			record_latency(LAT_KIND_HANDOVER, now - slot->entry_ns, task, tgid);
 		if (slot)
 			slot->switched = 0;

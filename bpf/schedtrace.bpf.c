@@ -22,14 +22,14 @@ char LICENSE[] SEC("license") = "GPL";
  * constants elsewhere in the program never shift it.
  */
 struct config {
-	__u32 filter_tgid;    /* only this process (0: every process) */
-	__u32 filter_tid;     /* only this thread (0: every thread) */
+	__u32 filter_tgid;    /* only this process (0: every process, or see filter_sets) */
+	__u32 filter_tid;     /* only this thread (0: every thread, or see filter_sets) */
 	__u32 prev_state_arg; /* 1: sched_switch passes prev_state as its 4th argument (5.18+) */
 	__u32 count_switches; /* feature ContextSwitches: per-CPU switch counters */
 	__u32 track_tasks;    /* feature CpuTime: TRACK_* (how per-task figures are gathered) */
 	__u32 emit;           /* feature Events: EMIT_* kinds of event sent to the ring buffer */
 	__u32 filter_cpu;     /* events on this CPU + 1 only (0: every CPU) */
-	__u32 pad;
+	__u32 filter_sets;    /* FILTER_*_SET: several ids, looked up in filter_tgids / filter_tids */
 	__u64 min_runtime_ns; /* switch events: only when prev ran at least this long */
 	char filter_comm[16]; /* events of tasks with exactly this name (empty: any) */
 	__u32 latency;        /* features RunQueueLatency, OffCpuTime, ScheduleTime: LAT_* bits */
@@ -158,9 +158,46 @@ static __always_inline __u64 first_seen_runtime(struct cpu_current *cur, __u32 t
 	return cur && cur->tid == tid && cur->runtime_at_switch_in <= runtime ? cur->runtime_at_switch_in : runtime;
 }
 
+/*
+ * The process and thread filters. One id is a constant in cfg: a compare, which the verifier
+ * drops entirely when no filter is set. Several ids (FILTER_*_SET) are keys of a hash set that
+ * user space sizes before load and fills after load, before any program is attached: a lookup
+ * per test, for sessions that asked for it.
+ */
+#define FILTER_TGID_SET 1
+#define FILTER_TID_SET  2
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1); /* sized by user space: the number of ids */
+	__type(key, __u32);
+	__type(value, __u8);
+} filter_tgids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u8);
+} filter_tids SEC(".maps");
+
+static __always_inline bool id_wanted(__u32 id, __u32 one, bool in_set, void *set)
+{
+	if (in_set)
+		return bpf_map_lookup_elem(set, &id) != NULL;
+	return !one || id == one;
+}
+
+/* Whether any process or thread filter is set (cfg is constant: this folds at load). */
+static __always_inline bool filtering(void)
+{
+	return cfg.filter_tgid || cfg.filter_tid || cfg.filter_sets;
+}
+
 static __always_inline bool filtered_out(__u32 tid, __u32 tgid)
 {
-	return (cfg.filter_tgid && tgid != cfg.filter_tgid) || (cfg.filter_tid && tid != cfg.filter_tid);
+	return !id_wanted(tgid, cfg.filter_tgid, cfg.filter_sets & FILTER_TGID_SET, &filter_tgids) ||
+	       !id_wanted(tid, cfg.filter_tid, cfg.filter_sets & FILTER_TID_SET, &filter_tids);
 }
 
 static __always_inline void count_switch(__u32 prev_tid, bool voluntary)
@@ -384,11 +421,6 @@ static __always_inline bool comm_matches(const char *comm)
 	return true;
 }
 
-static __always_inline bool event_task_wanted(__u32 tid, __u32 tgid)
-{
-	return (!cfg.filter_tgid || tgid == cfg.filter_tgid) && (!cfg.filter_tid || tid == cfg.filter_tid);
-}
-
 static __always_inline void emit_switch(struct task_struct *prev, struct task_struct *next,
 					struct switch_args *a, bool preempt, long prev_state, __u64 now)
 {
@@ -402,7 +434,7 @@ static __always_inline void emit_switch(struct task_struct *prev, struct task_st
 		*last = now;
 	if (cfg.filter_cpu && cpu + 1 != cfg.filter_cpu)
 		return;
-	if (!event_task_wanted(a->prev_tid, a->prev_tgid) && !event_task_wanted(a->next_tid, a->next_tgid))
+	if (filtered_out(a->prev_tid, a->prev_tgid) && filtered_out(a->next_tid, a->next_tgid))
 		return;
 	if (cfg.min_runtime_ns && ran < cfg.min_runtime_ns)
 		return;
@@ -438,7 +470,7 @@ static __always_inline void emit_task_event(struct task_struct *task, __u32 type
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct task_event *e;
 
-	if (!event_task_wanted(tid, tgid))
+	if (filtered_out(tid, tgid))
 		return;
 	if (cfg.filter_cpu && target_cpu + 1 != cfg.filter_cpu && orig_cpu + 1 != cfg.filter_cpu)
 		return;

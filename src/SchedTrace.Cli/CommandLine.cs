@@ -33,23 +33,24 @@ internal static class CommandLine
           --interval S     Print a sample every S seconds instead of one reading.
           --count N        With --interval: stop after N samples (default: until Ctrl+C).
           --total          One machine-wide row instead of one row per CPU.
-          --pid N          Count only switches of process N (its tgid).
-          --tid N          Count only switches of thread N.
+          --pid N[,N...]   Count only switches of these processes (tgids).
+          --tid N[,N...]   Count only switches of these threads.
           --json           One JSON object per line (property names as in PowerShell).
           --csv            CSV with a header row.
           --raw-tp         Attach raw tracepoints instead of tp_btf.
-          --verbose        Print libbpf's log to stderr.
+          --verbose        Say on stderr what was attached, the kernel filters, table sizes and each window.
+          --debug          With --verbose's lines, libbpf's own log (about a thousand lines per load).
 
-        Options for cputime (and --duration, --interval, --count, --json, --csv, --raw-tp, --verbose):
+        Options for cputime (and --duration, --interval, --count, --json, --csv, --raw-tp, --verbose, --debug):
           --top N          Only the N busiest rows (default: all), busiest first.
           --pid N[,N...]   Only these processes.
           --name PATTERN   Only processes whose name matches (* and ? wildcards).
           --threads        One row per thread instead of one per process.
 
-        Options for events (and --json, --raw-tp, --verbose):
+        Options for events (and --json, --raw-tp, --verbose, --debug):
           --type T[,T...]  switch (default), wakeup, wakeup-new, migrate.
-          --pid N          Only events of process N (either side of a switch).
-          --tid N          Only events of thread N (either side of a switch).
+          --pid N[,N...]   Only events of these processes (either side of a switch).
+          --tid N[,N...]   Only events of these threads (either side of a switch).
           --name PATTERN   Only events of tasks with this name (* and ? wildcards).
           --cpu N          Only events on CPU N.
           --min-runtime S  Only switches whose previous task ran at least S seconds (e.g. 1ms).
@@ -61,7 +62,7 @@ internal static class CommandLine
                            With either, events go to the files instead of stdout (add --json to get both);
                            existing files are overwritten.
 
-        Options for runqlat, offcpu and switchtime (and --json, --csv, --raw-tp, --verbose):
+        Options for runqlat, offcpu and switchtime (and --json, --csv, --raw-tp, --verbose, --debug):
           --duration S     Collect for S seconds (default: until Ctrl+C). Either way the figures are
                            printed when collection ends, Ctrl+C included.
           --interval S     Print the figures of every S seconds instead (Ctrl+C stops; --count N).
@@ -71,7 +72,7 @@ internal static class CommandLine
           --per-process    One row per process (and reason), most time first, as a table.
           --per-cpu        One row per CPU (and reason), as a table.
 
-        Options for inversions (and --json, --raw-tp, --verbose):
+        Options for inversions (and --json, --raw-tp, --verbose, --debug):
           --threshold S    Only inversions lasting at least S seconds (default 0.01).
           --duration S     Stop after S seconds (default: until Ctrl+C); then print the summary.
           --kind K[,K]     runqueue, lock (default: both; lock needs x86-64).
@@ -155,15 +156,24 @@ internal static class CommandLine
 
     private static int Switches(Options options, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
-        options.Allow("duration", "interval", "count", "total", "pid", "tid", "json", "csv", "raw-tp", "verbose");
+        options.Allow("duration", "interval", "count", "total", "pid", "tid", "json", "csv", "raw-tp", "verbose", "debug");
         var format = options.OutputFormat();
         var plan = options.SamplingPlan();
         bool total = options.Flag("total");
 
-        using var session = StartSession(options, SchedTraceFeature.ContextSwitches, options.Int("pid"), stderr);
+        using var session = StartSession(options, stderr, SessionOptions(options, stderr) with
+        {
+            Features = SchedTraceFeature.ContextSwitches,
+            ProcessIds = options.IntList("pid"),
+            ThreadIds = options.IntList("tid"),
+        });
         var writer = new RecordWriter<ContextSwitchCount>(stdout, format, ContextSwitchColumns);
         foreach (var rows in ContextSwitchCount.Collect(session, plan, total, cancellation))
         {
+            if (rows.Count > 0)
+            {
+                Verbose(options, stderr, Narration.Window(rows[0].Sample, rows[0].WindowStart, rows[0].WindowEnd, rows[0].Duration));
+            }
             writer.Write(rows);
             stdout.Flush(); // each sample as soon as it is taken
         }
@@ -172,7 +182,7 @@ internal static class CommandLine
 
     private static int CpuTime(Options options, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
-        options.Allow("duration", "interval", "count", "top", "pid", "name", "threads", "json", "csv", "raw-tp", "verbose");
+        options.Allow("duration", "interval", "count", "top", "pid", "name", "threads", "json", "csv", "raw-tp", "verbose", "debug");
         var format = options.OutputFormat();
         var plan = options.SamplingPlan();
         var processIds = options.IntList("pid");
@@ -184,11 +194,15 @@ internal static class CommandLine
             Top = options.Int("top"),
         };
 
-        // One process: filter in the kernel too, so other tasks cost nothing.
-        using var session = StartSession(options, SchedTraceFeature.CpuTime, processIds.Count == 1 ? processIds[0] : null, stderr);
+        // The processes are filtered in the kernel too, so other tasks cost nothing.
+        using var session = StartSession(options, stderr, SessionOptions(options, stderr) with { Features = SchedTraceFeature.CpuTime, ProcessIds = processIds });
         var writer = new RecordWriter<ProcessCpuTime>(stdout, format, CpuTimeColumns);
         foreach (var rows in ProcessCpuTime.Collect(session, plan, query, cancellation))
         {
+            if (rows.Count > 0)
+            {
+                Verbose(options, stderr, Narration.Window(rows[0].Sample, rows[0].WindowStart, rows[0].WindowEnd, rows[0].Duration, [Narration.Names(options.Text("name") is { } name ? [name] : null)]));
+            }
             writer.Write(rows);
             stdout.Flush(); // each sample as soon as it is taken
         }
@@ -201,7 +215,7 @@ internal static class CommandLine
 
     private static int Events(Options options, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
-        options.Allow("type", "pid", "tid", "name", "cpu", "min-runtime", "duration", "count", "buffer-size", "json", "raw-tp", "verbose", "perfetto", "svg");
+        options.Allow("type", "pid", "tid", "name", "cpu", "min-runtime", "duration", "count", "buffer-size", "json", "raw-tp", "verbose", "debug", "perfetto", "svg");
         if (options.Flag("csv"))
         {
             throw new UsageException("events are written as a table or --json");
@@ -217,10 +231,11 @@ internal static class CommandLine
         var name = options.Text("name");
         bool wildcard = name is not null && name.IndexOfAny(new[] { '*', '?' }) >= 0;
         var nameFilter = wildcard ? options.Pattern("name") : null;
-        using var session = SchedTraceSession.Start(SessionOptions(options, stderr) with
+        using var session = StartSession(options, stderr, SessionOptions(options, stderr) with
         {
             Features = SchedTraceFeature.Events,
-            ProcessId = options.Int("pid"),
+            ProcessIds = options.IntList("pid"),
+            ThreadIds = options.IntList("tid"),
             EventTypes = options.EventTypes("type"),
             Cpu = options.Int("cpu", allowZero: true),
             EventMinRuntime = options.Duration("min-runtime"),
@@ -264,15 +279,33 @@ internal static class CommandLine
         return ExitOk;
     }
 
-    private static SchedTraceSession StartSession(Options options, SchedTraceFeature features, int? processId, TextWriter stderr) =>
-        SchedTraceSession.Start(SessionOptions(options, stderr) with { Features = features, ProcessId = processId });
+    /// <summary>Starts the verb's session; with --verbose, says what it set up (the lines -Verbose writes).</summary>
+    internal static SchedTraceSession StartSession(Options options, TextWriter stderr, SchedTraceSessionOptions sessionOptions)
+    {
+        var session = SchedTraceSession.Start(sessionOptions);
+        foreach (var line in session.Describe(forOneReading: true))
+        {
+            Verbose(options, stderr, line);
+        }
+        return session;
+    }
 
+    /// <summary>A --verbose line on stderr (--debug implies --verbose).</summary>
+    internal static void Verbose(Options options, TextWriter stderr, string line)
+    {
+        if (options.Flag("verbose") || options.Flag("debug"))
+        {
+            stderr.WriteLine($"schedtrace: {line}");
+        }
+    }
+
+    /// <summary>What every verb starts its session with; libbpf's log only with --debug (it is long).</summary>
     internal static SchedTraceSessionOptions SessionOptions(Options options, TextWriter stderr) =>
         new()
         {
-            ThreadId = options.Int("tid"),
             PreferredHook = options.Flag("raw-tp") ? Engine.HookKind.RawTracepoint : Engine.HookKind.BtfTracepoint,
-            Log = options.Flag("verbose") ? (level, text) => stderr.WriteLine($"libbpf: {level.ToString().ToLowerInvariant()}: {text}") : null,
+            Log = options.Flag("debug") ? (level, text) => stderr.WriteLine($"libbpf: {level.ToString().ToLowerInvariant()}: {text}") : null,
+            LogLevel = Interop.LibBpfLogLevel.Debug,
             Notice = text => stderr.WriteLine($"schedtrace: warning: {text}"),
         };
 
@@ -308,7 +341,7 @@ internal sealed class UsageException(string message) : Exception(message);
 /// <summary>--name value, --name=value and bare --flag, checked against what a verb accepts.</summary>
 internal sealed class Options
 {
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "total", "json", "csv", "raw-tp", "verbose", "threads", "per-process", "per-cpu" };
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "total", "json", "csv", "raw-tp", "verbose", "debug", "threads", "per-process", "per-cpu" };
 
     private readonly Dictionary<string, string?> values = new(StringComparer.Ordinal);
 

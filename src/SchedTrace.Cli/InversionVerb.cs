@@ -7,11 +7,11 @@ internal static class InversionVerb
 {
     internal static int Run(Options options, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
-        options.Allow("threshold", "duration", "kind", "min-nice-gap", "max-alerts", "pid", "name", "json", "raw-tp", "verbose");
+        options.Allow("threshold", "duration", "kind", "min-nice-gap", "max-alerts", "pid", "name", "json", "raw-tp", "verbose", "debug");
         var format = options.OutputFormat();
         var name = options.Pattern("name");
         var filter = InversionFilter.Create(options.IntList("pid"), name is null ? null : [name], null);
-        using var session = SchedTraceSession.Start(CommandLine.SessionOptions(options, stderr) with
+        using var session = CommandLine.StartSession(options, stderr, CommandLine.SessionOptions(options, stderr) with
         {
             Features = SchedTraceFeature.PriorityInversion,
             InversionThreshold = options.Duration("threshold") ?? SchedTraceSessionOptions.DefaultInversionThreshold,

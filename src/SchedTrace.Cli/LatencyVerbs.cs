@@ -13,7 +13,7 @@ internal static class LatencyVerbs
 {
     private static readonly string[] Allowed =
     {
-        "duration", "interval", "count", "pid", "name", "cpu", "per-process", "per-cpu", "json", "csv", "raw-tp", "verbose",
+        "duration", "interval", "count", "pid", "name", "cpu", "per-process", "per-cpu", "json", "csv", "raw-tp", "verbose", "debug",
     };
 
     internal static int Run(LatencyReportKind kind, Options options, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
@@ -34,22 +34,22 @@ internal static class LatencyVerbs
         };
         // Refused before anything is attached: Collect would only check once the user pressed Ctrl+C.
         var own = query.SessionOptions();
-        if (LatencyReport.Refusal(query, own.ProcessId, own.Cpu) is { } refusal)
+        if (LatencyReport.Refusal(query, own.ProcessIds, own.Cpu) is { } refusal)
         {
             // The same rules as the cmdlets', said with the CLI's option names.
             throw new UsageException(refusal.ErrorId switch
             {
                 "PerProcessAndPerCpu" => "choose one of --per-process and --per-cpu",
-                "PerCpuWithProcessFilter" => "--per-cpu goes with one --pid at most, and not with --name (use --per-process for several processes)",
+                "PerCpuWithProcessFilter" => "--per-cpu does not go with --name (use --per-process)",
                 _ => refusal.Message,
             });
         }
 
-        // One process and the CPU are filtered in the kernel; per-process histograms only where needed.
-        using var session = SchedTraceSession.Start(CommandLine.SessionOptions(options, stderr) with
+        // The processes and the CPU are filtered in the kernel; per-process histograms only where needed.
+        using var session = CommandLine.StartSession(options, stderr, CommandLine.SessionOptions(options, stderr) with
         {
             Features = own.Features,
-            ProcessId = own.ProcessId,
+            ProcessIds = own.ProcessIds,
             LatencyPerProcess = own.LatencyPerProcess,
             Cpu = own.Cpu,
         });
@@ -71,6 +71,10 @@ internal static class LatencyVerbs
         var writer = new LatencyWriter(stdout, format);
         foreach (var rows in LatencyReport.Collect(session, plan, query, cancellation))
         {
+            if (rows.Count > 0)
+            {
+                CommandLine.Verbose(options, stderr, Narration.Window(rows[0].Sample, rows[0].WindowStart, rows[0].WindowEnd, rows[0].Duration, [Narration.Names(options.Text("name") is { } name ? [name] : null)]));
+            }
             writer.Write(rows, query);
             stdout.Flush(); // each window as soon as it ends
         }

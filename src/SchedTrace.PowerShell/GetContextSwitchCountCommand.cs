@@ -7,52 +7,54 @@ namespace SchedTrace.PowerShell;
 [OutputType(typeof(ContextSwitchCount))]
 public sealed class GetContextSwitchCountCommand : SessionReadingCmdlet
 {
-    /// <summary>Count only switches of this process (tgid).</summary>
-    [Parameter(ParameterSetName = ForDuration)]
-    [Parameter(ParameterSetName = ForInterval)]
-    [Alias("PID")]
+    /// <summary>Count only switches of these processes (tgids). Filtered in the kernel, so a session's own filter is fixed.</summary>
+    [Parameter(ParameterSetName = ForDuration, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ForInterval, ValueFromPipelineByPropertyName = true)]
+    [Alias("ProcessId", "PID")]
+    [ValidateNotNullOrEmpty]
     [ValidateRange(1, int.MaxValue)]
-    public int ProcessId { get; set; }
+    public int[]? Id { get; set; }
 
-    /// <summary>Count only switches of this thread.</summary>
-    [Parameter(ParameterSetName = ForDuration)]
-    [Parameter(ParameterSetName = ForInterval)]
+    /// <summary>Count only switches of these threads.</summary>
+    [Parameter(ParameterSetName = ForDuration, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ForInterval, ValueFromPipelineByPropertyName = true)]
     [Alias("TID")]
+    [EmptyWhenNull]
     [ValidateRange(1, int.MaxValue)]
-    public int ThreadId { get; set; }
+    public int[]? ThreadId { get; set; }
 
     /// <summary>One machine-wide row instead of one per CPU.</summary>
     [Parameter]
     public SwitchParameter Total { get; set; }
 
-    protected override void ProcessRecord()
+    private protected override int[]? ProcessIdInput => Id;
+
+    private protected override int[]? ThreadIdInput => ThreadId;
+
+    private protected override void Read(SchedTraceSession? session, SamplingPlan plan, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds)
     {
-        try
+        if (session is not null)
         {
-            var plan = Plan();
-            if (Session is not null)
-            {
-                Emit(Session, plan);
-                return;
-            }
-            using var session = StartSession(new SchedTraceSessionOptions
-            {
-                Features = SchedTraceFeature.ContextSwitches,
-                ProcessId = Bound(nameof(ProcessId)) ? ProcessId : null,
-                ThreadId = Bound(nameof(ThreadId)) ? ThreadId : null,
-            });
             Emit(session, plan);
+            return;
         }
-        catch (SchedTraceException e)
+        using var started = StartSession(new SchedTraceSessionOptions
         {
-            ThrowTerminating(e, Session);
-        }
+            Features = SchedTraceFeature.ContextSwitches,
+            ProcessIds = processIds,
+            ThreadIds = threadIds,
+        });
+        Emit(started, plan);
     }
 
     private void Emit(SchedTraceSession session, SamplingPlan plan)
     {
         foreach (var rows in Collect(plan, "Counting context switches", report => ContextSwitchCount.Collect(session, plan, Total, Cancellation, report)))
         {
+            if (rows.Count > 0)
+            {
+                WriteReadingVerbose(rows[0].Sample, rows[0].WindowStart, rows[0].WindowEnd, rows[0].Duration);
+            }
             WriteRecords(rows);
         }
     }

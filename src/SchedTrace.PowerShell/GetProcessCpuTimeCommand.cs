@@ -8,8 +8,8 @@ namespace SchedTrace.PowerShell;
 public sealed class GetProcessCpuTimeCommand : SessionReadingCmdlet
 {
     /// <summary>Only these processes (tgids).</summary>
-    [Parameter]
-    [Alias("PID")]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("ProcessId", "PID")]
     [ValidateNotNullOrEmpty]
     [ValidateRange(1, int.MaxValue)]
     public int[]? Id { get; set; }
@@ -31,48 +31,46 @@ public sealed class GetProcessCpuTimeCommand : SessionReadingCmdlet
     public int Top { get; set; }
 
     private ProcessNameFilter names = null!;
-    private long droppedReported;
 
-    protected override void BeginProcessing() => names = new ProcessNameFilter(Name ?? Array.Empty<string>(), this);
+    private protected override int[]? ProcessIdInput => Id;
 
-    protected override void ProcessRecord()
+    private protected override void Prepare() => names = new ProcessNameFilter(Name, this);
+
+    private protected override void Read(SchedTraceSession? session, SamplingPlan plan, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds)
     {
-        try
+        // -Top is applied here, after the not-found checks have seen every row that ran.
+        var query = new CpuTimeQuery
         {
-            var plan = Plan();
-            // -Top is applied here, after the not-found checks have seen every row that ran.
-            var query = new CpuTimeQuery
-            {
-                ProcessIds = Id ?? Array.Empty<int>(),
-                NameFilter = Name is null ? null : names.Matches,
-                PerThread = PerThread,
-            };
-            if (Session is not null)
-            {
-                Emit(Session, plan, query);
-                return;
-            }
-            using var session = StartSession(new SchedTraceSessionOptions
-            {
-                Features = SchedTraceFeature.CpuTime,
-                // One process: filter in the kernel too, so other tasks cost nothing.
-                ProcessId = Id is { Length: 1 } ? Id[0] : null,
-            });
+            ProcessIds = processIds,
+            NameFilter = names.Filter,
+            PerThread = PerThread,
+        };
+        if (session is not null)
+        {
             Emit(session, plan, query);
+            return;
         }
-        catch (SchedTraceException e)
+        // The processes are filtered in the kernel too, so other tasks cost nothing.
+        using var started = StartSession(new SchedTraceSessionOptions
         {
-            ThrowTerminating(e, Session);
-        }
+            Features = SchedTraceFeature.CpuTime,
+            ProcessIds = processIds,
+        });
+        Emit(started, plan, query);
     }
 
     private void Emit(SchedTraceSession session, SamplingPlan plan, CpuTimeQuery query)
     {
+        long droppedReported = 0;
         foreach (var rows in Collect(plan, "Measuring CPU time per process", report => ProcessCpuTime.Collect(session, plan, query, Cancellation, report)))
         {
+            if (rows.Count > 0)
+            {
+                WriteReadingVerbose(rows[0].Sample, rows[0].WindowStart, rows[0].WindowEnd, rows[0].Duration, Narration.Processes(query.ProcessIds), Narration.Names(Name));
+            }
             if (rows.Count == 0 || rows[0].Sample <= 1)
             {
-                ReportMisses(rows);
+                ReportMisses(rows, query.ProcessIds);
             }
             WriteRecords(Bound(nameof(Top)) ? rows.Take(Top) : rows);
         }
@@ -84,24 +82,16 @@ public sealed class GetProcessCpuTimeCommand : SessionReadingCmdlet
     }
 
     /// <summary>As Get-Process does: a literal name or an id that matched nothing is an error.</summary>
-    private void ReportMisses(IReadOnlyList<ProcessCpuTime> rows)
+    private void ReportMisses(IReadOnlyList<ProcessCpuTime> rows, IReadOnlyCollection<int> processIds)
     {
+        const string advice = "Check the name or id with Get-Process; a process that did not run in the window has no CPU time to report (use -Top without -Name to see what ran).";
         foreach (var name in names.LiteralMisses(rows.Select(r => r.Name).ToList()))
         {
-            WriteError(NotFound($"No process named '{name}' ran in the window.", "ProcessNameNotFound", name));
+            WriteError(NotFound($"No process named '{name}' ran in the window.", ProcessNameFilter.NotFoundId, name, advice));
         }
-        foreach (int id in Id ?? Array.Empty<int>())
+        foreach (int id in processIds.Where(id => !rows.Any(r => r.ProcessId == id)))
         {
-            if (!rows.Any(r => r.ProcessId == id))
-            {
-                WriteError(NotFound($"No process with id {id} ran in the window.", "ProcessIdNotFound", id));
-            }
+            WriteError(NotFound($"No process with id {id} ran in the window.", "ProcessIdNotFound", id, advice));
         }
     }
-
-    private static ErrorRecord NotFound(string message, string errorId, object target) =>
-        new(new ItemNotFoundException(message), errorId, ErrorCategory.ObjectNotFound, target)
-        {
-            ErrorDetails = new ErrorDetails(message) { RecommendedAction = "Check the name or id with Get-Process; a process that did not run in the window has no CPU time to report (use -Top without -Name to see what ran)." },
-        };
 }

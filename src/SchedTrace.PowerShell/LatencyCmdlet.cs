@@ -10,8 +10,8 @@ namespace SchedTrace.PowerShell;
 public abstract class LatencyCmdlet : SessionReadingCmdlet
 {
     /// <summary>Only these processes (tgids).</summary>
-    [Parameter]
-    [Alias("PID")]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("ProcessId", "PID")]
     [ValidateNotNullOrEmpty]
     [ValidateRange(1, int.MaxValue)]
     public int[]? Id { get; set; }
@@ -49,39 +49,42 @@ public abstract class LatencyCmdlet : SessionReadingCmdlet
     {
     }
 
-    protected override void BeginProcessing() => names = new ProcessNameFilter(Name ?? Array.Empty<string>(), this);
+    private protected override int[]? ProcessIdInput => Id;
 
-    protected override void ProcessRecord()
+    private protected override void Prepare()
     {
-        try
+        names = new ProcessNameFilter(Name, this);
+        // What the parameters alone make impossible ends the command before any input is read.
+        var bare = Query(Kind, null, null, PerProcess, PerCpu, Bound(nameof(Cpu)) ? Cpu : null);
+        if (LatencyReport.Refusal(bare, Array.Empty<int>(), bare.Cpu) is { } refusal)
         {
-            var plan = Plan();
-            var query = Query(Kind, Id, Name is null ? null : names.Matches, PerProcess, PerCpu, Bound(nameof(Cpu)) ? Cpu : null);
-            if (Session is not null)
-            {
-                // Refused before any waiting; the core refuses the rest (FeatureNotEnabled, SessionNotPerProcess).
-                ThrowIfRefused(query, Session.ProcessId, Session.Cpu);
-                Emit(Session, plan, query, started: false);
-                return;
-            }
-            var options = query.SessionOptions();
-            ThrowIfRefused(query, options.ProcessId, options.Cpu);
-            if (plan.Mode == SamplingMode.UntilStopped)
-            {
-                ThrowIfCtrlCUnreadable($"Give -Duration (e.g. -Duration 10), or start a session (Start-SchedTrace -Feature {query.Feature}) and read it with -Session whenever you like.");
-            }
-            using var session = StartSession(options);
-            Emit(session, plan, query, started: true);
-        }
-        catch (SchedTraceException e)
-        {
-            ThrowTerminating(e, Session);
+            ThrowTerminating(refusal);
         }
     }
 
-    private static void ThrowIfRefused(LatencyQuery query, int? kernelProcessId, int? kernelCpu)
+    private protected override void Read(SchedTraceSession? session, SamplingPlan plan, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds)
     {
-        if (LatencyReport.Refusal(query, kernelProcessId, kernelCpu) is { } refusal)
+        var query = Query(Kind, processIds.ToArray(), names.Filter, PerProcess, PerCpu, Bound(nameof(Cpu)) ? Cpu : null);
+        if (session is not null)
+        {
+            // Refused before any waiting; the core refuses the rest (FeatureNotEnabled, SessionNotPerProcess).
+            ThrowIfRefused(query, session.ProcessIds, session.Cpu);
+            Emit(session, plan, query, started: false);
+            return;
+        }
+        var options = query.SessionOptions();
+        ThrowIfRefused(query, options.ProcessIds, options.Cpu);
+        if (plan.Mode == SamplingMode.UntilStopped)
+        {
+            ThrowIfCtrlCUnreadable($"Give -Duration (e.g. -Duration 10), or start a session (Start-SchedTrace -Feature {query.Feature}) and read it with -Session whenever you like.");
+        }
+        using var started = StartSession(options);
+        Emit(started, plan, query, started: true);
+    }
+
+    private static void ThrowIfRefused(LatencyQuery query, IReadOnlyCollection<int> kernelProcessIds, int? kernelCpu)
+    {
+        if (LatencyReport.Refusal(query, kernelProcessIds, kernelCpu) is { } refusal)
         {
             throw refusal;
         }
@@ -93,12 +96,16 @@ public abstract class LatencyCmdlet : SessionReadingCmdlet
         // A session started for this reading counts from its attach: exact extremes.
         query = query with { StartsWithSession = started };
         // Only per-process rows can miss values (the global and per-CPU figures keep them all).
-        bool processRows = query.NeedsProcessRows(session.ProcessId);
+        bool processRows = query.NeedsProcessRows(session.ProcessIds);
         // A reading from the session's start covers every value it ever dropped.
         long droppedReported = started || plan.Mode == SamplingMode.SinceStart ? 0 : session.LatencyDropped;
         bool first = true;
         foreach (var rows in Collect(plan, $"Measuring {Describe(Kind)}", report => LatencyReport.Collect(session, plan, query, Cancellation, report)))
         {
+            if (rows.Count > 0)
+            {
+                WriteReadingVerbose(rows[0].Sample, rows[0].WindowStart, rows[0].WindowEnd, rows[0].Duration, Narration.Processes(query.ProcessIds), Narration.Names(Name));
+            }
             if (first)
             {
                 ReportMisses(rows, query);
@@ -127,21 +134,16 @@ public abstract class LatencyCmdlet : SessionReadingCmdlet
             return;
         }
         string what = Describe(Kind);
+        const string advice = "Check the name or id with Get-Process. A process that neither waited nor ran in the window (or not on the -Cpu given) has nothing to measure: use a longer -Duration, or -PerProcess without -Name and -Id to see what was measured.";
         foreach (var name in names.LiteralMisses(measured.Select(r => r.Name ?? "").ToList()))
         {
-            WriteError(NotFound($"No process named '{name}' had {what} measured in the window.", "ProcessNameNotFound", name));
+            WriteError(NotFound($"No process named '{name}' had {what} measured in the window.", ProcessNameFilter.NotFoundId, name, advice));
         }
-        foreach (int id in (Id ?? Array.Empty<int>()).Where(id => !measured.Any(r => r.ProcessId == id)))
+        foreach (int id in query.ProcessIds.Where(id => !measured.Any(r => r.ProcessId == id)))
         {
-            WriteError(NotFound($"No process with id {id} had {what} measured in the window.", "ProcessIdNotFound", id));
+            WriteError(NotFound($"No process with id {id} had {what} measured in the window.", "ProcessIdNotFound", id, advice));
         }
     }
-
-    private static ErrorRecord NotFound(string message, string errorId, object target) =>
-        new(new ItemNotFoundException(message), errorId, ErrorCategory.ObjectNotFound, target)
-        {
-            ErrorDetails = new ErrorDetails(message) { RecommendedAction = "Check the name or id with Get-Process. A process that neither waited nor ran in the window (or not on the -Cpu given) has nothing to measure: use a longer -Duration, or -PerProcess without -Name and -Id to see what was measured." },
-        };
 
     /// <summary>The measure in words, for progress and messages.</summary>
     internal static string Describe(LatencyReportKind kind) => kind switch

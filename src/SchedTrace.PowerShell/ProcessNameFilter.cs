@@ -3,20 +3,28 @@ using System.Management.Automation;
 namespace SchedTrace.PowerShell;
 
 /// <summary>
-/// The -Name of the process cmdlets: names matched against the kernel's comm, with wildcards,
-/// ignoring case. A literal name longer than a comm (15 characters) is compared on its first 15.
+/// The -Name of every cmdlet that filters tasks by name: names matched against the kernel's comm,
+/// with wildcards, ignoring case. A literal name longer than a comm (15 characters) is compared on
+/// its first 15. As Get-Process does, a literal name that matched nothing is an error
+/// (<see cref="NotFoundId"/>); a pattern that matched nothing is not.
 /// </summary>
 internal sealed class ProcessNameFilter
 {
+    /// <summary>The error id of a literal name that matched nothing, on every cmdlet.</summary>
+    internal const string NotFoundId = "ProcessNameNotFound";
+
     /// <summary>A comm is at most 15 characters: longer literal names are compared on those.</summary>
     private const int CommLength = 15;
 
     private readonly List<(string Text, WildcardPattern? Pattern)> names = new();
 
+    /// <summary>The names a streaming filter has matched so far (<see cref="MatchesAny"/>).</summary>
+    private readonly HashSet<string> matched = new(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Builds each pattern once; a malformed one ('a[') becomes a terminating InvalidNamePattern error.</summary>
-    public ProcessNameFilter(IEnumerable<string> names, Cmdlet cmdlet)
+    public ProcessNameFilter(IEnumerable<string>? names, Cmdlet cmdlet)
     {
-        foreach (var name in names)
+        foreach (var name in names ?? Array.Empty<string>())
         {
             try
             {
@@ -34,7 +42,34 @@ internal sealed class ProcessNameFilter
         }
     }
 
+    /// <summary>The matcher for a core query; null when no -Name was given (nothing to filter).</summary>
+    public Func<string, bool>? Filter => names.Count == 0 ? null : Matches;
+
+    /// <summary>The one literal name, when that is all -Name holds: the kernel can compare it itself.</summary>
+    public string? SingleLiteral => names is [{ Pattern: null } only] ? only.Text : null;
+
     public bool Matches(string comm) => names.Any(name => NameMatches(name, comm));
+
+    /// <summary>
+    /// For a stream (events, alerts): whether any of a record's task names matches, remembering the
+    /// ones that did, so <see cref="UnmatchedLiterals"/> can tell at the end which names never met one.
+    /// </summary>
+    public bool MatchesAny(IEnumerable<string> comms)
+    {
+        bool any = false;
+        foreach (var comm in comms)
+        {
+            if (Matches(comm))
+            {
+                any = true;
+                matched.Add(comm);
+            }
+        }
+        return any;
+    }
+
+    /// <summary>The literal names that <see cref="MatchesAny"/> never matched.</summary>
+    public IEnumerable<string> UnmatchedLiterals => LiteralMisses(matched);
 
     /// <summary>The names without wildcards that match none of <paramref name="comms"/>: as Get-Process does, those are errors.</summary>
     public IEnumerable<string> LiteralMisses(IReadOnlyCollection<string> comms) =>

@@ -6,7 +6,8 @@ namespace SchedTrace.PowerShell;
 
 /// <summary>
 /// What every SchedTrace cmdlet shares: turning core errors into ErrorRecords, starting a session
-/// with libbpf's log on -Verbose and notices as warnings, and a token that ends its collection.
+/// (what it set up on -Verbose, libbpf's own log on -Debug, notices as warnings), progress, and a
+/// token that ends its collection.
 /// </summary>
 public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
 {
@@ -32,11 +33,14 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>
-    /// Starts a session; libbpf's log goes to the verbose stream, notices to warnings. The note on
-    /// how schedule() is timed is verbose too, unless the session fell back to sched_switch alone,
-    /// which measures less: the session's ScheduleMethod (and each row's Method) says which it is.
+    /// Starts a session. -Verbose says what it set up (the core's description: hooks, fallback,
+    /// kernel filters, table sizes); libbpf's own log goes to the debug stream, and its debug-level
+    /// lines are only formatted with -Debug. Notices are warnings. The note on how schedule() is
+    /// timed is verbose too, unless the session fell back to sched_switch alone, which measures
+    /// less: the session's ScheduleMethod (and each row's Method) says which it is.
+    /// <paramref name="forOneReading"/>: the session ends with this command.
     /// </summary>
-    protected SchedTraceSession StartSession(SchedTraceSessionOptions options)
+    protected SchedTraceSession StartSession(SchedTraceSessionOptions options, bool forOneReading = true)
     {
         // libbpf calls back from native code: collect, then write from here on the pipeline thread.
         var log = new List<string>();
@@ -48,13 +52,18 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
             session = SchedTraceSession.Start(options with
             {
                 Log = (level, text) => log.Add($"libbpf {level.ToString().ToLowerInvariant()}: {text}"),
+                LogLevel = DebugWanted ? LibBpfLogLevel.Debug : LibBpfLogLevel.Info,
                 Notice = notices.Add,
             });
+            foreach (var line in session.Describe(forOneReading))
+            {
+                WriteVerbose(line);
+            }
             return session;
         }
         finally
         {
-            log.ForEach(WriteVerbose);
+            log.ForEach(WriteDebug);
             foreach (var notice in notices)
             {
                 if (IsScheduleMethodNote(session, notice))
@@ -77,48 +86,50 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
     protected bool Bound(string parameter) => MyInvocation.BoundParameters.ContainsKey(parameter);
 
     /// <summary>
+    /// A line of -Verbose. PowerShell makes -Debug alone imply verbose output that asks before each
+    /// verbose line of a compiled cmdlet (and fails where no one can answer, as in pwsh
+    /// -NonInteractive), so under -Debug without -Verbose the line goes to the debug stream.
+    /// </summary>
+    protected new void WriteVerbose(string text)
+    {
+        if (Switch("Debug") && !Bound("Verbose"))
+        {
+            WriteDebug(text);
+        }
+        else
+        {
+            base.WriteVerbose(text);
+        }
+    }
+
+    private bool Switch(string parameter) =>
+        MyInvocation.BoundParameters.TryGetValue(parameter, out var value) && (value is SwitchParameter { IsPresent: true } || value is true);
+
+    /// <summary>
+    /// Whether this command writes debug output: -Debug, or $DebugPreference without it. Only then
+    /// are libbpf's debug-level lines worth formatting.
+    /// </summary>
+    private bool DebugWanted =>
+        Bound("Debug")
+            ? Switch("Debug")
+            : Enum.TryParse<ActionPreference>(GetVariableValue("DebugPreference")?.ToString(), ignoreCase: true, out var preference)
+              && preference is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
+
+    /// <summary>
     /// Runs a collection on the pipeline thread, with Ctrl+C read as a key (<see cref="ReadingCtrlC"/>),
     /// and Write-Progress for a fixed duration (the time left) or until Ctrl+C (the time so far).
     /// </summary>
     protected IEnumerable<T> Collect<T>(SamplingPlan plan, string activity, Func<Action<CollectionProgress>?, IEnumerable<T>> collect)
     {
-        var progress = new ProgressRecord(1, activity, "Collecting in the kernel");
-        Action<CollectionProgress>? report = plan.Mode switch
-        {
-            SamplingMode.Duration => p =>
-            {
-                progress.PercentComplete = p.PercentComplete;
-                progress.SecondsRemaining = (int)Math.Ceiling(p.Remaining.TotalSeconds);
-                WriteProgress(progress);
-            },
-            SamplingMode.UntilStopped => p =>
-            {
-                progress.StatusDescription = string.Create(CultureInfo.InvariantCulture, $"Press Ctrl+C to stop and write the reading ({(int)p.Elapsed.TotalHours}:{p.Elapsed:mm\\:ss} so far)");
-                WriteProgress(progress);
-            },
-            _ => null,
-        };
-        // Cleared before the first output and, should there be none, at the end.
-        bool showing = report is not null;
+        var progress = new CollectionProgressBar(this, activity);
+        Action<CollectionProgress>? report = plan.Mode is SamplingMode.Duration or SamplingMode.UntilStopped ? progress.Report : null;
+        // Taken down before the first output and, should there be none, at the end.
         foreach (var item in ReadingCtrlC(collect(report)))
         {
-            if (showing)
-            {
-                CompleteProgress(progress);
-                showing = false;
-            }
+            progress.Complete();
             yield return item;
         }
-        if (showing)
-        {
-            CompleteProgress(progress);
-        }
-    }
-
-    private void CompleteProgress(ProgressRecord progress)
-    {
-        progress.RecordType = ProgressRecordType.Completed;
-        WriteProgress(progress);
+        progress.Complete();
     }
 
     /// <summary>
@@ -179,6 +190,20 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
             WriteRecord(record);
         }
     }
+
+    /// <summary>The verbose line for one reading: its window, and what it kept beyond the kernel filters.</summary>
+    protected void WriteReadingVerbose(int sample, DateTime windowStart, DateTime windowEnd, TimeSpan duration, params string[] selection) =>
+        WriteVerbose(Narration.Window(sample, windowStart, windowEnd, duration, selection));
+
+    /// <summary>A failure about one piped input: written, and the next input is still processed.</summary>
+    protected void WriteInputError(SchedTraceException exception, object? target) => WriteError(ToErrorRecord(exception, target));
+
+    /// <summary>As Get-Process writes it for a name or id that matched nothing: ObjectNotFound, not terminating.</summary>
+    internal static ErrorRecord NotFound(string message, string errorId, object target, string recommendedAction) =>
+        new(new ItemNotFoundException(message), errorId, ErrorCategory.ObjectNotFound, target)
+        {
+            ErrorDetails = new ErrorDetails(message) { RecommendedAction = recommendedAction },
+        };
 
     /// <summary>A core failure as a terminating error with its stable id, category and advice.</summary>
     protected void ThrowTerminating(SchedTraceException exception, object? target = null) =>

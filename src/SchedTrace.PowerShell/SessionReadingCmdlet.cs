@@ -4,7 +4,10 @@ namespace SchedTrace.PowerShell;
 
 /// <summary>
 /// The reading cmdlets' shared parameters: one reading over -Duration, -Interval samples, or a
-/// running -Session (since its start, or -Interval samples from it).
+/// running -Session (since its start, or -Interval samples from it). And how they take pipeline
+/// input: a piped session is read at once, one reading per session, and a failure is written for
+/// that session alone; the process (and thread) ids of other piped objects (Get-Process output,
+/// rows of these cmdlets) are gathered, and one reading over all of them is taken at the end.
 /// </summary>
 public abstract class SessionReadingCmdlet : SchedTraceCmdlet
 {
@@ -23,29 +26,111 @@ public abstract class SessionReadingCmdlet : SchedTraceCmdlet
     [DurationTransformation]
     public TimeSpan Interval { get; set; }
 
-    /// <summary>With -Interval: how many samples; without it, until Ctrl+C.</summary>
-    [Parameter(ParameterSetName = ForInterval)]
-    [Parameter(ParameterSetName = FromSession)]
+    /// <summary>
+    /// With -Interval: how many samples; without it, until Ctrl+C. In every set, so that -Count
+    /// without -Interval reaches the CountWithoutInterval error rather than an ambiguous set.
+    /// </summary>
+    [Parameter]
     [ValidateRange(1, int.MaxValue)]
     public int Count { get; set; }
 
     /// <summary>Read a running session instead of starting one.</summary>
-    [Parameter(ParameterSetName = FromSession, Mandatory = true, ValueFromPipeline = true)]
+    [Parameter(ParameterSetName = FromSession, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNull]
     public SchedTraceSession? Session { get; set; }
 
-    /// <summary>-Duration (or until Ctrl+C), -Session (since its start) or -Interval [-Count], as a sampling plan.</summary>
-    protected SamplingPlan Plan()
+    private bool sessionOnCommandLine;
+    private bool processIdsOnCommandLine;
+    private bool threadIdsOnCommandLine;
+    private bool readingDue;
+    private readonly List<int> processIds = new();
+    private readonly List<int> threadIds = new();
+
+    /// <summary>This input's -Id (and -ThreadId, where the cmdlet has one); null when not bound.</summary>
+    private protected abstract int[]? ProcessIdInput { get; }
+
+    private protected virtual int[]? ThreadIdInput => null;
+
+    /// <summary>
+    /// One reading (or -Interval samples) of <paramref name="session"/>, or of a session started
+    /// for it when null, over these process and thread ids (empty: every one).
+    /// </summary>
+    private protected abstract void Read(SchedTraceSession? session, SamplingPlan plan, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds);
+
+    /// <summary>What the cmdlet prepares once, before any input (-Name patterns).</summary>
+    private protected virtual void Prepare()
     {
+    }
+
+    protected override void BeginProcessing()
+    {
+        // Bad parameters end the command before anything is attached or read.
         if (Bound(nameof(Count)) && !Bound(nameof(Interval)))
         {
-            throw new SchedTraceException(SchedTraceErrorKind.InvalidArgument, "CountWithoutInterval", "-Count sets how many -Interval samples to take; without -Interval there is only one reading.", "Add -Interval (e.g. -Interval 1 -Count 10), or leave out -Count.");
+            ThrowTerminating(new SchedTraceException(SchedTraceErrorKind.InvalidArgument, "CountWithoutInterval", "-Count sets how many -Interval samples to take; without -Interval there is only one reading.", "Add -Interval (e.g. -Interval 1 -Count 10), or leave out -Count."));
         }
+        try
+        {
+            _ = Plan(null);
+        }
+        catch (SchedTraceException e)
+        {
+            ThrowTerminating(e);
+        }
+        // Only the command line is bound yet: what is bound later came from the pipeline.
+        sessionOnCommandLine = Bound(nameof(Session));
+        processIdsOnCommandLine = Bound("Id");
+        threadIdsOnCommandLine = Bound("ThreadId");
+        Prepare();
+    }
+
+    protected override void ProcessRecord()
+    {
+        if (Session is not null && !sessionOnCommandLine)
+        {
+            // A piped session is also bound by property name to -Id (its own Id) and -ThreadId:
+            // those are no process or thread ids, so only the command line's count.
+            try
+            {
+                Read(Session, Plan(Session), Ids(processIdsOnCommandLine ? ProcessIdInput : null), Ids(threadIdsOnCommandLine ? ThreadIdInput : null));
+            }
+            catch (SchedTraceException e)
+            {
+                WriteInputError(e, Session);
+            }
+            return;
+        }
+        processIds.AddRange(ProcessIdInput ?? Array.Empty<int>());
+        threadIds.AddRange(ThreadIdInput ?? Array.Empty<int>());
+        readingDue = true;
+    }
+
+    protected override void EndProcessing()
+    {
+        if (!readingDue)
+        {
+            return;
+        }
+        try
+        {
+            Read(Session, Plan(Session), processIds.Distinct().ToList(), threadIds.Distinct().ToList());
+        }
+        catch (SchedTraceException e)
+        {
+            ThrowTerminating(e, Session);
+        }
+    }
+
+    private static IReadOnlyList<int> Ids(int[]? ids) => ids?.Distinct().ToList() ?? (IReadOnlyList<int>)Array.Empty<int>();
+
+    /// <summary>-Duration, -Session (since its start) or -Interval [-Count], as a sampling plan.</summary>
+    private SamplingPlan Plan(SchedTraceSession? session)
+    {
         if (Bound(nameof(Interval)))
         {
             return SamplingPlan.ForIntervals(Interval, Bound(nameof(Count)) ? Count : null);
         }
-        if (Session is not null)
+        if (session is not null)
         {
             return SamplingPlan.SinceStart;
         }

@@ -15,15 +15,19 @@ public sealed class StartSchedTraceCommand : SchedTraceCmdlet
     [ValidateNotNullOrEmpty]
     public SchedTraceFeature[] Feature { get; set; } = { SchedTraceFeature.ContextSwitches };
 
-    [Parameter]
-    [Alias("PID")]
+    /// <summary>Only these processes (tgids), filtered in the kernel; from the pipeline by property name (Get-Process).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("ProcessId", "PID")]
+    [ValidateNotNullOrEmpty]
     [ValidateRange(1, int.MaxValue)]
-    public int ProcessId { get; set; }
+    public int[]? Id { get; set; }
 
-    [Parameter]
+    /// <summary>Only these threads, filtered in the kernel.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("TID")]
+    [EmptyWhenNull]
     [ValidateRange(1, int.MaxValue)]
-    public int ThreadId { get; set; }
+    public int[]? ThreadId { get; set; }
 
     /// <summary>With -Feature Events: which events the session streams (read them with Watch-SchedEvent -Session).</summary>
     [Parameter]
@@ -46,8 +50,24 @@ public sealed class StartSchedTraceCommand : SchedTraceCmdlet
 
     private const SchedTraceFeature CpuFiltered = SchedTraceFeature.Events | SchedTraceFeature.RunQueueLatency | SchedTraceFeature.OffCpuTime | SchedTraceFeature.ScheduleTime;
 
+    private bool startDue;
+    private readonly List<int> processIds = new();
+    private readonly List<int> threadIds = new();
+
+    /// <summary>Every piped process joins the one session started at the end.</summary>
+    protected override void ProcessRecord()
+    {
+        processIds.AddRange(Id ?? Array.Empty<int>());
+        threadIds.AddRange(ThreadId ?? Array.Empty<int>());
+        startDue = true;
+    }
+
     protected override void EndProcessing()
     {
+        if (!startDue)
+        {
+            return;
+        }
         var features = Feature.Aggregate((SchedTraceFeature)0, (all, f) => all | f);
         if (Bound(nameof(Cpu)) && (features & CpuFiltered) == 0)
         {
@@ -60,12 +80,12 @@ public sealed class StartSchedTraceCommand : SchedTraceCmdlet
         }
         try
         {
-            var session = StartSession(new SchedTraceSessionOptions
+            var session = StartSession(forOneReading: false, options: new SchedTraceSessionOptions
             {
                 Name = Name,
                 Features = features,
-                ProcessId = MyInvocation.BoundParameters.ContainsKey(nameof(ProcessId)) ? ProcessId : null,
-                ThreadId = MyInvocation.BoundParameters.ContainsKey(nameof(ThreadId)) ? ThreadId : null,
+                ProcessIds = processIds.Distinct().ToList(),
+                ThreadIds = threadIds.Distinct().ToList(),
                 EventTypes = EventType,
                 RingBufferBytes = BufferSize,
                 LatencyPerProcess = PerProcess,

@@ -2,7 +2,11 @@ using System.Management.Automation;
 
 namespace SchedTrace.PowerShell;
 
-/// <summary>Streams priority-inversion alerts as they happen, or a summary per pair of tasks at the end.</summary>
+/// <summary>
+/// Streams priority-inversion alerts as they happen, or a summary per pair of tasks at the end.
+/// Piped sessions are watched one after the other; the ids of other piped objects (Get-Process
+/// output) are gathered into the filter of one new session, watched at the end.
+/// </summary>
 [Cmdlet(VerbsCommon.Watch, "PriorityInversion", DefaultParameterSetName = NewSession)]
 [OutputType(typeof(PriorityInversion), typeof(PriorityInversionSummary))]
 public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
@@ -11,7 +15,7 @@ public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
     private const string FromSession = "Session";
 
     /// <summary>Read the alerts of a session started with Start-SchedTrace -Feature PriorityInversion.</summary>
-    [Parameter(ParameterSetName = FromSession, Mandatory = true, ValueFromPipeline = true)]
+    [Parameter(ParameterSetName = FromSession, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNull]
     public SchedTraceSession? Session { get; set; }
 
@@ -36,8 +40,8 @@ public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
     public int MaxAlertsPerSecond { get; set; } = SchedTraceSessionOptions.DefaultMaxInversionsPerSecond;
 
     /// <summary>Only inversions in which a task of these processes takes part.</summary>
-    [Parameter]
-    [Alias("PID")]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("ProcessId", "PID")]
     [ValidateRange(1, int.MaxValue)]
     [ValidateNotNullOrEmpty]
     public int[]? Id { get; set; }
@@ -58,8 +62,44 @@ public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
     [Parameter]
     public SwitchParameter Summary { get; set; }
 
+    private bool sessionOnCommandLine;
+    private bool idsOnCommandLine;
+    private bool watchDue;
+    private readonly List<int> processIds = new();
+
+    protected override void BeginProcessing()
+    {
+        // A malformed -Name ends the command here, before anything is attached.
+        _ = new ProcessNameFilter(Name, this);
+        sessionOnCommandLine = Bound(nameof(Session));
+        idsOnCommandLine = Bound(nameof(Id));
+    }
+
     protected override void ProcessRecord()
     {
+        if (Session is not null && !sessionOnCommandLine)
+        {
+            // A piped session is also bound by property name to -Id, with its own Id: no process id.
+            try
+            {
+                Watch(Session, idsOnCommandLine ? Id! : Array.Empty<int>());
+            }
+            catch (SchedTraceException e)
+            {
+                WriteInputError(e, Session);
+            }
+            return;
+        }
+        processIds.AddRange(Id ?? Array.Empty<int>());
+        watchDue = true;
+    }
+
+    protected override void EndProcessing()
+    {
+        if (!watchDue)
+        {
+            return;
+        }
         try
         {
             if (Summary && !Bound(nameof(Duration)))
@@ -68,7 +108,7 @@ public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
             }
             if (Session is not null)
             {
-                Watch(Session);
+                Watch(Session, processIds.Distinct().ToList());
                 return;
             }
             using var session = StartSession(new SchedTraceSessionOptions
@@ -79,7 +119,7 @@ public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
                 InversionMinNiceGap = MinNiceGap,
                 MaxInversionsPerSecond = MaxAlertsPerSecond,
             });
-            Watch(session);
+            Watch(session, processIds.Distinct().ToList());
         }
         catch (SchedTraceException e)
         {
@@ -87,18 +127,21 @@ public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
         }
     }
 
-    private void Watch(SchedTraceSession session)
+    private void Watch(SchedTraceSession session, IReadOnlyCollection<int> ids)
     {
-        var filter = InversionFilter.Create(Id, Name?.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).Select(p => (Func<string, bool>)p.IsMatch).ToList(),
-            Session is not null && Bound(nameof(Threshold)) ? Threshold : null);
+        // Per watch: which literal names took part in an alert is a question about this session.
+        var names = new ProcessNameFilter(Name, this);
+        var byName = names.Filter is null ? null : new Func<string, bool>[] { names.Matches };
+        var filter = InversionFilter.Create(ids, byName, Session is not null && Bound(nameof(Threshold)) ? Threshold : null);
         var report = new InversionWatchReport();
         TimeSpan? duration = Bound(nameof(Duration)) ? Duration : null;
+        var progress = new CollectionProgressBar(this, $"Watching for priority inversions (at least {Threshold.TotalMilliseconds:0.###} ms)");
         if (Summary)
         {
             // Until Ctrl+C the summary is one reading at the end, like a measure's, with its progress.
             var rows = duration is null
-                ? Collect(SamplingPlan.UntilStopped, "Watching for priority inversions", progress => Summarize(PriorityInversionWatch.Watch(session, null, filter, Cancellation, report, progress), report))
-                : ReadingCtrlC(Summarize(PriorityInversionWatch.Watch(session, duration, filter, Cancellation, report), report));
+                ? Collect(SamplingPlan.UntilStopped, "Watching for priority inversions", untilStopped => Summarize(PriorityInversionWatch.Watch(session, null, filter, Cancellation, report, untilStopped), report))
+                : ReadingCtrlC(Summarize(PriorityInversionWatch.Watch(session, duration, filter, Cancellation, report, progress.Report), report));
             foreach (var row in rows)
             {
                 WriteObject(row);
@@ -106,11 +149,12 @@ public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
         }
         else
         {
-            foreach (var alert in ReadingCtrlC(PriorityInversionWatch.Watch(session, duration, filter, Cancellation, report)))
+            foreach (var alert in ReadingCtrlC(PriorityInversionWatch.Watch(session, duration, filter, Cancellation, report, duration is null ? null : progress.Report)))
             {
                 WriteObject(alert);
             }
         }
+        progress.Complete();
         // Suppressed and lost alerts are reported, never silent: here, and on the session object.
         if (report.Suppressed > 0)
         {
@@ -119,6 +163,11 @@ public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
         if (report.Lost > 0)
         {
             WriteWarning($"{report.Lost} priority-inversion alerts were lost because the ring buffer was full ({InversionWatchReport.DescribeByCpu(report.LostPerCpu)}).");
+        }
+        foreach (var name in names.LiteralMisses(report.Seen.SelectMany(a => a.TaskNames()).ToHashSet(StringComparer.OrdinalIgnoreCase)))
+        {
+            WriteError(NotFound($"No priority inversion in the watch involved a task named '{name}'.", ProcessNameFilter.NotFoundId, name,
+                "Check the name with Get-Process (the kernel's name of a thread is at most 15 characters). Use a wildcard (-Name 'name*') to watch without this check."));
         }
     }
 

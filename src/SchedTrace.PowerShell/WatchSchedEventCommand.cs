@@ -2,7 +2,11 @@ using System.Management.Automation;
 
 namespace SchedTrace.PowerShell;
 
-/// <summary>Streams scheduler events to the pipeline as they happen, until Ctrl+C, -Duration or -Count.</summary>
+/// <summary>
+/// Streams scheduler events to the pipeline as they happen, until Ctrl+C, -Duration or -Count.
+/// Piped sessions are watched one after the other; the ids of other piped objects (Get-Process
+/// output) are gathered into one new session, watched at the end.
+/// </summary>
 [Cmdlet(VerbsCommon.Watch, "SchedEvent", DefaultParameterSetName = NewSession)]
 [OutputType(typeof(SchedSwitchEvent), typeof(SchedWakeupEvent), typeof(SchedMigrateEvent))]
 public sealed class WatchSchedEventCommand : SchedTraceCmdlet
@@ -11,7 +15,7 @@ public sealed class WatchSchedEventCommand : SchedTraceCmdlet
     private const string FromSession = "Session";
 
     /// <summary>Read the events of a session started with Start-SchedTrace -Feature Events.</summary>
-    [Parameter(ParameterSetName = FromSession, Mandatory = true, ValueFromPipeline = true)]
+    [Parameter(ParameterSetName = FromSession, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNull]
     public SchedTraceSession? Session { get; set; }
 
@@ -20,25 +24,27 @@ public sealed class WatchSchedEventCommand : SchedTraceCmdlet
     [ValidateNotNullOrEmpty]
     public SchedEventType[] Type { get; set; } = { SchedEventType.Switch };
 
-    /// <summary>Only events of this process (tgid; either side of a switch). Filtered in the kernel.</summary>
-    [Parameter(ParameterSetName = NewSession)]
-    [Alias("PID")]
+    /// <summary>Only events of these processes (tgids; either side of a switch). Filtered in the kernel.</summary>
+    [Parameter(ParameterSetName = NewSession, ValueFromPipelineByPropertyName = true)]
+    [Alias("ProcessId", "PID")]
+    [ValidateNotNullOrEmpty]
     [ValidateRange(1, int.MaxValue)]
-    public int Id { get; set; }
+    public int[]? Id { get; set; }
 
-    /// <summary>Only events of this thread (either side of a switch). Filtered in the kernel.</summary>
-    [Parameter(ParameterSetName = NewSession)]
+    /// <summary>Only events of these threads (either side of a switch). Filtered in the kernel.</summary>
+    [Parameter(ParameterSetName = NewSession, ValueFromPipelineByPropertyName = true)]
     [Alias("TID")]
+    [EmptyWhenNull]
     [ValidateRange(1, int.MaxValue)]
-    public int ThreadId { get; set; }
+    public int[]? ThreadId { get; set; }
 
-    /// <summary>Only events of tasks with this name; exact names are filtered in the kernel (for a new
-    /// session), wildcards and a -Session's events here.</summary>
+    /// <summary>Only events of tasks with these names; one exact name is filtered in the kernel (for a new
+    /// session), wildcards, several names and a -Session's events here.</summary>
     [Parameter]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ProcessNameCompleter))]
-    public string? Name { get; set; }
+    public string[]? Name { get; set; }
 
     /// <summary>Only events on this CPU.</summary>
     [Parameter(ParameterSetName = NewSession)]
@@ -65,35 +71,64 @@ public sealed class WatchSchedEventCommand : SchedTraceCmdlet
     [ValidateRange(4096L, 1L << 30)]
     public long BufferSize { get; set; } = SchedTraceSessionOptions.DefaultRingBufferBytes;
 
+    private bool sessionOnCommandLine;
+    private bool watchDue;
+    private readonly List<int> processIds = new();
+    private readonly List<int> threadIds = new();
+
+    protected override void BeginProcessing()
+    {
+        // A malformed -Name ends the command here, before anything is attached.
+        _ = new ProcessNameFilter(Name, this);
+        sessionOnCommandLine = Bound(nameof(Session));
+    }
+
     protected override void ProcessRecord()
     {
-        // A -Session's filters were compiled in when it started: a name is matched here.
-        bool matchHere = Name is not null && (Session is not null || WildcardPattern.ContainsWildcardCharacters(Name));
-        Func<SchedEvent, bool>? filter = null;
-        if (matchHere)
+        if (Session is not null && !sessionOnCommandLine)
         {
-            var pattern = WildcardPattern.Get(Name!, WildcardOptions.IgnoreCase);
-            filter = e => e.TaskNames().Any(pattern.IsMatch);
+            try
+            {
+                Watch(Session, newSession: false);
+            }
+            catch (SchedTraceException e)
+            {
+                WriteInputError(e, Session);
+            }
+            return;
+        }
+        processIds.AddRange(Id ?? Array.Empty<int>());
+        threadIds.AddRange(ThreadId ?? Array.Empty<int>());
+        watchDue = true;
+    }
+
+    protected override void EndProcessing()
+    {
+        if (!watchDue)
+        {
+            return;
         }
         try
         {
             if (Session is not null)
             {
-                Watch(Session, filter);
+                Watch(Session, newSession: false);
                 return;
             }
+            var names = new ProcessNameFilter(Name, this);
             using var session = StartSession(new SchedTraceSessionOptions
             {
                 Features = SchedTraceFeature.Events,
                 EventTypes = Type,
-                ProcessId = Bound(nameof(Id)) ? Id : null,
-                ThreadId = Bound(nameof(ThreadId)) ? ThreadId : null,
-                EventName = matchHere ? null : Name,
+                ProcessIds = processIds.Distinct().ToList(),
+                ThreadIds = threadIds.Distinct().ToList(),
+                // One exact name is compared in the kernel; the rest are matched here.
+                EventName = names.SingleLiteral,
                 Cpu = Bound(nameof(Cpu)) ? Cpu : null,
                 EventMinRuntime = Bound(nameof(MinRuntime)) ? MinRuntime : null,
                 RingBufferBytes = BufferSize,
             });
-            Watch(session, filter);
+            Watch(session, newSession: true);
         }
         catch (SchedTraceException e)
         {
@@ -101,17 +136,34 @@ public sealed class WatchSchedEventCommand : SchedTraceCmdlet
         }
     }
 
-    private void Watch(SchedTraceSession session, Func<SchedEvent, bool>? filter)
+    private void Watch(SchedTraceSession session, bool newSession)
     {
+        // Per watch: which literal names met an event is a question about this session.
+        var names = new ProcessNameFilter(Name, this);
+        Func<SchedEvent, bool>? filter = Name is null ? null : e => names.MatchesAny(e.TaskNames());
         var report = new EventWatchReport();
-        foreach (var e in ReadingCtrlC(SchedEventWatch.Watch(session, Bound(nameof(Count)) ? Count : null, Bound(nameof(Duration)) ? Duration : null, filter, Cancellation, report)))
+        var progress = new CollectionProgressBar(this, newSession ? "Watching scheduler events" : $"Watching the events of session '{session.Name}'");
+        int? count = Bound(nameof(Count)) ? Count : null;
+        int written = 0;
+        foreach (var e in ReadingCtrlC(SchedEventWatch.Watch(session, count, Bound(nameof(Duration)) ? Duration : null, filter, Cancellation, report, Bound(nameof(Duration)) ? progress.Report : null)))
         {
             WriteObject(e);
+            written++;
         }
+        progress.Complete();
         // Losses are reported, never silent: here, and on the session object.
         if (report.Lost > 0)
         {
             WriteWarning($"{report.Lost} events were lost because the ring buffer was full ({report.DescribeLosses()}). Use a larger -BufferSize or narrower filters.");
+        }
+        // A watch cut short by -Count has not looked long enough to say a name met no event.
+        if (written != count)
+        {
+            foreach (var name in names.UnmatchedLiterals)
+            {
+                WriteError(NotFound($"No task named '{name}' had a scheduler event in the watch.", ProcessNameFilter.NotFoundId, name,
+                    "Check the name with Get-Process (the kernel's name of a thread is at most 15 characters); a task that neither ran nor was woken in the watch has no events. Use a wildcard (-Name 'name*') to watch without this check."));
+            }
         }
     }
 }

@@ -14,8 +14,8 @@ public static class PriorityInversionWatch
     /// <param name="cancellation">Stops the watch; alerts already in the buffer are still returned.</param>
     /// <param name="report">Filled in as the watch goes: what the rate limit suppressed and what was
     /// lost, by CPU, during this watch.</param>
-    /// <param name="progress">Called on the caller's thread about every 250 ms: the time elapsed, of
-    /// <paramref name="duration"/> or (without one) open-ended.</param>
+    /// <param name="progress">Called on this thread a few times a second, with the time watched
+    /// (and <paramref name="duration"/> as the total).</param>
     public static IEnumerable<PriorityInversion> Watch(
         SchedTraceSession session,
         TimeSpan? duration,
@@ -28,15 +28,11 @@ public static class PriorityInversionWatch
         long started = Stopwatch.GetTimestamp();
         var suppressedBefore = session.SuppressedNow();
         var lostBefore = session.LostInversionsNow();
-        var nextProgress = TimeSpan.Zero;
+        var ticker = new ProgressTicker(progress, duration);
         while (true)
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
-            if (progress is not null && elapsed >= nextProgress)
-            {
-                progress(new CollectionProgress(elapsed, duration ?? Timeout.InfiniteTimeSpan));
-                nextProgress = elapsed + Sampler.ProgressTick;
-            }
+            ticker.Tick(elapsed);
             bool last = cancellation.IsCancellationRequested || (duration is { } limit && elapsed >= limit);
             var batch = session.TakeInversions();
             report?.Update(suppressedBefore, session.SuppressedNow(), lostBefore, session.LostInversionsNow());

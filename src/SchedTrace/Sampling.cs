@@ -58,19 +58,16 @@ public sealed record SamplingPlan
 }
 
 /// <summary>
-/// Progress of a collection, reported on the caller's thread: a fixed duration, or an open-ended
-/// one (<see cref="SamplingMode.UntilStopped"/>, Total infinite) that has only its elapsed time.
+/// Progress of a collection, reported on the caller's thread. <see cref="Total"/> is null for an
+/// open-ended one (until Ctrl+C): then only <see cref="Elapsed"/> means anything.
 /// </summary>
-public readonly record struct CollectionProgress(TimeSpan Elapsed, TimeSpan Total)
+public readonly record struct CollectionProgress(TimeSpan Elapsed, TimeSpan? Total)
 {
-    /// <summary>No end is known: the collection runs until it is stopped.</summary>
-    public bool IsOpenEnded => Total == Timeout.InfiniteTimeSpan;
+    /// <summary>0 to 100; -1 when open-ended.</summary>
+    public int PercentComplete => Total is not { } total ? -1 : total <= TimeSpan.Zero ? 100 : (int)Math.Clamp(100 * Elapsed.Ticks / total.Ticks, 0, 100);
 
-    /// <summary>0 to 100; -1 (PowerShell's "no percentage") when open-ended.</summary>
-    public int PercentComplete => IsOpenEnded ? -1 : Total <= TimeSpan.Zero ? 100 : (int)Math.Clamp(100 * Elapsed.Ticks / Total.Ticks, 0, 100);
-
-    /// <summary>The time left; infinite when open-ended.</summary>
-    public TimeSpan Remaining => IsOpenEnded ? Timeout.InfiniteTimeSpan : Total > Elapsed ? Total - Elapsed : TimeSpan.Zero;
+    /// <summary>Time left; null when open-ended.</summary>
+    public TimeSpan? Remaining => Total is not { } total ? null : total > Elapsed ? total - Elapsed : TimeSpan.Zero;
 }
 
 /// <summary>One sampling window: the snapshots at its two ends.</summary>
@@ -83,6 +80,7 @@ internal readonly record struct Window<T>(int Sample, T Before, T After);
 /// </summary>
 internal static class Sampler
 {
+    /// <summary>How often progress is reported: often enough for a progress bar to move smoothly.</summary>
     internal static readonly TimeSpan ProgressTick = TimeSpan.FromMilliseconds(250);
 
     internal static IEnumerable<Window<T>> Windows<T>(
@@ -134,7 +132,7 @@ internal static class Sampler
         while (true)
         {
             var elapsed = Stopwatch.GetElapsedTime(start);
-            progress?.Invoke(new CollectionProgress(elapsed, duration));
+            progress?.Invoke(new CollectionProgress(elapsed, openEnded ? null : duration));
             var remaining = openEnded ? Timeout.InfiniteTimeSpan : duration - elapsed;
             if (!openEnded && remaining <= TimeSpan.Zero)
             {

@@ -19,13 +19,16 @@ public static class SchedEventWatch
     /// <param name="cancellation">Stops the watch; the events already in the buffer are still returned.</param>
     /// <param name="report">Filled in as the watch goes: what it lost, by CPU (losses after it
     /// stopped reading, for instance once -Count was reached, are not its own).</param>
+    /// <param name="progress">Called on this thread a few times a second, with the time watched
+    /// (and <paramref name="duration"/> as the total).</param>
     public static IEnumerable<SchedEvent> Watch(
         SchedTraceSession session,
         int? count,
         TimeSpan? duration,
         Func<SchedEvent, bool>? filter,
         CancellationToken cancellation,
-        EventWatchReport? report = null)
+        EventWatchReport? report = null,
+        Action<CollectionProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(session);
         if (count is <= 0)
@@ -35,9 +38,11 @@ public static class SchedEventWatch
         long started = Stopwatch.GetTimestamp();
         long written = 0;
         var lostBefore = session.LostAtLastDrain;
+        var ticker = new ProgressTicker(progress, duration);
         while (true)
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
+            ticker.Tick(elapsed);
             bool last = cancellation.IsCancellationRequested || (duration is { } limit && elapsed >= limit);
             var batch = session.TakeEvents();
             report?.Update(lostBefore, session.LostAtLastDrain);
@@ -63,6 +68,24 @@ public static class SchedEventWatch
                 cancellation.WaitHandle.WaitOne(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
             }
         }
+    }
+}
+
+/// <summary>Reports a watch's progress at most every <see cref="Sampler.ProgressTick"/>.</summary>
+internal struct ProgressTicker(Action<CollectionProgress>? progress, TimeSpan? total)
+{
+    private TimeSpan? lastReport;
+
+    internal void Tick(TimeSpan elapsed)
+    {
+        // The end of a fixed watch is always reported, so a progress bar reaches 100 %.
+        bool end = total is { } limit && elapsed >= limit;
+        if (progress is null || (lastReport is { } last && elapsed - last < Sampler.ProgressTick && !end))
+        {
+            return;
+        }
+        lastReport = elapsed;
+        progress(new CollectionProgress(elapsed, total));
     }
 }
 

@@ -65,17 +65,25 @@ public sealed partial record SchedTraceSessionOptions
 
     public SchedTraceFeature Features { get; init; } = SchedTraceFeature.ContextSwitches;
 
-    /// <summary>Count only switches of this process (tgid), when set.</summary>
-    public int? ProcessId { get; init; }
+    /// <summary>Only these processes (tgids); empty: every process. One id is a constant of the
+    /// programs; several (at most <see cref="MaxFilterIds"/>) a hash set in the kernel.</summary>
+    public IReadOnlyCollection<int> ProcessIds { get; init; } = Array.Empty<int>();
 
-    /// <summary>Count only switches of this thread (tid), when set.</summary>
-    public int? ThreadId { get; init; }
+    /// <summary>Only these threads (tids); empty: every thread. With <see cref="ProcessIds"/>, both must match.</summary>
+    public IReadOnlyCollection<int> ThreadIds { get; init; } = Array.Empty<int>();
+
+    /// <summary>The most process or thread ids one filter takes: each is a kernel hash-set entry.</summary>
+    public const int MaxFilterIds = 4096;
 
     /// <summary>tp_btf by default; RawTracepoint skips straight to the fallback.</summary>
     public HookKind PreferredHook { get; init; } = HookKind.BtfTracepoint;
 
     /// <summary>Receives libbpf's own log while the session opens, loads and attaches.</summary>
     public Action<LibBpfLogLevel, string>? Log { get; init; }
+
+    /// <summary>The most detailed libbpf messages <see cref="Log"/> receives. Debug is about a
+    /// thousand lines per load (BTF relocations), formatted only when asked for.</summary>
+    public LibBpfLogLevel LogLevel { get; init; } = LibBpfLogLevel.Info;
 
     /// <summary>Events: which kinds to stream (default: switches).</summary>
     public IReadOnlyCollection<SchedEventType> EventTypes { get; init; } = new[] { SchedEventType.Switch };
@@ -122,7 +130,7 @@ public sealed partial class SchedTraceSession : IDisposable
     private readonly RetiredTasks retiredTasks = new();
     private readonly EventStream? events;
 
-    private SchedTraceSession(SchedTraceSessionOptions options, SchedBpfObject bpf, ScheduleTimeMethod scheduleMethod, string? scheduleMethodNote)
+    private SchedTraceSession(SchedTraceSessionOptions options, BpfLoadPlan plan, SchedBpfObject bpf, ScheduleTimeMethod scheduleMethod, string? scheduleMethodNote)
     {
         this.bpf = bpf;
         if (options.Features.HasFlag(SchedTraceFeature.Events))
@@ -146,9 +154,10 @@ public sealed partial class SchedTraceSession : IDisposable
         Id = Interlocked.Increment(ref lastId);
         Name = string.IsNullOrWhiteSpace(options.Name) ? $"SchedTrace{Id}" : options.Name;
         Features = options.Features;
-        ProcessId = options.ProcessId;
+        ProcessIds = plan.Tasks.Tgids.Select(id => (int)id).ToArray();
         Cpu = options.Cpu;
-        ThreadId = options.ThreadId;
+        ThreadIds = plan.Tasks.Tids.Select(id => (int)id).ToArray();
+        setup = DescribeSetup(options, plan, bpf);
         Hook = bpf.HookKind;
         ScheduleMethod = scheduleMethod;
         ScheduleMethodNote = scheduleMethodNote;
@@ -197,14 +206,14 @@ public sealed partial class SchedTraceSession : IDisposable
     /// (they are in the per-CPU and global figures); read at each latency reading.</summary>
     public long LatencyDropped { get; private set; }
 
-    /// <summary>The process filter, if any.</summary>
-    public int? ProcessId { get; }
+    /// <summary>The process filter (tgids, in order); empty: every process.</summary>
+    public IReadOnlyList<int> ProcessIds { get; }
 
     /// <summary>The CPU filter of events and latency, if any.</summary>
     public int? Cpu { get; }
 
-    /// <summary>The thread filter, if any.</summary>
-    public int? ThreadId { get; }
+    /// <summary>The thread filter (tids, in order); empty: every thread.</summary>
+    public IReadOnlyList<int> ThreadIds { get; }
 
     /// <summary>Events the kernel could not hand over because the ring buffer was full, summed
     /// over CPUs (see <see cref="LostEventsPerCpu"/>). Counting and CPU time aggregate in kernel
@@ -251,18 +260,17 @@ public sealed partial class SchedTraceSession : IDisposable
         Validate(options);
         Preflight.Check();
 
-        using var log = LibBpfLog.Begin(options.Log);
-        var config = new BpfConfig
+        using var log = LibBpfLog.Begin(options.Log, options.LogLevel);
+        var tasks = TaskFilterFor(options);
+        var config = tasks.Configure(new BpfConfig
         {
-            FilterTgid = (uint)(options.ProcessId ?? 0),
-            FilterTid = (uint)(options.ThreadId ?? 0),
             PrevStateArg = KernelFeatures.SchedSwitchHasPrevState ? 1u : 0u,
             CountSwitches = options.Features.HasFlag(SchedTraceFeature.ContextSwitches) ? 1u : 0u,
             SessionStartNs = SchedClock.MonotonicNow(),
             Latency = (uint)LatencyFor(options.Features),
             LatencyPerProcess = options.LatencyPerProcess ? 1u : 0u,
             FilterCpu = options.Cpu is int cpu ? (uint)cpu + 1 : 0,
-        };
+        });
         bool streaming = options.Features.HasFlag(SchedTraceFeature.Events);
         if (streaming)
         {
@@ -286,7 +294,7 @@ public sealed partial class SchedTraceSession : IDisposable
         {
             var method = methods[i];
             config.ScheduleMethod = (uint)method;
-            var plan = new BpfLoadPlan(HooksFor(options, method), config, TaskTableFor(options), streaming ? RingBufferSize(options.RingBufferBytes) : 4096, latencyMaps, AlertRingBytesFor(options), options.Features.HasFlag(SchedTraceFeature.CpuTime));
+            var plan = new BpfLoadPlan(HooksFor(options, method), config, TaskTableFor(options), streaming ? RingBufferSize(options.RingBufferBytes) : 4096, latencyMaps, AlertRingBytesFor(options), options.Features.HasFlag(SchedTraceFeature.CpuTime), tasks);
             SchedBpfObject bpf;
             try
             {
@@ -304,7 +312,7 @@ public sealed partial class SchedTraceSession : IDisposable
             }
             try
             {
-                return new SchedTraceSession(options, bpf, method, note);
+                return new SchedTraceSession(options, plan, bpf, method, note);
             }
             catch
             {
@@ -351,14 +359,8 @@ public sealed partial class SchedTraceSession : IDisposable
         {
             throw Invalid("InvalidFeature", $"Unknown feature set '{options.Features}'.", "Choose from: " + string.Join(", ", Enum.GetNames<SchedTraceFeature>()) + ".");
         }
-        if (options.ProcessId is <= 0)
-        {
-            throw Invalid("InvalidProcessId", $"Process id {options.ProcessId} is not valid.", "Give a process id greater than 0.");
-        }
-        if (options.ThreadId is <= 0)
-        {
-            throw Invalid("InvalidThreadId", $"Thread id {options.ThreadId} is not valid.", "Give a thread id greater than 0.");
-        }
+        ValidateIds(options.ProcessIds, "InvalidProcessId", "TooManyProcessIds", "process");
+        ValidateIds(options.ThreadIds, "InvalidThreadId", "TooManyThreadIds", "thread");
         if (options.Cpu is int cpu && (cpu < 0 || cpu >= SchedBpfObject.PossibleCpus))
         {
             throw Invalid("InvalidCpu", $"CPU {cpu} does not exist on this machine.", $"Give a CPU from 0 to {SchedBpfObject.PossibleCpus - 1}.");

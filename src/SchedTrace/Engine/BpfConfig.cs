@@ -17,7 +17,8 @@ internal unsafe struct BpfConfig
     public uint TrackTasks;
     public uint Emit;
     public uint FilterCpu;
-    public uint Pad;
+    /// <summary><see cref="BpfFilterSets"/>: filters of several ids, kept in the filter_tgids / filter_tids maps.</summary>
+    public uint FilterSets;
     public ulong MinRuntimeNs;
     public fixed byte FilterComm[16];
     public uint Latency;
@@ -54,6 +55,15 @@ internal enum BpfTrackTasks : uint
     Switches = 1,
     /// <summary>tp_btf: nothing on sched_switch; a task iterator copies the kernel's own counters.</summary>
     Counters = 2,
+}
+
+/// <summary>Which id filters are sets in a map rather than one constant (FILTER_*_SET in the BPF source).</summary>
+[Flags]
+internal enum BpfFilterSets : uint
+{
+    None = 0,
+    Tgids = 1,
+    Tids = 2,
 }
 
 /// <summary>The kinds of event the BPF programs send to the ring buffer (EMIT_* in the BPF source).</summary>

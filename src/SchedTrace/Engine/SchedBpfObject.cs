@@ -55,8 +55,11 @@ internal readonly record struct LatencyMaps(uint Kinds, uint ProcessRows, bool S
 /// whether per-task CPU time is gathered. How CPU time is gathered depends on the hook kind
 /// (<see cref="BpfTrackTasks"/>), so its hooks, program and constant are chosen per kind.
 /// </summary>
-internal sealed record BpfLoadPlan(IReadOnlyList<BpfHook> Hooks, BpfConfig Config, TaskTableSize TaskTable, uint RingBufferBytes = 4096, LatencyMaps Latency = default, uint AlertRingBytes = 4096, bool CpuTime = false)
+internal sealed record BpfLoadPlan(IReadOnlyList<BpfHook> Hooks, BpfConfig Config, TaskTableSize TaskTable, uint RingBufferBytes = 4096, LatencyMaps Latency = default, uint AlertRingBytes = 4096, bool CpuTime = false, TaskFilter? Filter = null)
 {
+    /// <summary>The process and thread ids the programs keep (<see cref="Config"/> holds a single id, the maps several).</summary>
+    internal TaskFilter Tasks => Filter ?? TaskFilter.None;
+
     /// <summary>tp_btf: walks every task and copies its counters (an iter/task program).</summary>
     internal const string TaskIterator = "task_counters";
 
@@ -84,6 +87,27 @@ internal sealed record BpfLoadPlan(IReadOnlyList<BpfHook> Hooks, BpfConfig Confi
     internal string? CpuTimeProgram(HookKind kind) => !CpuTime ? null : kind == HookKind.BtfTracepoint ? TaskIterator : SnapshotProgram;
 }
 
+/// <summary>
+/// The process (tgid) and thread ids a session keeps; empty: every one. A single id is a
+/// constant of the programs (a compare, the cheapest filter); several go into a hash set that
+/// is filled after load, before the programs are attached, so no event escapes the filter.
+/// </summary>
+internal sealed record TaskFilter(IReadOnlyList<uint> Tgids, IReadOnlyList<uint> Tids)
+{
+    internal static readonly TaskFilter None = new(Array.Empty<uint>(), Array.Empty<uint>());
+
+    /// <summary>The constants for these ids: one id in FilterTgid/FilterTid, several flagged in FilterSets.</summary>
+    internal BpfConfig Configure(BpfConfig config) => config with
+    {
+        FilterTgid = Tgids.Count == 1 ? Tgids[0] : 0,
+        FilterTid = Tids.Count == 1 ? Tids[0] : 0,
+        FilterSets = (uint)((Tgids.Count > 1 ? BpfFilterSets.Tgids : 0) | (Tids.Count > 1 ? BpfFilterSets.Tids : 0)),
+    };
+
+    /// <summary>The ids a map must hold: none when the constant holds the only one.</summary>
+    internal static IReadOnlyList<uint> InMap(IReadOnlyList<uint> ids) => ids.Count > 1 ? ids : Array.Empty<uint>();
+}
+
 /// <summary>Entries of the per-task table, and whether they are allocated as they are used.</summary>
 internal readonly record struct TaskTableSize(uint MaxEntries, bool AllocateOnUse);
 
@@ -107,6 +131,9 @@ internal sealed class SchedBpfObject : IDisposable
     }
 
     internal HookKind HookKind { get; }
+
+    /// <summary>Why the preferred hook kind was not used, when it was not.</summary>
+    internal string? Fallback { get; private set; }
 
     internal static int PossibleCpus { get; } = LibBpf.libbpf_num_possible_cpus();
 
@@ -140,7 +167,8 @@ internal sealed class SchedBpfObject : IDisposable
                 var attached = TryAttach(plan, kind, log);
                 if (failures.Count > 0)
                 {
-                    notices($"{failures[^1]}; fell back to {BpfHook.SectionPrefix(kind)}, which attached.");
+                    attached.Fallback = $"{failures[^1]}; fell back to {BpfHook.SectionPrefix(kind)}, which attached.";
+                    notices(attached.Fallback);
                 }
                 return attached;
             }
@@ -153,7 +181,7 @@ internal sealed class SchedBpfObject : IDisposable
             SchedTraceErrorKind.AttachFailed,
             "HookAttachFailed",
             "No scheduler hook could be attached: " + string.Join("; ", failures) + ".",
-            "SchedTrace needs BTF-typed (tp_btf) or raw tracepoints on sched_switch; run with -Verbose (--verbose) to see libbpf's log, and check that the kernel has CONFIG_BPF_EVENTS and is not in lockdown=confidentiality.")
+            "SchedTrace needs BTF-typed (tp_btf) or raw tracepoints on sched_switch; run with -Debug (--debug) to see libbpf's log, and check that the kernel has CONFIG_BPF_EVENTS and is not in lockdown=confidentiality.")
         { HookFailures = failures };
     }
 
@@ -172,6 +200,8 @@ internal sealed class SchedBpfObject : IDisposable
             session.SizeMap("lock_owners", locks ? 4096u : 1);
             session.SizeMap("lock_waiters", locks ? 16_384u : 1);
             session.SizeLatencyMaps(plan.Latency, plan.TaskTable, kind);
+            session.SizeMap("filter_tgids", (uint)Math.Max(1, TaskFilter.InMap(plan.Tasks.Tgids).Count));
+            session.SizeMap("filter_tids", (uint)Math.Max(1, TaskFilter.InMap(plan.Tasks.Tids).Count));
             var wanted = hooks.Select(h => h.ProgramFor(kind)).ToHashSet(StringComparer.Ordinal);
             if (plan.CpuTimeProgram(kind) is { } onDemand)
             {
@@ -188,6 +218,9 @@ internal sealed class SchedBpfObject : IDisposable
                 var names = string.Join(", ", suspects.Select(h => h.Describe(kind)));
                 throw new HookFailure($"{names} did not load ({Describe(-error, log)})");
             }
+            // Before the first attach: a program that ran with an empty set would let nothing through.
+            session.FillSet("filter_tgids", TaskFilter.InMap(plan.Tasks.Tgids));
+            session.FillSet("filter_tids", TaskFilter.InMap(plan.Tasks.Tids));
             foreach (var hook in hooks)
             {
                 session.AttachProgram(hook, kind, log);
@@ -289,6 +322,23 @@ internal sealed class SchedBpfObject : IDisposable
         }
         LibBpf.bpf_map__set_max_entries(map, maxEntries);
         return map;
+    }
+
+    /// <summary>Adds <paramref name="ids"/> to a loaded hash set (value: 1).</summary>
+    private void FillSet(string mapName, IReadOnlyList<uint> ids)
+    {
+        byte present = 1;
+        foreach (uint id in ids)
+        {
+            uint key = id;
+            unsafe
+            {
+                if (LibBpf.bpf_map_update_elem(MapFd(mapName), (nint)(&key), (nint)(&present), LibBpf.BPF_ANY) != 0)
+                {
+                    throw KernelCallFailed($"adding id {id} to the BPF map {mapName}", Marshal.GetLastPInvokeError());
+                }
+            }
+        }
     }
 
     private void SelectPrograms(IReadOnlySet<string> wanted)
@@ -579,7 +629,7 @@ internal sealed class SchedBpfObject : IDisposable
         SchedTraceErrorKind.KernelCallFailed,
         "KernelCallFailed",
         $"The kernel refused {what}: {Libc.ErrnoMessage(errno)}.",
-        "Stop the session and start a new one; if it happens again, report it with the output of -Verbose (--verbose).")
+        "Stop the session and start a new one; if it happens again, report it with the output of -Debug (--debug).")
     { Errno = errno };
 
     public void Dispose()

@@ -118,6 +118,12 @@ internal static partial class LibBpf
     [LibraryImport(LibraryName, SetLastError = true)]
     internal static partial int bpf_map_lookup_elem(int fd, nint key, nint value);
 
+    [LibraryImport(LibraryName, SetLastError = true)]
+    internal static partial int bpf_map_update_elem(int fd, nint key, nint value, ulong flags);
+
+    /// <summary>bpf_map_update_elem: create the entry or replace it.</summary>
+    internal const ulong BPF_ANY = 0;
+
     [LibraryImport(LibraryName)]
     internal static partial int libbpf_num_possible_cpus();
 

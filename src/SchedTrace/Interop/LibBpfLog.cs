@@ -13,9 +13,11 @@ public enum LibBpfLogLevel
 
 /// <summary>
 /// Routes libbpf's print callback to whoever is opening a session on the current thread
-/// (PowerShell: -Verbose; CLI: --verbose). libbpf logs synchronously from open/load/attach,
+/// (PowerShell: -Debug; CLI: --debug). libbpf logs synchronously from open/load/attach,
 /// so a thread-local sink is enough; without one, messages are dropped instead of going to
-/// stderr, where they would corrupt a pipeline or a JSON stream.
+/// stderr, where they would corrupt a pipeline or a JSON stream. Messages more detailed than
+/// the capture asks for are dropped before they are formatted: a load prints about a thousand
+/// debug lines.
 /// </summary>
 internal static unsafe class LibBpfLog
 {
@@ -24,10 +26,12 @@ internal static unsafe class LibBpfLog
     static LibBpfLog() => LibBpf.libbpf_set_print(&Print);
 
     /// <summary>Starts capturing libbpf output on this thread until the capture is disposed.</summary>
-    internal static Capture Begin(Action<LibBpfLogLevel, string>? sink)
+    /// <param name="level">The most detailed messages <paramref name="sink"/> receives. Warnings are
+    /// always kept: they explain a failed load or attach.</param>
+    internal static Capture Begin(Action<LibBpfLogLevel, string>? sink, LibBpfLogLevel level = LibBpfLogLevel.Info)
     {
         RuntimeHelpers.RunClassConstructor(typeof(LibBpfLog).TypeHandle);
-        var capture = new Capture(sink, current);
+        var capture = new Capture(sink, sink is null ? LibBpfLogLevel.Warning : level, current);
         current = capture;
         return capture;
     }
@@ -36,7 +40,7 @@ internal static unsafe class LibBpfLog
     private static int Print(int level, nint format, nint args)
     {
         var capture = current;
-        if (capture is null)
+        if (capture is null || level > (int)capture.Level)
         {
             return 0;
         }
@@ -69,11 +73,15 @@ internal static unsafe class LibBpfLog
         private readonly Capture? previous;
         private readonly Queue<string> recentWarnings = new();
 
-        internal Capture(Action<LibBpfLogLevel, string>? sink, Capture? previous)
+        internal Capture(Action<LibBpfLogLevel, string>? sink, LibBpfLogLevel level, Capture? previous)
         {
             this.sink = sink;
+            Level = level;
             this.previous = previous;
         }
+
+        /// <summary>The most detailed level formatted and passed on (Warning is the least).</summary>
+        internal LibBpfLogLevel Level { get; }
 
         /// <summary>The last warnings libbpf printed: the detail behind a failed load or attach.</summary>
         internal IReadOnlyCollection<string> RecentWarnings => recentWarnings;

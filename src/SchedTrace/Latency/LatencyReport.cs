@@ -47,30 +47,26 @@ public sealed record LatencyQuery
 
     /// <summary>
     /// Whether the rows must come from per-process histograms: per-process rows, or a process
-    /// filter the kernel did not apply (<paramref name="kernelProcessId"/> is the session's own
-    /// process filter, which makes the figures of that one process the global ones).
+    /// filter the kernel did not apply (<paramref name="kernelProcessIds"/> is the session's own
+    /// process filter, which makes the figures of exactly those processes the global ones).
     /// </summary>
-    public bool NeedsProcessRows(int? kernelProcessId) =>
-        PerProcess || NameFilter is not null || (ProcessIds.Count > 0 && !(ProcessIds.Count == 1 && kernelProcessId == ProcessIds.First()));
+    public bool NeedsProcessRows(IReadOnlyCollection<int> kernelProcessIds) =>
+        PerProcess || NameFilter is not null || (ProcessIds.Count > 0 && !ProcessIds.ToHashSet().SetEquals(kernelProcessIds));
 
-    internal bool NeedsProcessRows(SchedTraceSession session) => NeedsProcessRows(session.ProcessId);
+    internal bool NeedsProcessRows(SchedTraceSession session) => NeedsProcessRows(session.ProcessIds);
 
     /// <summary>
-    /// The options of a session started for this query alone: just its feature; one process id
+    /// The options of a session started for this query alone: just its feature; the process ids
     /// and the CPU filtered in the kernel, so other tasks and CPUs cost next to nothing;
     /// per-process histograms only when the rows need them.
     /// </summary>
-    public SchedTraceSessionOptions SessionOptions()
+    public SchedTraceSessionOptions SessionOptions() => new()
     {
-        int? processId = ProcessIds.Count == 1 ? ProcessIds.First() : null;
-        return new SchedTraceSessionOptions
-        {
-            Features = Feature,
-            ProcessId = processId,
-            Cpu = Cpu,
-            LatencyPerProcess = NeedsProcessRows(processId),
-        };
-    }
+        Features = Feature,
+        ProcessIds = ProcessIds,
+        Cpu = Cpu,
+        LatencyPerProcess = NeedsProcessRows(ProcessIds),
+    };
 
     /// <summary>The features a session needs for this report.</summary>
     public SchedTraceFeature Feature => Kind switch
@@ -127,7 +123,7 @@ public static class LatencyReport
     /// so front ends can refuse it before attaching or waiting. Each refusal stands for rows
     /// that would not be what was asked for.
     /// </summary>
-    public static SchedTraceException? Refusal(LatencyQuery query, int? kernelProcessId, int? kernelCpu)
+    public static SchedTraceException? Refusal(LatencyQuery query, IReadOnlyCollection<int> kernelProcessIds, int? kernelCpu)
     {
         ArgumentNullException.ThrowIfNull(query);
         if (query.Cpu is int cpu && (cpu < 0 || cpu >= SchedBpfObject.PossibleCpus))
@@ -139,13 +135,13 @@ public static class LatencyReport
         {
             return Invalid("PerProcessAndPerCpu", "Rows are either per process or per CPU, not both.", "Ask for per-process rows (-PerProcess, --per-process) or per-CPU rows (-PerCpu, --per-cpu); per-process figures cover every CPU.");
         }
-        bool processRows = query.NeedsProcessRows(kernelProcessId);
+        bool processRows = query.NeedsProcessRows(kernelProcessIds);
         if (query.PerCpu && processRows)
         {
             return Invalid(
                 "PerCpuWithProcessFilter",
-                "Per-CPU rows cannot be combined with a name filter or several process ids: those figures come from per-process histograms, which do not tell CPUs apart.",
-                "Leave out -PerCpu (--per-cpu), or measure a single process id: it is filtered in the kernel, so its figures can be split by CPU.");
+                "Per-CPU rows cannot be combined with a name filter, or with process ids the session does not filter in the kernel: those figures come from per-process histograms, which do not tell CPUs apart.",
+                "Leave out -PerCpu (--per-cpu), or measure the process ids without -Session (-Id, --pid): a new session filters them in the kernel, so their figures can be split by CPU.");
         }
         if (query.Cpu is not null && processRows && kernelCpu != query.Cpu)
         {
@@ -169,7 +165,7 @@ public static class LatencyReport
                 $"Session '{session.Name}' (Id {session.Id}) does not collect {query.Feature}.",
                 $"Start a session with the {query.Feature} feature (Start-SchedTrace -Feature {query.Feature}).");
         }
-        if (Refusal(query, session.ProcessId, session.Cpu) is { } refusal)
+        if (Refusal(query, session.ProcessIds, session.Cpu) is { } refusal)
         {
             throw refusal;
         }

@@ -56,6 +56,42 @@ public sealed class CliTests
         Assert.Matches(@"^\s+all\s+\d+", lines[2]);
     }
 
+    [KernelFact]
+    public void Verbose_SaysWhatWasAttachedAndTheWindow_InAFewLines_AndDebugAddsLibbpfsLog()
+    {
+        var (exit, _, errors) = Run("switches", "--duration", "0.2", "--total", "--pid", $"{Environment.ProcessId},1", "--verbose");
+        Assert.Equal(0, exit);
+        var lines = errors.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.All(lines, l => Assert.StartsWith("schedtrace: ", l));
+        Assert.InRange(lines.Length, 3, 6);
+        Assert.Contains(lines, l => l.Contains("Attached tp_btf/sched_switch", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains($"Kernel filters: processes 1, {Environment.ProcessId}", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("Reading from ", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines, l => l.Contains("libbpf", StringComparison.Ordinal));
+
+        var (debugExit, _, debugErrors) = Run("switches", "--duration", "0.1", "--total", "--debug");
+        Assert.Equal(0, debugExit);
+        var debugLines = debugErrors.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(debugLines.Count(l => l.StartsWith("libbpf: debug: ", StringComparison.Ordinal)) > 100, "libbpf logs its relocations at debug level");
+        Assert.Contains(debugLines, l => l.Contains("Attached tp_btf/sched_switch", StringComparison.Ordinal));
+    }
+
+    [KernelFact]
+    public void EventsAndSwitches_TakeSeveralPids()
+    {
+        var (exit, output, _) = Run("events", "--pid", $"{Environment.ProcessId},1", "--count", "3", "--duration", "5", "--json");
+        Assert.Equal(0, exit);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        foreach (var line in lines)
+        {
+            using var json = JsonDocument.Parse(line);
+            int prev = json.RootElement.GetProperty("PrevProcessId").GetInt32(), next = json.RootElement.GetProperty("NextProcessId").GetInt32();
+            Assert.True(prev is 1 || next is 1 || prev == Environment.ProcessId || next == Environment.ProcessId, $"switch {prev} -> {next} was let through");
+        }
+        Assert.Equal(0, Run("switches", "--pid", $"{Environment.ProcessId},1", "--tid", $"{Environment.ProcessId}", "--duration", "0.1").Exit);
+    }
+
     [Theory]
     [InlineData("frobnicate")]
     [InlineData("switches", "--duration", "soon")]
@@ -63,6 +99,8 @@ public sealed class CliTests
     [InlineData("switches", "--json", "--csv")]
     [InlineData("switches", "--count", "3")]
     [InlineData("switches", "--pid", "0")]
+    [InlineData("switches", "--pid", "1,x")]
+    [InlineData("events", "--tid", "0,1")]
     [InlineData("switches", "--bogus")]
     [InlineData("switches", "--duration")]
     public void BadArguments_ExitTwoWithOneLineOnStderr(params string[] args)

@@ -22,8 +22,7 @@ public sealed class LatencyCliTests
     [Theory]
     [InlineData("count goes with --interval", "runqlat", "--count", "3")]
     [InlineData("choose one of --per-process and --per-cpu", "runqlat", "--per-process", "--per-cpu")]
-    [InlineData("--per-cpu goes with one --pid", "offcpu", "--per-cpu", "--name", "perl")]
-    [InlineData("--per-cpu goes with one --pid", "offcpu", "--per-cpu", "--pid", "1,2")]
+    [InlineData("--per-cpu does not go with --name", "offcpu", "--per-cpu", "--name", "perl")]
     [InlineData("choose one of --json and --csv", "switchtime", "--json", "--csv")]
     [InlineData("choose one of --duration and --interval", "runqlat", "--interval", "1", "--duration", "1")]
     [InlineData("--pid needs whole numbers", "switchtime", "--pid", "0")]
@@ -146,6 +145,19 @@ public sealed class LatencyCliTests
         Assert.Contains("  p99 ", string.Join("  ", lines[figures..header]));
         Assert.All(lines[..header], l => Assert.InRange(l.Length, 1, TextLayout.TerminalWidth));
         Assert.All(lines.Skip(header + 1), l => Assert.Matches(@"^\s+\S.* \|[* ]{40}\|$", l));
+    }
+
+    [KernelFact]
+    public void PerCpu_TakesSeveralPids_FilteredInTheKernel()
+    {
+        // Several --pid go into the kernel's filter, so the per-CPU histograms are those processes' own.
+        var (exit, output, errors) = Run("offcpu", "--per-cpu", "--pid", $"{Environment.ProcessId},1", "--duration", "0.3", "--verbose");
+        Assert.Equal(0, exit);
+        Assert.Contains($"Kernel filters: processes 1, {Environment.ProcessId} (a hash set of 2).", errors);
+        var lines = Lines(output);
+        Assert.Equal($"Only processes {Environment.ProcessId}, 1.", lines[0]);
+        // This process switched in the window: the per-CPU table has its rows, under the column header.
+        Assert.Contains(lines, l => l.TrimStart().StartsWith("CPU ", StringComparison.Ordinal));
     }
 
     [KernelFact]

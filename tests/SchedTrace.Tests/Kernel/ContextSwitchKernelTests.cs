@@ -13,7 +13,9 @@ namespace SchedTrace.Tests.Kernel;
 public sealed class ContextSwitchKernelTests(ITestOutputHelper output)
 {
     private static SchedTraceSession Start(int? threadId = null, HookKind hook = HookKind.BtfTracepoint) =>
-        SchedTraceSession.Start(new SchedTraceSessionOptions { ThreadId = threadId, PreferredHook = hook });
+        SchedTraceSession.Start(new SchedTraceSessionOptions { ThreadIds = Ids(threadId), PreferredHook = hook });
+
+    private static int[] Ids(int? id) => id is int one ? [one] : [];
 
     private static ContextSwitchCount Total(SwitchSnapshot before, SwitchSnapshot after) =>
         Assert.Single(ContextSwitchCount.Between(0, before, after, total: true));
@@ -122,6 +124,46 @@ public sealed class ContextSwitchKernelTests(ITestOutputHelper output)
             var perCpu = ContextSwitchCount.Between(0, before, after, total: false);
             Assert.True(perCpu.Single(r => r.Cpu == cpu).Involuntary >= total.Involuntary - 4, "a thread pinned to one CPU is switched out on that CPU");
         }
+    }
+
+    [KernelTheory]
+    [InlineData(HookKind.BtfTracepoint)]
+    [InlineData(HookKind.RawTracepoint)]
+    public void TwoProcesses_CountExactlyTheSwitchesOfThoseTwo(HookKind hook)
+    {
+        // Several ids go into the kernel's hash set. A third sleeper makes switches in the same
+        // window that must not be counted. All three are blocked on their stdin at both readings,
+        // so the two counted ones' own counters are exact.
+        using var first = SleeperProcess.Start(sleepsPerRound: 20);
+        using var second = SleeperProcess.Start(sleepsPerRound: 30);
+        using var other = SleeperProcess.Start(sleepsPerRound: 25);
+        using var session = SchedTraceSession.Start(new SchedTraceSessionOptions { ProcessIds = [first.ProcessId, second.ProcessId], PreferredHook = hook });
+        Assert.Equal(hook, session.Hook);
+        Assert.Equal(new[] { first.ProcessId, second.ProcessId }.Order(), session.ProcessIds);
+
+        var first0 = first.Switches;
+        var second0 = second.Switches;
+        var before = session.ReadSwitchCounts();
+        foreach (var sleeper in new[] { first, second, other })
+        {
+            sleeper.Go();
+        }
+        foreach (var sleeper in new[] { first, second, other })
+        {
+            sleeper.WaitUntilBlocked();
+        }
+        var after = session.ReadSwitchCounts();
+        var first1 = first.Switches;
+        var second1 = second.Switches;
+
+        var total = Total(before, after);
+        long voluntary = first1.Voluntary - first0.Voluntary + second1.Voluntary - second0.Voluntary;
+        long involuntary = first1.Involuntary - first0.Involuntary + second1.Involuntary - second0.Involuntary;
+        output.WriteLine($"BPF vol {total.Voluntary} invol {total.Involuntary}; /proc of the two: vol {voluntary} invol {involuntary}");
+        Assert.True(voluntary >= 20 + 30, $"the two slept 50 times between them, their counters say {voluntary} voluntary switches");
+        Assert.Equal(voluntary, total.Voluntary);
+        Assert.Equal(involuntary, total.Involuntary);
+        Assert.Equal(0, total.FromIdle);
     }
 
     [KernelFact]

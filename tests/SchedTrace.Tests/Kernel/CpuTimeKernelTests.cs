@@ -24,7 +24,7 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
         var session = SchedTraceSession.Start(new SchedTraceSessionOptions
         {
             Features = SchedTraceFeature.CpuTime,
-            ProcessId = processId,
+            ProcessIds = processId is int one ? [one] : [],
             PreferredHook = hook,
             TaskTableEntries = taskTableEntries,
         });
@@ -152,6 +152,53 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
         finally
         {
             TestNative.UnpinCurrentThread();
+        }
+    }
+
+    [KernelTheory]
+    [InlineData(HookKind.BtfTracepoint)]
+    [InlineData(HookKind.RawTracepoint)]
+    public void TwoProcesses_TrackExactlyThoseTwo_ToTheirSchedstat(HookKind hook)
+    {
+        // A kernel hash set of two ids: no other task gets an entry in the task table, and the
+        // two match their own schedstat and switch counters (both blocked at both readings).
+        using var first = SleeperProcess.Start(sleepsPerRound: 20);
+        using var second = SleeperProcess.Start(sleepsPerRound: 30);
+        using var other = SleeperProcess.Start(sleepsPerRound: 25);
+        using var session = SchedTraceSession.Start(new SchedTraceSessionOptions
+        {
+            Features = SchedTraceFeature.CpuTime,
+            ProcessIds = [first.ProcessId, second.ProcessId],
+            PreferredHook = hook,
+        });
+        Assert.Equal(hook, session.Hook);
+        var sleepers = new[] { first, second };
+        var runtime0 = sleepers.Select(s => ProcFs.ThreadRuntimeNs(s.ProcessId, s.ProcessId)).ToArray();
+        var switches0 = sleepers.Select(s => s.Switches).ToArray();
+        var before = session.ReadTaskStats();
+        foreach (var sleeper in new[] { first, second, other })
+        {
+            sleeper.Go();
+        }
+        foreach (var sleeper in new[] { first, second, other })
+        {
+            sleeper.WaitUntilBlocked();
+        }
+        var after = session.ReadTaskStats();
+
+        var rows = Window(session, before, after, perThread: false);
+        Assert.Equal(sleepers.Select(s => s.ProcessId).Order(), rows.Select(r => r.ProcessId).Order());
+        Assert.Equal(sleepers.Select(s => s.ProcessId).Order(), session.ReadTaskStatsRaw().Select(tid => (int)tid).Order());
+        for (int i = 0; i < sleepers.Length; i++)
+        {
+            var row = rows.Single(r => r.ProcessId == sleepers[i].ProcessId);
+            long runtime = ProcFs.ThreadRuntimeNs(sleepers[i].ProcessId, sleepers[i].ProcessId) - runtime0[i];
+            var switches = sleepers[i].Switches;
+            output.WriteLine($"{row.ProcessId} {row.Name}: BPF {row.CpuTimeNs} ns vol {row.Voluntary} invol {row.Involuntary}; /proc {runtime} ns vol {switches.Voluntary - switches0[i].Voluntary} invol {switches.Involuntary - switches0[i].Involuntary}");
+            Assert.Equal(runtime, row.CpuTimeNs);
+            Assert.Equal(switches.Voluntary - switches0[i].Voluntary, row.Voluntary);
+            Assert.Equal(switches.Involuntary - switches0[i].Involuntary, row.Involuntary);
+            Assert.Equal("perl", row.Name);
         }
     }
 

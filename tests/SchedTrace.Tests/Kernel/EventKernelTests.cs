@@ -11,8 +11,8 @@ public sealed class EventKernelTests(ITestOutputHelper output)
         SchedTraceSession.Start(new SchedTraceSessionOptions
         {
             Features = SchedTraceFeature.Events,
-            ProcessId = processId,
-            ThreadId = threadId,
+            ProcessIds = processId is int pid ? [pid] : [],
+            ThreadIds = threadId is int tid ? [tid] : [],
             RingBufferBytes = ringBufferBytes,
             EventTypes = types.Length > 0 ? types : new[] { SchedEventType.Switch },
         });
@@ -59,6 +59,52 @@ public sealed class EventKernelTests(ITestOutputHelper output)
         // Records of one CPU reach the buffer in the order they happened.
         Assert.All(switches.GroupBy(e => e.Cpu), cpu => Assert.Equal(cpu.Select(e => e.TimestampNs).Order(), cpu.Select(e => e.TimestampNs)));
         Assert.True(fromPing.Skip(1).All(e => e.PrevRuntimeNs > 0), "every switch after the first knows how long prev ran");
+    }
+
+    [KernelFact]
+    public void TwoProcesses_StreamExactlyTheEventsOfThoseTwo()
+    {
+        // The two ids are a hash set in the kernel; the third sleeper switches in the same window
+        // and must appear in no event. All three are blocked at both edges, so each of the two
+        // was switched out exactly as often as its own counters say.
+        using var first = SleeperProcess.Start(sleepsPerRound: 20);
+        using var second = SleeperProcess.Start(sleepsPerRound: 30);
+        using var other = SleeperProcess.Start(sleepsPerRound: 25);
+        using var session = SchedTraceSession.Start(new SchedTraceSessionOptions
+        {
+            Features = SchedTraceFeature.Events,
+            ProcessIds = [first.ProcessId, second.ProcessId],
+        });
+        session.TakeEvents();
+        var first0 = first.Switches;
+        var second0 = second.Switches;
+        var otherIds = new[] { other.ProcessId };
+
+        foreach (var sleeper in new[] { first, second, other })
+        {
+            sleeper.Go();
+        }
+        foreach (var sleeper in new[] { first, second, other })
+        {
+            sleeper.WaitUntilBlocked();
+        }
+        var switches = session.TakeEvents().OfType<SchedSwitchEvent>().ToList();
+        long firstOut = first.Switches.Voluntary + first.Switches.Involuntary - first0.Voluntary - first0.Involuntary;
+        long secondOut = second.Switches.Voluntary + second.Switches.Involuntary - second0.Voluntary - second0.Involuntary;
+
+        int fromFirst = switches.Count(e => e.PrevProcessId == first.ProcessId);
+        int fromSecond = switches.Count(e => e.PrevProcessId == second.ProcessId);
+        output.WriteLine($"{switches.Count} switch events; out of the first {fromFirst} (kernel {firstOut}), of the second {fromSecond} (kernel {secondOut}); lost {session.LostEvents}");
+        Assert.Equal(0, session.LostEvents);
+        Assert.True(firstOut >= 20 && secondOut >= 30, "each sleep is a switch out");
+        Assert.Equal(firstOut, fromFirst);
+        Assert.Equal(secondOut, fromSecond);
+        // Switched in as often as out: blocked at both edges.
+        Assert.Equal(firstOut, switches.Count(e => e.NextProcessId == first.ProcessId));
+        Assert.Equal(secondOut, switches.Count(e => e.NextProcessId == second.ProcessId));
+        var wanted = new[] { first.ProcessId, second.ProcessId };
+        Assert.All(switches, e => Assert.True(wanted.Contains(e.PrevProcessId) || wanted.Contains(e.NextProcessId), $"switch {e.PrevProcessId} -> {e.NextProcessId} was let through"));
+        Assert.DoesNotContain(switches, e => otherIds.Contains(e.PrevProcessId) || otherIds.Contains(e.NextProcessId));
     }
 
     [KernelFact]

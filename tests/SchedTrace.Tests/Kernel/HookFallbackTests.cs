@@ -29,6 +29,7 @@ public sealed class HookFallbackTests
         Assert.Contains("tp_btf/sched_switch", notice);
         Assert.Contains("no_such_btf_program", notice);
         Assert.Contains("fell back to raw_tp", notice);
+        Assert.Equal(notice, attached.Fallback);
         Assert.NotEmpty(attached.ReadPerCpu<BpfSwitchCounts>("switch_counts"));
     }
 
@@ -43,6 +44,45 @@ public sealed class HookFallbackTests
         Assert.Equal("HookAttachFailed", error.ErrorId);
         Assert.Contains("tp_btf/sched_switch", error.Message);
         Assert.Contains("raw_tp/sched_switch", error.Message);
-        Assert.Contains("--verbose", error.RecommendedAction);
+        Assert.Contains("--debug", error.RecommendedAction);
+    }
+
+    [KernelFact]
+    public void LibbpfDebugLines_ReachTheLog_OnlyWhenAskedFor()
+    {
+        // A load prints about a thousand debug lines; they are not even formatted unless asked for.
+        var byDefault = new List<LibBpfLogLevel>();
+        var withDebug = new List<LibBpfLogLevel>();
+        using (SchedTraceSession.Start(new SchedTraceSessionOptions { Log = (level, _) => byDefault.Add(level) }))
+        {
+        }
+        using (SchedTraceSession.Start(new SchedTraceSessionOptions { Log = (level, _) => withDebug.Add(level), LogLevel = LibBpfLogLevel.Debug }))
+        {
+        }
+
+        Assert.DoesNotContain(LibBpfLogLevel.Debug, byDefault);
+        Assert.True(withDebug.Count(l => l == LibBpfLogLevel.Debug) > 100, $"libbpf logs each relocation at debug level; saw {withDebug.Count} lines");
+    }
+
+    [KernelFact]
+    public void Describe_NamesTheHooks_TheKernelFilters_AndTheTables()
+    {
+        using var session = SchedTraceSession.Start(new SchedTraceSessionOptions
+        {
+            Features = SchedTraceFeature.Events | SchedTraceFeature.CpuTime,
+            ProcessIds = [Environment.ProcessId, 1],
+            Cpu = 0,
+            PreferredHook = HookKind.RawTracepoint,
+        });
+
+        var lines = session.Describe(forOneReading: false);
+        Assert.Equal($"Started session '{session.Name}' (Id {session.Id}): CpuTime, Events.", lines[0]);
+        Assert.StartsWith("Attached raw_tp/sched_switch, ", lines[1]);
+        Assert.Contains("BPF_PROG_TEST_RUN", lines[1]);
+        Assert.Equal($"Kernel filters: processes 1, {Environment.ProcessId} (a hash set of 2); CPU 0.", lines[2]);
+        Assert.StartsWith(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"Tables: task table {session.TaskTableCapacity:N0} entries"), lines[3]);
+        Assert.EndsWith("; event ring buffer 4 MiB.", lines[3]);
+        Assert.Equal(4, lines.Count);
+        Assert.StartsWith("Started a session for this command only", session.Describe(forOneReading: true)[0]);
     }
 }

@@ -45,7 +45,7 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
     private static int WorkCpu => Engine.CpuTopology.Online().Max();
 
     private static SchedTraceSession Start(SchedTraceFeature features, int? threadId = null, HookKind hook = HookKind.BtfTracepoint, bool perProcess = false) =>
-        SchedTraceSession.Start(new SchedTraceSessionOptions { Features = features, ThreadId = threadId, PreferredHook = hook, LatencyPerProcess = perProcess });
+        SchedTraceSession.Start(new SchedTraceSessionOptions { Features = features, ThreadIds = threadId is int tid ? [tid] : [], PreferredHook = hook, LatencyPerProcess = perProcess });
 
     /// <summary>A thread that sleeps <paramref name="sleeps"/> times for <paramref name="sleep"/>
     /// and does nothing else (it busy-waits outside its phase, so it never sleeps otherwise).</summary>
@@ -196,7 +196,7 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
     {
         using var sleeper = Sleeper(15, TimeSpan.FromMilliseconds(20));
         var notices = new List<string>();
-        using var session = SchedTraceSession.Start(new SchedTraceSessionOptions { Features = SchedTraceFeature.ScheduleTime, ThreadId = sleeper.ThreadId, Notice = notices.Add });
+        using var session = SchedTraceSession.Start(new SchedTraceSessionOptions { Features = SchedTraceFeature.ScheduleTime, ThreadIds = [sleeper.ThreadId], Notice = notices.Add });
         var before = session.ReadLatency();
         sleeper.Go();
         sleeper.WaitDone();
@@ -260,7 +260,7 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
         using var sleeper = Sleeper(10, TimeSpan.FromMilliseconds(5), blockOutsidePhase: true);
         // Only the sleeper: a snapshot reads the per-CPU histograms before the per-process rows,
         // so with the whole machine traced the rows could hold events the histograms missed.
-        using var session = SchedTraceSession.Start(new SchedTraceSessionOptions { Features = SchedTraceFeature.OffCpuTime, LatencyPerProcess = true, ThreadId = sleeper.ThreadId });
+        using var session = SchedTraceSession.Start(new SchedTraceSessionOptions { Features = SchedTraceFeature.OffCpuTime, LatencyPerProcess = true, ThreadIds = [sleeper.ThreadId] });
         sleeper.Go();
         sleeper.WaitDone();
         var before = session.StartLatencySnapshot;

@@ -17,6 +17,8 @@ public sealed class CmdletParameterTests
     private const string ProcessNames = "ArgumentCompleter(typeof(ProcessNameCompleter))";
     private const string BufferBytes = "ValidateRange(4096, 1073741824)";
     private const string CpuRange = "ValidateRange(0, 4095)";
+    private const string ProcessIdAlias = "Alias(\"ProcessId\", \"PID\")";
+    private const string NullIsNoThread = "EmptyWhenNull";
 
     private static ParameterBinding B(string parameter, string set, bool mandatory = false, int? position = null, PipelineInput pipeline = None) =>
         new(parameter, set, mandatory, position, pipeline);
@@ -28,8 +30,9 @@ public sealed class CmdletParameterTests
             [
                 B("Name", All, position: 0),
                 B("Feature", All),
-                B("ProcessId", All),
-                B("ThreadId", All),
+                // Get-Process output (or this module's rows) piped in: one session for all of them.
+                B("Id", All, pipeline: ByPropertyName),
+                B("ThreadId", All, pipeline: ByPropertyName),
                 B("EventType", All),
                 B("BufferSize", All),
                 B("PerProcess", All),
@@ -61,13 +64,14 @@ public sealed class CmdletParameterTests
                 B("Duration", "Duration", position: 0),
                 B("Interval", "Interval", mandatory: true),
                 B("Interval", "Session"),
-                B("Count", "Interval"),
-                B("Count", "Session"),
-                B("Session", "Session", mandatory: true, pipeline: ByValue),
-                B("ProcessId", "Duration"),
-                B("ProcessId", "Interval"),
-                B("ThreadId", "Duration"),
-                B("ThreadId", "Interval"),
+                // In every set, so -Count without -Interval reaches CountWithoutInterval, not AmbiguousParameterSet.
+                B("Count", All),
+                B("Session", "Session", mandatory: true, pipeline: ByValueAndPropertyName),
+                // Kernel filters: a running session's were fixed when it started.
+                B("Id", "Duration", pipeline: ByPropertyName),
+                B("Id", "Interval", pipeline: ByPropertyName),
+                B("ThreadId", "Duration", pipeline: ByPropertyName),
+                B("ThreadId", "Interval", pipeline: ByPropertyName),
                 B("Total", All),
             ]
         },
@@ -77,11 +81,10 @@ public sealed class CmdletParameterTests
                 B("Duration", "Duration", position: 0),
                 B("Interval", "Interval", mandatory: true),
                 B("Interval", "Session"),
-                B("Count", "Interval"),
-                B("Count", "Session"),
-                B("Session", "Session", mandatory: true, pipeline: ByValue),
+                B("Count", All),
+                B("Session", "Session", mandatory: true, pipeline: ByValueAndPropertyName),
                 // The filters and the shape of the output apply however the time is measured.
-                B("Id", All),
+                B("Id", All, pipeline: ByPropertyName),
                 B("Name", All),
                 B("PerThread", All),
                 B("Top", All),
@@ -106,13 +109,13 @@ public sealed class CmdletParameterTests
             [
                 // A new session: the kernel-side filters and the buffer are chosen here.
                 B("Type", "New", position: 0),
-                B("Id", "New"),
-                B("ThreadId", "New"),
+                B("Id", "New", pipeline: ByPropertyName),
+                B("ThreadId", "New", pipeline: ByPropertyName),
                 B("Cpu", "New"),
                 B("MinRuntime", "New"),
                 B("BufferSize", "New"),
                 // A running session's filters and buffer were fixed by Start-SchedTrace.
-                B("Session", "Session", mandatory: true, pipeline: ByValue),
+                B("Session", "Session", mandatory: true, pipeline: ByValueAndPropertyName),
                 // How long to watch, and the name (matched here for a session), apply to both.
                 B("Name", All),
                 B("Duration", All),
@@ -122,13 +125,13 @@ public sealed class CmdletParameterTests
         {
             "Watch-PriorityInversion",
             [
-                B("Session", "Session", mandatory: true, pipeline: ByValue),
+                B("Session", "Session", mandatory: true, pipeline: ByValueAndPropertyName),
                 // The threshold is the kernel's for a new watch, a filter on a -Session's alerts.
                 B("Threshold", All, position: 0),
                 B("Kind", "New"),
                 B("MinNiceGap", "New"),
                 B("MaxAlertsPerSecond", "New"),
-                B("Id", All),
+                B("Id", All, pipeline: ByPropertyName),
                 B("Name", All),
                 B("Duration", All),
                 B("Summary", All),
@@ -146,10 +149,9 @@ public sealed class CmdletParameterTests
         B("Duration", "Duration", position: 0),
         B("Interval", "Interval", mandatory: true),
         B("Interval", "Session"),
-        B("Count", "Interval"),
-        B("Count", "Session"),
-        B("Session", "Session", mandatory: true, pipeline: ByValue),
-        B("Id", All),
+        B("Count", All),
+        B("Session", "Session", mandatory: true, pipeline: ByValueAndPropertyName),
+        B("Id", All, pipeline: ByPropertyName),
         B("Name", All),
         B("Cpu", All),
         B("PerProcess", All),
@@ -171,8 +173,8 @@ public sealed class CmdletParameterTests
     {
         { "Start-SchedTrace", "Name", "String", [NotNullOrEmpty] },
         { "Start-SchedTrace", "Feature", "SchedTraceFeature[]", [NotNullOrEmpty] },
-        { "Start-SchedTrace", "ProcessId", "Int32", ["Alias(\"PID\")", AnyPositive] },
-        { "Start-SchedTrace", "ThreadId", "Int32", ["Alias(\"TID\")", AnyPositive] },
+        { "Start-SchedTrace", "Id", "Int32[]", [ProcessIdAlias, AnyPositive, NotNullOrEmpty] },
+        { "Start-SchedTrace", "ThreadId", "Int32[]", ["Alias(\"TID\")", AnyPositive, NullIsNoThread] },
         { "Start-SchedTrace", "EventType", "SchedEventType[]", [NotNullOrEmpty] },
         { "Start-SchedTrace", "BufferSize", "Int64", [BufferBytes] },
         { "Start-SchedTrace", "PerProcess", "SwitchParameter", [] },
@@ -190,15 +192,15 @@ public sealed class CmdletParameterTests
         { "Get-ContextSwitchCount", "Interval", "TimeSpan", [Duration] },
         { "Get-ContextSwitchCount", "Count", "Int32", [AnyPositive] },
         { "Get-ContextSwitchCount", "Session", "SchedTraceSession", ["ValidateNotNull"] },
-        { "Get-ContextSwitchCount", "ProcessId", "Int32", ["Alias(\"PID\")", AnyPositive] },
-        { "Get-ContextSwitchCount", "ThreadId", "Int32", ["Alias(\"TID\")", AnyPositive] },
+        { "Get-ContextSwitchCount", "Id", "Int32[]", [ProcessIdAlias, AnyPositive, NotNullOrEmpty] },
+        { "Get-ContextSwitchCount", "ThreadId", "Int32[]", ["Alias(\"TID\")", AnyPositive, NullIsNoThread] },
         { "Get-ContextSwitchCount", "Total", "SwitchParameter", [] },
 
         { "Get-ProcessCpuTime", "Duration", "TimeSpan", [Duration] },
         { "Get-ProcessCpuTime", "Interval", "TimeSpan", [Duration] },
         { "Get-ProcessCpuTime", "Count", "Int32", [AnyPositive] },
         { "Get-ProcessCpuTime", "Session", "SchedTraceSession", ["ValidateNotNull"] },
-        { "Get-ProcessCpuTime", "Id", "Int32[]", ["Alias(\"PID\")", AnyPositive, NotNullOrEmpty] },
+        { "Get-ProcessCpuTime", "Id", "Int32[]", [ProcessIdAlias, AnyPositive, NotNullOrEmpty] },
         { "Get-ProcessCpuTime", "Name", "String[]", [ProcessNames, "SupportsWildcards", NotNullOrEmpty] },
         { "Get-ProcessCpuTime", "PerThread", "SwitchParameter", [] },
         { "Get-ProcessCpuTime", "Top", "Int32", [AnyPositive] },
@@ -207,7 +209,7 @@ public sealed class CmdletParameterTests
         { "Measure-RunQueueLatency", "Interval", "TimeSpan", [Duration] },
         { "Measure-RunQueueLatency", "Count", "Int32", [AnyPositive] },
         { "Measure-RunQueueLatency", "Session", "SchedTraceSession", ["ValidateNotNull"] },
-        { "Measure-RunQueueLatency", "Id", "Int32[]", ["Alias(\"PID\")", AnyPositive, NotNullOrEmpty] },
+        { "Measure-RunQueueLatency", "Id", "Int32[]", [ProcessIdAlias, AnyPositive, NotNullOrEmpty] },
         { "Measure-RunQueueLatency", "Name", "String[]", [ProcessNames, "SupportsWildcards", NotNullOrEmpty] },
         { "Measure-RunQueueLatency", "Cpu", "Int32", [CpuRange] },
         { "Measure-RunQueueLatency", "PerProcess", "SwitchParameter", [] },
@@ -217,7 +219,7 @@ public sealed class CmdletParameterTests
         { "Measure-OffCpuTime", "Interval", "TimeSpan", [Duration] },
         { "Measure-OffCpuTime", "Count", "Int32", [AnyPositive] },
         { "Measure-OffCpuTime", "Session", "SchedTraceSession", ["ValidateNotNull"] },
-        { "Measure-OffCpuTime", "Id", "Int32[]", ["Alias(\"PID\")", AnyPositive, NotNullOrEmpty] },
+        { "Measure-OffCpuTime", "Id", "Int32[]", [ProcessIdAlias, AnyPositive, NotNullOrEmpty] },
         { "Measure-OffCpuTime", "Name", "String[]", [ProcessNames, "SupportsWildcards", NotNullOrEmpty] },
         { "Measure-OffCpuTime", "Cpu", "Int32", [CpuRange] },
         { "Measure-OffCpuTime", "PerProcess", "SwitchParameter", [] },
@@ -227,7 +229,7 @@ public sealed class CmdletParameterTests
         { "Measure-ScheduleTime", "Interval", "TimeSpan", [Duration] },
         { "Measure-ScheduleTime", "Count", "Int32", [AnyPositive] },
         { "Measure-ScheduleTime", "Session", "SchedTraceSession", ["ValidateNotNull"] },
-        { "Measure-ScheduleTime", "Id", "Int32[]", ["Alias(\"PID\")", AnyPositive, NotNullOrEmpty] },
+        { "Measure-ScheduleTime", "Id", "Int32[]", [ProcessIdAlias, AnyPositive, NotNullOrEmpty] },
         { "Measure-ScheduleTime", "Name", "String[]", [ProcessNames, "SupportsWildcards", NotNullOrEmpty] },
         { "Measure-ScheduleTime", "Cpu", "Int32", [CpuRange] },
         { "Measure-ScheduleTime", "PerProcess", "SwitchParameter", [] },
@@ -240,9 +242,9 @@ public sealed class CmdletParameterTests
         { "Export-SchedTimeline", "PassThru", "SwitchParameter", [] },
         { "Watch-SchedEvent", "Session", "SchedTraceSession", ["ValidateNotNull"] },
         { "Watch-SchedEvent", "Type", "SchedEventType[]", [NotNullOrEmpty] },
-        { "Watch-SchedEvent", "Id", "Int32", ["Alias(\"PID\")", AnyPositive] },
-        { "Watch-SchedEvent", "ThreadId", "Int32", ["Alias(\"TID\")", AnyPositive] },
-        { "Watch-SchedEvent", "Name", "String", [ProcessNames, "SupportsWildcards", NotNullOrEmpty] },
+        { "Watch-SchedEvent", "Id", "Int32[]", [ProcessIdAlias, AnyPositive, NotNullOrEmpty] },
+        { "Watch-SchedEvent", "ThreadId", "Int32[]", ["Alias(\"TID\")", AnyPositive, NullIsNoThread] },
+        { "Watch-SchedEvent", "Name", "String[]", [ProcessNames, "SupportsWildcards", NotNullOrEmpty] },
         { "Watch-SchedEvent", "Cpu", "Int32", [CpuRange] },
         { "Watch-SchedEvent", "MinRuntime", "TimeSpan", [Duration] },
         { "Watch-SchedEvent", "Duration", "TimeSpan", [Duration] },
@@ -254,7 +256,7 @@ public sealed class CmdletParameterTests
         { "Watch-PriorityInversion", "Kind", "PriorityInversionKind[]", [NotNullOrEmpty] },
         { "Watch-PriorityInversion", "MinNiceGap", "Int32", ["ValidateRange(1, 39)"] },
         { "Watch-PriorityInversion", "MaxAlertsPerSecond", "Int32", ["ValidateRange(1, 1000000)"] },
-        { "Watch-PriorityInversion", "Id", "Int32[]", ["Alias(\"PID\")", AnyPositive, NotNullOrEmpty] },
+        { "Watch-PriorityInversion", "Id", "Int32[]", [ProcessIdAlias, AnyPositive, NotNullOrEmpty] },
         { "Watch-PriorityInversion", "Name", "String[]", [ProcessNames, "SupportsWildcards", NotNullOrEmpty] },
         { "Watch-PriorityInversion", "Duration", "TimeSpan", [Duration] },
         { "Watch-PriorityInversion", "Summary", "SwitchParameter", [] },
@@ -424,15 +426,30 @@ public sealed class CmdletParameterTests
         Assert.Empty(bad);
     }
 
+    /// <summary>The cmdlets that filter by process: each names it -Id, as Get-Process does.</summary>
+    private static readonly string[] ProcessFilteringCmdlets =
+    [
+        "Get-ContextSwitchCount", "Get-ProcessCpuTime", "Measure-OffCpuTime", "Measure-RunQueueLatency", "Measure-ScheduleTime",
+        "Start-SchedTrace", "Watch-PriorityInversion", "Watch-SchedEvent",
+    ];
+
     [Fact]
-    public void ProcessAndThreadFilters_HaveTheirShortAliases()
+    public void EveryProcessFilter_IsIdOfInt32Array_WithTheAliasesOfGetProcess_BoundByPropertyName()
     {
-        var bad = from c in CmdletMetadata.All
-                  from p in c.Parameters
-                  where (p.Name == "ProcessId" && !p.Attributes.Contains("Alias(\"PID\")"))
-                     || (p.Name == "ThreadId" && !p.Attributes.Contains("Alias(\"TID\")"))
-                  select $"{c.Name} -{p.Name}";
+        // One name on every cmdlet, an array (several processes, from the pipeline or typed), and
+        // the aliases of the other spellings, so "Get-Process x | <cmdlet>" binds its Id.
+        Assert.Empty(from c in CmdletMetadata.All from p in c.Parameters where p.Name is "ProcessId" or "PID" select $"{c.Name} -{p.Name}");
+        var bad = from name in ProcessFilteringCmdlets
+                  let id = CmdletMetadata.Get(name).Parameter("Id")
+                  where id.Type != typeof(int[]) || !id.Attributes.Contains(ProcessIdAlias) || !id.Bindings.All(b => b.Pipeline == ByPropertyName)
+                  select name;
         Assert.Empty(bad);
+        var threads = from c in CmdletMetadata.All
+                      from p in c.Parameters
+                      where p.Name == "ThreadId"
+                      where p.Type != typeof(int[]) || !p.Attributes.Contains("Alias(\"TID\")") || !p.Bindings.All(b => b.Pipeline == ByPropertyName)
+                      select $"{c.Name} -{p.Name}";
+        Assert.Empty(threads);
     }
 
     /// <summary>

@@ -10,8 +10,8 @@ namespace SchedTrace.Tests.Surface;
 public sealed class LatencyCmdletTests
 {
     /// <summary>The core's refusal as a cmdlet asks for it: a new session filters the query's CPU in the kernel, a running one (here) does not.</summary>
-    private static SchedTraceException? Refusal(LatencyQuery query, bool fromSession, int? kernelProcessId) =>
-        LatencyReport.Refusal(query, kernelProcessId, fromSession ? null : query.Cpu);
+    private static SchedTraceException? Refusal(LatencyQuery query, bool fromSession, int[]? kernelProcessIds) =>
+        LatencyReport.Refusal(query, kernelProcessIds ?? [], fromSession ? null : query.Cpu);
 
     private static readonly Func<string, bool> AnyName = _ => true;
 
@@ -49,23 +49,25 @@ public sealed class LatencyCmdletTests
         Assert.Empty(LatencyCmdlet.Query(LatencyReportKind.RunQueue, null, null, false, false, null).ProcessIds);
     }
 
-    [Fact]
-    public void SessionOptions_FilterOneIdAndTheCpuInTheKernel_WithoutPerProcessRows()
+    [Theory]
+    [InlineData(new[] { 4242 })]
+    [InlineData(new[] { 4242, 17 })]
+    public void SessionOptions_FilterTheIdsAndTheCpuInTheKernel_WithoutPerProcessRows(int[] ids)
     {
-        var options = LatencyCmdlet.Query(LatencyReportKind.OffCpu, [4242], null, false, false, 1).SessionOptions();
+        var options = LatencyCmdlet.Query(LatencyReportKind.OffCpu, ids, null, false, false, 1).SessionOptions();
 
         Assert.Equal(SchedTraceFeature.OffCpuTime, options.Features);
-        Assert.Equal(4242, options.ProcessId);
+        Assert.Equal(ids, options.ProcessIds);
         Assert.Equal(1, options.Cpu);
-        // The kernel filter already narrows the histograms: no per-process table to fill.
+        // The kernel filter already narrows the histograms to those processes: no per-process table to fill.
         Assert.False(options.LatencyPerProcess);
     }
 
     [Theory]
     [InlineData(new int[0], false, false, false)] // the whole machine
     [InlineData(new[] { 1 }, false, false, false)] // one id: the kernel filters
-    [InlineData(new[] { 1 }, false, true, true)] // one id, but rows per process
-    [InlineData(new[] { 1, 2 }, false, false, true)] // several ids: matched in per-process rows
+    [InlineData(new[] { 1, 2 }, false, false, false)] // several ids: the kernel filters them too
+    [InlineData(new[] { 1 }, false, true, true)] // ids, but rows per process
     [InlineData(new int[0], true, false, true)] // -Name: matched in per-process rows
     [InlineData(new int[0], false, true, true)] // -PerProcess
     public void SessionOptions_KeepPerProcessRows_OnlyWhenTheRowsNeedThem(int[] ids, bool byName, bool perProcess, bool expected)
@@ -73,22 +75,24 @@ public sealed class LatencyCmdletTests
         var options = LatencyCmdlet.Query(LatencyReportKind.RunQueue, ids, byName ? AnyName : null, perProcess, false, null).SessionOptions();
 
         Assert.Equal(expected, options.LatencyPerProcess);
-        Assert.Equal(ids.Length == 1 ? ids[0] : null, options.ProcessId);
+        Assert.Equal(ids, options.ProcessIds);
         Assert.Null(options.Cpu);
     }
 
     [Theory]
-    [InlineData(new[] { 5 }, 5, false)] // the session's own kernel filter
-    [InlineData(new[] { 5 }, null, true)]
-    [InlineData(new[] { 5 }, 6, true)]
-    [InlineData(new[] { 5, 6 }, 5, true)]
-    [InlineData(new int[0], 5, false)]
-    [InlineData(new int[0], null, false)]
-    public void NeedsProcessRows_IsTheCoreRule(int[] ids, int? sessionProcessId, bool expected)
+    [InlineData(new[] { 5 }, new[] { 5 }, false)] // the session's own kernel filter
+    [InlineData(new[] { 5, 6 }, new[] { 6, 5 }, false)] // the same set, in any order
+    [InlineData(new[] { 5 }, new int[0], true)]
+    [InlineData(new[] { 5 }, new[] { 6 }, true)]
+    [InlineData(new[] { 5, 6 }, new[] { 5 }, true)]
+    [InlineData(new[] { 5 }, new[] { 5, 6 }, true)] // the session's figures include process 6
+    [InlineData(new int[0], new[] { 5 }, false)]
+    [InlineData(new int[0], new int[0], false)]
+    public void NeedsProcessRows_IsTheCoreRule(int[] ids, int[] sessionProcessIds, bool expected)
     {
-        // Per-process histograms are needed for -Id unless exactly one id equals the session's
-        // kernel ProcessId filter.
-        Assert.Equal(expected, LatencyCmdlet.Query(LatencyReportKind.RunQueue, ids, null, false, false, null).NeedsProcessRows(sessionProcessId));
+        // Per-process histograms are needed for -Id unless the ids are exactly the session's
+        // kernel filter, which makes its global figures theirs.
+        Assert.Equal(expected, LatencyCmdlet.Query(LatencyReportKind.RunQueue, ids, null, false, false, null).NeedsProcessRows(sessionProcessIds));
     }
 
     [Theory]
@@ -115,12 +119,14 @@ public sealed class LatencyCmdletTests
         var oneId = LatencyCmdlet.Query(LatencyReportKind.OffCpu, [1], null, false, perCpu: true, null);
 
         Assert.Equal("PerCpuWithProcessFilter", Refusal(byName, false, null)?.ErrorId);
-        Assert.Equal("PerCpuWithProcessFilter", Refusal(twoIds, false, null)?.ErrorId);
-        // One id on a new session is the kernel filter: per-CPU rows of that process.
-        Assert.Null(Refusal(oneId, false, oneId.SessionOptions().ProcessId));
-        // On a running session, only if it was started for that process.
+        // Ids on a new session are the kernel filter: per-CPU rows of those processes.
+        Assert.Null(Refusal(oneId, false, oneId.SessionOptions().ProcessIds.ToArray()));
+        Assert.Null(Refusal(twoIds, false, twoIds.SessionOptions().ProcessIds.ToArray()));
+        // On a running session, only if it was started for exactly those processes.
         Assert.Equal("PerCpuWithProcessFilter", Refusal(oneId, true, null)?.ErrorId);
-        Assert.Null(Refusal(oneId, true, 1));
+        Assert.Equal("PerCpuWithProcessFilter", Refusal(twoIds, true, [1])?.ErrorId);
+        Assert.Null(Refusal(oneId, true, [1]));
+        Assert.Null(Refusal(twoIds, true, [2, 1]));
     }
 
     [Fact]

@@ -27,7 +27,7 @@ public sealed class TimelineKernelTests(ITestOutputHelper output) : IDisposable
         using var session = SchedTraceSession.Start(new SchedTraceSessionOptions
         {
             Features = SchedTraceFeature.Events,
-            ProcessId = Environment.ProcessId,
+            ProcessIds = [Environment.ProcessId],
             EventTypes = new[] { SchedEventType.Switch, SchedEventType.Wakeup },
         });
         session.TakeEvents();

@@ -37,8 +37,8 @@ public sealed class LatencyCliOptionsTests
 
     [Theory]
     [InlineData(false, false, 0, false)]
-    [InlineData(false, false, 1, false)] // one process: a kernel filter, no per-process histograms
-    [InlineData(false, false, 2, true)]
+    [InlineData(false, false, 1, false)] // one process: a kernel constant, no per-process histograms
+    [InlineData(false, false, 2, false)] // several: a kernel hash set, no per-process histograms either
     [InlineData(false, true, 0, true)]
     [InlineData(true, false, 0, true)]
     [InlineData(true, false, 1, true)]
