@@ -248,7 +248,9 @@ internal static class CommandLine
             }
         }
         stdout.Flush();
-        session.Stop();
+        // Released before the files are written; no final figures: a Stop would also decode what
+        // the buffer gathered since the watch ended, which nobody reads.
+        session.Dispose();
         if (kept is not null)
         {
             // Overwrite, as shell redirection and -o options do; the cmdlet is the one that asks for -Force.

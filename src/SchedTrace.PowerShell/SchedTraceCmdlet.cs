@@ -106,6 +106,7 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
         SchedTraceErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
         SchedTraceErrorKind.SessionStopped => ErrorCategory.InvalidOperation,
         SchedTraceErrorKind.KernelCallFailed => ErrorCategory.ReadError,
+        SchedTraceErrorKind.AlreadyExists => ErrorCategory.ResourceExists,
         _ => ErrorCategory.NotSpecified,
     };
 

@@ -60,7 +60,8 @@ public sealed class StartSchedTraceCommand : SchedTraceCmdlet
         }
         try
         {
-            var session = StartSession(new SchedTraceSessionOptions
+            // Kept in the registry, which gives the Id and refuses a name in use before anything attaches.
+            var session = SessionRegistry.Start(new SchedTraceSessionOptions
             {
                 Name = Name,
                 Features = features,
@@ -70,8 +71,7 @@ public sealed class StartSchedTraceCommand : SchedTraceCmdlet
                 RingBufferBytes = BufferSize,
                 LatencyPerProcess = PerProcess,
                 Cpu = Bound(nameof(Cpu)) ? Cpu : null,
-            });
-            SessionRegistry.Add(session);
+            }, StartSession);
             WriteObject(session);
         }
         catch (SchedTraceException e)

@@ -105,7 +105,8 @@ public sealed class ProcessCpuTime
 
     public TimeSpan Duration { get; }
 
-    /// <summary>Reads a session according to <paramref name="plan"/>: the one call both front ends make.</summary>
+    /// <summary>Reads a session according to <paramref name="plan"/>: the one call both front ends make.
+    /// A stopped session gives its final figures, from its start to its stop.</summary>
     public static IEnumerable<IReadOnlyList<ProcessCpuTime>> Collect(
         SchedTraceSession session,
         SamplingPlan plan,
@@ -116,7 +117,8 @@ public sealed class ProcessCpuTime
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(query);
-        foreach (var window in Sampler.Windows(plan, session.ReadTaskStats, session.StartTaskSnapshot, cancellation, progress))
+        session.RefuseSamplingIfStopped(plan);
+        foreach (var window in Sampler.Windows(plan, session.ReadTaskStats, session.StartTaskSnapshot, cancellation, progress, s => s.Final))
         {
             yield return Between(window.Sample, window.Before, window.After, query);
         }
