@@ -26,8 +26,16 @@ public sealed class GetSchedTraceCommand : SchedTraceCmdlet
     {
         foreach (var session in SessionLookup.Find(Name, Id, WriteError))
         {
-            // The counters it shows come from one read, taken now.
-            session.Refresh();
+            try
+            {
+                // The counters it shows come from one read, taken now.
+                session.Refresh();
+            }
+            catch (SchedTraceException e)
+            {
+                // The session is still listed, with the counters of its last read.
+                WriteError(ToErrorRecord(e, session));
+            }
             WriteObject(session);
         }
     }
