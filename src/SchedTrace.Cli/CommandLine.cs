@@ -263,7 +263,9 @@ internal static class CommandLine
             }
         }
         stdout.Flush();
-        session.Stop();
+        // Released before the files are written; no final figures: a Stop would also decode what
+        // the buffer gathered since the watch ended, which nobody reads.
+        session.Dispose();
         if (kept is not null)
         {
             // Overwrite, as shell redirection and -o options do; the cmdlet is the one that asks for -Force.
@@ -283,7 +285,7 @@ internal static class CommandLine
     internal static SchedTraceSession StartSession(Options options, TextWriter stderr, SchedTraceSessionOptions sessionOptions)
     {
         var session = SchedTraceSession.Start(sessionOptions);
-        foreach (var line in session.Describe(forOneReading: true))
+        foreach (var line in session.DescribeSetup())
         {
             Verbose(options, stderr, line);
         }

@@ -16,7 +16,7 @@ public sealed class MeasureScheduleTimeCommand : LatencyCmdlet
     /// </summary>
     private protected override void OnSession(SchedTraceSession session, bool started)
     {
-        WriteVerbose($"Session '{session.Name}' times schedule() with {SchedTraceSession.Describe(session.ScheduleMethod)} (ScheduleMethod {session.ScheduleMethod}).");
+        WriteVerbose($"The {session.Describe()} times schedule() with {SchedTraceSession.Describe(session.ScheduleMethod)} (ScheduleMethod {session.ScheduleMethod}).");
         if (!started && session.ScheduleMethodNote is { } note)
         {
             WriteVerbose(note);

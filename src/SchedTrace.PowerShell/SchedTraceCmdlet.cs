@@ -38,9 +38,10 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
     /// lines are only formatted with -Debug. Notices are warnings. The note on how schedule() is
     /// timed is verbose too, unless the session fell back to sched_switch alone, which measures
     /// less: the session's ScheduleMethod (and each row's Method) says which it is.
-    /// <paramref name="forOneReading"/>: the session ends with this command.
+    /// <paramref name="describe"/>: false when the caller says what was set up once the session
+    /// has its Id (Start-SchedTrace's kept sessions get it after the attach).
     /// </summary>
-    protected SchedTraceSession StartSession(SchedTraceSessionOptions options, bool forOneReading = true)
+    protected SchedTraceSession StartSession(SchedTraceSessionOptions options, bool describe = true)
     {
         // libbpf calls back from native code: collect, then write from here on the pipeline thread.
         var log = new List<string>();
@@ -55,9 +56,9 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
                 LogLevel = DebugWanted ? LibBpfLogLevel.Debug : LibBpfLogLevel.Info,
                 Notice = notices.Add,
             });
-            foreach (var line in session.Describe(forOneReading))
+            if (describe)
             {
-                WriteVerbose(line);
+                WriteSetupVerbose(session);
             }
             return session;
         }
@@ -75,6 +76,15 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
                     WriteWarning(notice);
                 }
             }
+        }
+    }
+
+    /// <summary>What <paramref name="session"/> set up, on -Verbose (the core's description).</summary>
+    protected void WriteSetupVerbose(SchedTraceSession session)
+    {
+        foreach (var line in session.DescribeSetup())
+        {
+            WriteVerbose(line);
         }
     }
 
@@ -227,6 +237,7 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
         SchedTraceErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
         SchedTraceErrorKind.SessionStopped => ErrorCategory.InvalidOperation,
         SchedTraceErrorKind.KernelCallFailed => ErrorCategory.ReadError,
+        SchedTraceErrorKind.AlreadyExists => ErrorCategory.ResourceExists,
         _ => ErrorCategory.NotSpecified,
     };
 

@@ -1,35 +1,29 @@
-using System.Collections.Concurrent;
 using System.Management.Automation;
 
 namespace SchedTrace.PowerShell;
 
 /// <summary>
-/// The sessions started in this process, so they outlive the command that started them.
-/// Removing the module or exiting the process stops every one of them.
+/// The sessions Start-SchedTrace started in this process, so they outlive the command that
+/// started them: one catalog for every runspace of the process (ForEach-Object -Parallel, jobs
+/// in threads), which is what keeps Ids and names unique there. Removing the module or exiting
+/// the process releases every one of them.
 /// </summary>
 internal static class SessionRegistry
 {
-    private static readonly ConcurrentDictionary<int, SchedTraceSession> Sessions = new();
+    private static readonly SessionCatalog Catalog = new();
 
     static SessionRegistry() => AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAll();
 
-    internal static void Add(SchedTraceSession session) => Sessions[session.Id] = session;
+    /// <summary>Starts a session with <paramref name="start"/> and keeps it, with the next Id and a unique name.</summary>
+    internal static SchedTraceSession Start(SchedTraceSessionOptions options, Func<SchedTraceSessionOptions, SchedTraceSession> start) =>
+        Catalog.Start(options, start);
 
-    internal static IEnumerable<SchedTraceSession> All => Sessions.Values.OrderBy(s => s.Id);
+    internal static IReadOnlyList<SchedTraceSession> All => Catalog.Sessions;
 
-    internal static void Stop(SchedTraceSession session)
-    {
-        session.Stop();
-        Sessions.TryRemove(session.Id, out _);
-    }
+    /// <summary>Stops a session, keeping its final figures, and forgets it.</summary>
+    internal static void Stop(SchedTraceSession session) => Catalog.Stop(session);
 
-    internal static void StopAll()
-    {
-        foreach (var session in Sessions.Values)
-        {
-            Stop(session);
-        }
-    }
+    internal static void StopAll() => Catalog.DisposeAll();
 }
 
 /// <summary>Called by PowerShell on Remove-Module: nothing stays attached after the module is gone.</summary>

@@ -80,7 +80,8 @@ public sealed class StartSchedTraceCommand : SchedTraceCmdlet
         }
         try
         {
-            var session = StartSession(forOneReading: false, options: new SchedTraceSessionOptions
+            // Kept in the registry, which gives the Id and refuses a name in use before anything attaches.
+            var session = SessionRegistry.Start(new SchedTraceSessionOptions
             {
                 Name = Name,
                 Features = features,
@@ -90,8 +91,8 @@ public sealed class StartSchedTraceCommand : SchedTraceCmdlet
                 RingBufferBytes = BufferSize,
                 LatencyPerProcess = PerProcess,
                 Cpu = Bound(nameof(Cpu)) ? Cpu : null,
-            });
-            SessionRegistry.Add(session);
+            }, options => StartSession(options, describe: false));
+            WriteSetupVerbose(session);
             WriteObject(session);
         }
         catch (SchedTraceException e)

@@ -2,7 +2,7 @@ using System.Management.Automation;
 
 namespace SchedTrace.PowerShell;
 
-/// <summary>Detaches sessions and frees their kernel objects.</summary>
+/// <summary>Detaches sessions and frees their kernel objects, keeping their final figures.</summary>
 [Cmdlet(VerbsLifecycle.Stop, "SchedTrace", DefaultParameterSetName = BySession, SupportsShouldProcess = true)]
 [OutputType(typeof(SchedTraceSession))]
 public sealed class StopSchedTraceCommand : SchedTraceCmdlet
@@ -15,17 +15,19 @@ public sealed class StopSchedTraceCommand : SchedTraceCmdlet
     [ValidateNotNull]
     public SchedTraceSession[]? Session { get; set; }
 
-    [Parameter(ParameterSetName = ByName, Mandatory = true, Position = 0)]
+    /// <summary>Names of the sessions; wildcards allowed. Bound from a piped object's Name too, as Stop-Job does.</summary>
+    [Parameter(ParameterSetName = ByName, Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [SupportsWildcards]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(SessionNameCompleter))]
     public string[]? Name { get; set; }
 
-    [Parameter(ParameterSetName = ById, Mandatory = true)]
+    /// <summary>Ids of the sessions. Bound from a piped object's Id too.</summary>
+    [Parameter(ParameterSetName = ById, Mandatory = true, ValueFromPipelineByPropertyName = true)]
     [ValidateRange(1, int.MaxValue)]
     public int[]? Id { get; set; }
 
-    /// <summary>Writes each stopped session (with its final Elapsed) to the pipeline.</summary>
+    /// <summary>Writes each stopped session (with its final figures) to the pipeline.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 

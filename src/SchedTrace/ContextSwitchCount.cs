@@ -111,7 +111,8 @@ public sealed class ContextSwitchCount
         return rows;
     }
 
-    /// <summary>Reads a session according to <paramref name="plan"/>: the one call both front ends make.</summary>
+    /// <summary>Reads a session according to <paramref name="plan"/>: the one call both front ends make.
+    /// A stopped session gives its final figures, from its start to its stop.</summary>
     public static IEnumerable<IReadOnlyList<ContextSwitchCount>> Collect(
         SchedTraceSession session,
         SamplingPlan plan,
@@ -121,7 +122,8 @@ public sealed class ContextSwitchCount
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(plan);
-        foreach (var window in Sampler.Windows(plan, session.ReadSwitchCounts, session.StartSnapshot, cancellation, progress))
+        session.RefuseSamplingIfStopped(plan);
+        foreach (var window in Sampler.Windows(plan, session.ReadSwitchCounts, session.StartSnapshot, cancellation, progress, s => s.Final))
         {
             yield return Between(window.Sample, window.Before, window.After, total);
         }

@@ -5,7 +5,8 @@ namespace SchedTrace;
 /// <summary>
 /// Streams a session's priority-inversion alerts as the kernel sends them: the one call
 /// Watch-PriorityInversion and `schedtrace inversions` make. Runs on the caller's thread and
-/// drains the alert ring buffer every <see cref="SchedEventWatch.DrainInterval"/>.
+/// drains the alert ring buffer every <see cref="SchedEventWatch.DrainInterval"/>. A stopped
+/// session gives the alerts its buffer still held at the stop, and the watch ends at once.
 /// </summary>
 public static class PriorityInversionWatch
 {
@@ -26,16 +27,17 @@ public static class PriorityInversionWatch
     {
         ArgumentNullException.ThrowIfNull(session);
         long started = Stopwatch.GetTimestamp();
-        var suppressedBefore = session.SuppressedNow();
-        var lostBefore = session.LostInversionsNow();
+        session.Refresh();
+        var before = session.Counters;
         var ticker = new ProgressTicker(progress, duration);
         while (true)
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
             ticker.Tick(elapsed);
-            bool last = cancellation.IsCancellationRequested || (duration is { } limit && elapsed >= limit);
+            // Read before the drain: a session stopped after it still has its last alerts to give.
+            bool last = session.State == SchedTraceState.Stopped || cancellation.IsCancellationRequested || (duration is { } limit && elapsed >= limit);
             var batch = session.TakeInversions();
-            report?.Update(suppressedBefore, session.SuppressedNow(), lostBefore, session.LostInversionsNow());
+            report?.Update(before, session.Counters);
             foreach (var alert in batch)
             {
                 if (filter is not null && !filter(alert))
@@ -79,10 +81,10 @@ public sealed class InversionWatchReport
     /// <summary>One row per pair of tasks, from <see cref="Seen"/>.</summary>
     public IReadOnlyList<PriorityInversionSummary> Summary() => PriorityInversionSummary.Summarize(Seen);
 
-    internal void Update(long[] suppressedBefore, long[] suppressedNow, long[] lostBefore, long[] lostNow)
+    internal void Update(SessionCounters before, SessionCounters now)
     {
-        SuppressedPerCpu = Delta(suppressedBefore, suppressedNow);
-        LostPerCpu = Delta(lostBefore, lostNow);
+        SuppressedPerCpu = Delta(before.InversionsSuppressedPerCpu, now.InversionsSuppressedPerCpu);
+        LostPerCpu = Delta(before.InversionsLostPerCpu, now.InversionsLostPerCpu);
     }
 
     private static long[] Delta(long[] before, long[] now) =>

@@ -143,7 +143,8 @@ public sealed class ProcessCpuTime
         _ => null,
     };
 
-    /// <summary>Reads a session according to <paramref name="plan"/>: the one call both front ends make.</summary>
+    /// <summary>Reads a session according to <paramref name="plan"/>: the one call both front ends make.
+    /// A stopped session gives its final figures, from its start to its stop.</summary>
     public static IEnumerable<IReadOnlyList<ProcessCpuTime>> Collect(
         SchedTraceSession session,
         SamplingPlan plan,
@@ -154,7 +155,8 @@ public sealed class ProcessCpuTime
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(query);
-        foreach (var window in Sampler.Windows(plan, session.ReadTaskStats, session.StartTaskSnapshot, cancellation, progress))
+        session.RefuseSamplingIfStopped(plan);
+        foreach (var window in Sampler.Windows(plan, session.ReadTaskStats, session.StartTaskSnapshot, cancellation, progress, s => s.Final))
         {
             yield return Between(window.Sample, window.Before, window.After, query);
         }

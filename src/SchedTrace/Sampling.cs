@@ -77,6 +77,8 @@ internal readonly record struct Window<T>(int Sample, T Before, T After);
 /// Turns a plan into windows of snapshots. Runs on the caller's thread (so a cmdlet can write
 /// progress and output from it); every wait is cancellable, and a cancelled one-shot window
 /// still yields what was collected, which is what a user pressing Ctrl+C on the CLI wants.
+/// A snapshot that <c>isFinal</c> says was taken at the session's stop ends the windows: a
+/// session stopped while it is sampled yields its last window, to the stop, and no more.
 /// </summary>
 internal static class Sampler
 {
@@ -88,8 +90,10 @@ internal static class Sampler
         Func<T> read,
         T sessionStart,
         CancellationToken cancellation,
-        Action<CollectionProgress>? progress = null)
+        Action<CollectionProgress>? progress = null,
+        Func<T, bool>? isFinal = null)
     {
+        isFinal ??= _ => false;
         switch (plan.Mode)
         {
             case SamplingMode.SinceStart:
@@ -111,7 +115,7 @@ internal static class Sampler
                 var before = read();
                 for (int sample = 1; plan.Count is null || sample <= plan.Count; sample++)
                 {
-                    if (!Wait(plan.Interval, cancellation, null))
+                    if (isFinal(before) || !Wait(plan.Interval, cancellation, null))
                     {
                         yield break;
                     }

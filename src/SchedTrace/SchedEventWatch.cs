@@ -6,7 +6,8 @@ namespace SchedTrace;
 /// Streams a session's events as they arrive: the one call Watch-SchedEvent and `schedtrace
 /// events` make. Runs on the caller's thread. The ring buffer is drained whenever it has
 /// records and otherwise every <see cref="DrainInterval"/>; BPF submits without waking us, which
-/// is what keeps the cost per event low at high switch rates.
+/// is what keeps the cost per event low at high switch rates. A stopped session gives the events
+/// its buffer still held at the stop, and the watch ends at once.
 /// </summary>
 public static class SchedEventWatch
 {
@@ -43,7 +44,8 @@ public static class SchedEventWatch
         {
             var elapsed = Stopwatch.GetElapsedTime(started);
             ticker.Tick(elapsed);
-            bool last = cancellation.IsCancellationRequested || (duration is { } limit && elapsed >= limit);
+            // Read before the drain: a session stopped after it still has its last events to give.
+            bool last = session.State == SchedTraceState.Stopped || cancellation.IsCancellationRequested || (duration is { } limit && elapsed >= limit);
             var batch = session.TakeEvents();
             report?.Update(lostBefore, session.LostAtLastDrain);
             foreach (var e in batch)

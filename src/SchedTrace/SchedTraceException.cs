@@ -14,10 +14,12 @@ public enum SchedTraceErrorKind
     AttachFailed,
     /// <summary>A parameter value the engine cannot use.</summary>
     InvalidArgument,
-    /// <summary>The session was stopped and cannot be read any more.</summary>
+    /// <summary>The session was stopped: there is nothing more to collect from it (its final figures stay readable).</summary>
     SessionStopped,
     /// <summary>A map read or another kernel call failed after attach.</summary>
     KernelCallFailed,
+    /// <summary>Something with that name already exists (a session name that is in use).</summary>
+    AlreadyExists,
 }
 
 /// <summary>

@@ -12,16 +12,16 @@ public sealed partial class SchedTraceSession
     private readonly IReadOnlyList<string> setup;
 
     /// <summary>
-    /// The hooks this session attached (and the fallback, if it took one), its kernel filters and
-    /// the sizes of its tables, one sentence a line. <paramref name="forOneReading"/>: the session
-    /// was started for a single command and goes away with it.
+    /// What this session set up, one sentence a line: which session it is (one for a single
+    /// command, or a kept one with its Id and name), the hooks it attached (and the fallback, if
+    /// it took one), its kernel filters and the sizes of its tables.
     /// </summary>
-    public IReadOnlyList<string> Describe(bool forOneReading) =>
-        setup.Prepend(forOneReading
+    public IReadOnlyList<string> DescribeSetup() =>
+        setup.Prepend(Id == 0
             ? $"Started a session for this command only ({Features})."
             : $"Started session '{Name}' (Id {Id}): {Features}.").ToList();
 
-    private static IReadOnlyList<string> DescribeSetup(SchedTraceSessionOptions options, BpfLoadPlan plan, SchedBpfObject bpf)
+    private static IReadOnlyList<string> SetupLines(SchedTraceSessionOptions options, BpfLoadPlan plan, SchedBpfObject bpf)
     {
         var kind = bpf.HookKind;
         var lines = new List<string>();

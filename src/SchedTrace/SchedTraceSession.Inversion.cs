@@ -38,7 +38,6 @@ public sealed partial class SchedTraceSession
     private const uint AlertRingBytes = 256 << 10;
 
     private InversionStream? inversions;
-    private BpfInvStats[] finalInversionStats = Array.Empty<BpfInvStats>();
 
     /// <summary>PriorityInversion: the threshold the kernel applies (null without the feature).</summary>
     public TimeSpan? InversionThreshold { get; private set; }
@@ -46,20 +45,21 @@ public sealed partial class SchedTraceSession
     /// <summary>PriorityInversion: the detections this session runs.</summary>
     public IReadOnlyList<PriorityInversionKind> InversionKinds { get; private set; } = new TextList<PriorityInversionKind>([], (kind, _) => kind.ToString());
 
-    /// <summary>Alerts the rate limit refused, summed over CPUs (read from the kernel now while running).</summary>
-    public long SuppressedInversions => InversionStatsNow().Aggregate(0L, (sum, cpu) => sum + (long)cpu.Suppressed);
+    /// <summary>Alerts the rate limit refused, summed over CPUs, as of <see cref="CountersAsOf"/>:
+    /// always the sum of <see cref="SuppressedInversionsPerCpu"/>.</summary>
+    public long SuppressedInversions => Counters.InversionsSuppressedPerCpu.Sum();
 
-    /// <summary>Suppressed alerts by CPU (index = CPU).</summary>
-    public IReadOnlyList<long> SuppressedInversionsPerCpu => PerCpu(InversionStatsNow().Select(cpu => (long)cpu.Suppressed));
+    /// <summary>Suppressed alerts by CPU (index = CPU), as of <see cref="CountersAsOf"/>; empty without the feature.</summary>
+    public IReadOnlyList<long> SuppressedInversionsPerCpu => PerCpu(Counters.InversionsSuppressedPerCpu);
 
-    /// <summary>Alerts the kernel detected and sent (whether or not read yet).</summary>
-    public long InversionAlerts => InversionStatsNow().Aggregate(0L, (sum, cpu) => sum + (long)cpu.Alerts);
+    /// <summary>Alerts the kernel detected and sent (whether or not read yet), as of <see cref="CountersAsOf"/>.</summary>
+    public long InversionAlerts => Counters.InversionAlertsPerCpu.Sum();
 
-    /// <summary>Alerts that found the alert ring buffer full.</summary>
-    public long LostInversions => InversionStatsNow().Aggregate(0L, (sum, cpu) => sum + (long)cpu.Lost);
+    /// <summary>Alerts that found the alert ring buffer full, as of <see cref="CountersAsOf"/>.</summary>
+    public long LostInversions => Counters.InversionsLostPerCpu.Sum();
 
-    /// <summary>Mutex waits the lock detection could not track because its tables were full.</summary>
-    public long UntrackedLockWaits => InversionStatsNow().Aggregate(0L, (sum, cpu) => sum + (long)cpu.WaitsDropped);
+    /// <summary>Mutex waits the lock detection could not track because its tables were full, as of <see cref="CountersAsOf"/>.</summary>
+    public long UntrackedLockWaits => Counters.LockWaitsDropped;
 
     private static IReadOnlyCollection<PriorityInversionKind> KindsFor(SchedTraceSessionOptions options) =>
         options.InversionKinds ?? (LockDetectionSupported
@@ -144,45 +144,23 @@ public sealed partial class SchedTraceSession
         InversionKinds = new TextList<PriorityInversionKind>(KindsFor(options).Order(), (kind, _) => kind.ToString(), ", ");
     }
 
-    private void CloseInversions(SchedBpfObject bpf)
-    {
-        if (inversions is null)
-        {
-            return;
-        }
-        finalInversionStats = bpf.ReadPerCpu<BpfInvStats>("inv_stats");
-        inversions.Dispose();
-    }
-
-    private BpfInvStats[] InversionStatsNow()
-    {
-        lock (gate)
-        {
-            if (bpf is not null && inversions is not null)
-            {
-                finalInversionStats = bpf.ReadPerCpu<BpfInvStats>("inv_stats");
-            }
-            return finalInversionStats;
-        }
-    }
-
-    /// <summary>Every alert the ring buffer holds now, decoded, in the order the kernel reserved them.</summary>
+    /// <summary>
+    /// Every alert the ring buffer holds now, decoded, in the order the kernel reserved them, and
+    /// the counters read right after. A stopped session hands over what Stop drained, once.
+    /// </summary>
     internal IReadOnlyList<PriorityInversion> TakeInversions()
     {
         RequireFeature(SchedTraceFeature.PriorityInversion);
         lock (gate)
         {
-            _ = bpf ?? throw Stopped();
-            inversions!.Drain();
-            var taken = inversions.Pending.ToArray();
+            if (bpf is { } reader)
+            {
+                inversions!.Drain();
+                RefreshCounters(reader);
+            }
+            var taken = inversions!.Pending.ToArray();
             inversions.Pending.Clear();
             return taken;
         }
     }
-
-    /// <summary>Suppressed alerts by CPU, as of now.</summary>
-    internal long[] SuppressedNow() => InversionStatsNow().Select(cpu => (long)cpu.Suppressed).ToArray();
-
-    /// <summary>Lost alerts by CPU, as of now.</summary>
-    internal long[] LostInversionsNow() => InversionStatsNow().Select(cpu => (long)cpu.Lost).ToArray();
 }

@@ -60,7 +60,8 @@ public enum SchedTraceState
 /// <summary>What to start a session with. Filters are compiled into the BPF program as constants.</summary>
 public sealed partial record SchedTraceSessionOptions
 {
-    /// <summary>A name to find the session by; defaults to SchedTrace&lt;Id&gt;.</summary>
+    /// <summary>The name a <see cref="SessionCatalog"/> keeps the session under (unique there, ignoring
+    /// case); defaults to SchedTrace&lt;Id&gt;. A session started on its own has no name.</summary>
     public string? Name { get; init; }
 
     public SchedTraceFeature Features { get; init; } = SchedTraceFeature.ContextSwitches;
@@ -116,12 +117,11 @@ public sealed partial record SchedTraceSessionOptions
 
 /// <summary>
 /// A running BPF collection: attached on <see cref="Start"/>, aggregating in the kernel, read in
-/// snapshots, detached by <see cref="Stop"/> (or Dispose). Independent of every other session.
+/// snapshots, detached by <see cref="Stop"/> (which keeps its final figures) or Dispose (which
+/// does not). Independent of every other session.
 /// </summary>
 public sealed partial class SchedTraceSession : IDisposable
 {
-    private static int lastId;
-
     private readonly object gate = new();
     private readonly long startTimestamp;
     private SchedBpfObject? bpf;
@@ -129,6 +129,15 @@ public sealed partial class SchedTraceSession : IDisposable
 
     private readonly RetiredTasks retiredTasks = new();
     private readonly EventStream? events;
+
+    /// <summary>The loss and drop counters as of the last read: every counter property comes from this one object.</summary>
+    private SessionCounters counters;
+
+    /// <summary>The figures of the reading Stop took; null while running, or when the session was disposed.</summary>
+    private FinalReading? final;
+
+    /// <summary>Why Stop could not keep the final figures, when it could not.</summary>
+    private SchedTraceException? finalReadingFailure;
 
     private SchedTraceSession(SchedTraceSessionOptions options, BpfLoadPlan plan, SchedBpfObject bpf, ScheduleTimeMethod scheduleMethod, string? scheduleMethodNote)
     {
@@ -151,13 +160,11 @@ public sealed partial class SchedTraceSession : IDisposable
                 ForEachOnlineCpu(cpu => bpf.RunOnCpu(BpfLoadPlan.SnapshotProgram, cpu, argument: 1));
             }
         }
-        Id = Interlocked.Increment(ref lastId);
-        Name = string.IsNullOrWhiteSpace(options.Name) ? $"SchedTrace{Id}" : options.Name;
         Features = options.Features;
         ProcessIds = plan.Tasks.Tgids.Select(id => (int)id).ToArray();
         Cpu = options.Cpu;
         ThreadIds = plan.Tasks.Tids.Select(id => (int)id).ToArray();
-        setup = DescribeSetup(options, plan, bpf);
+        setup = SetupLines(options, plan, bpf);
         Hook = bpf.HookKind;
         ScheduleMethod = scheduleMethod;
         ScheduleMethodNote = scheduleMethodNote;
@@ -165,11 +172,40 @@ public sealed partial class SchedTraceSession : IDisposable
         TaskTableCapacity = options.Features.HasFlag(SchedTraceFeature.CpuTime) ? TaskTableFor(options).MaxEntries : 0;
         startTimestamp = Stopwatch.GetTimestamp();
         StartTime = DateTime.UtcNow;
+        counters = SessionCounters.Zero(StartTime, events is not null, inversions is not null);
+        LostAtLastDrain = counters.EventsLostPerCpu;
     }
 
-    public int Id { get; }
+    /// <summary>The Id a <see cref="SessionCatalog"/> keeps the session by (1, 2, 3... in the order
+    /// sessions were kept); 0 for a session no catalog keeps, such as a one-shot reading's own.</summary>
+    public int Id { get; private set; }
 
-    public string Name { get; }
+    /// <summary>The name a <see cref="SessionCatalog"/> keeps the session by, unique there (ignoring
+    /// case); empty for a session no catalog keeps (<see cref="Id"/> 0).</summary>
+    public string Name { get; private set; } = "";
+
+    /// <summary>Gives the session the identity a catalog keeps it by (before anyone else can see it).</summary>
+    internal void Keep(int id, string name)
+    {
+        Id = id;
+        Name = name;
+    }
+
+    /// <summary>
+    /// The session in words, for messages and -Verbose lines: "session 'build' (Id 1)" for a kept
+    /// session, "one-shot reading (CpuTime)" for one that a single reading started for itself.
+    /// </summary>
+    public string Describe() => Id == 0 ? $"one-shot reading ({Features})" : $"session '{Name}' (Id {Id})";
+
+    /// <summary><see cref="Describe"/> at the start of a sentence.</summary>
+    internal string Subject
+    {
+        get
+        {
+            var text = Describe();
+            return char.ToUpperInvariant(text[0]) + text[1..];
+        }
+    }
 
     /// <summary>When the programs were attached: counting starts here (UTC).</summary>
     public DateTime StartTime { get; }
@@ -177,13 +213,13 @@ public sealed partial class SchedTraceSession : IDisposable
     /// <summary><see cref="StartTime"/> as round-trip ISO 8601 text ending in Z, which Export-Csv keeps to the tick.</summary>
     public string StartTimeUtc => TextLayout.Utc(StartTime);
 
-    /// <summary>When the session was stopped (UTC); null while running.</summary>
+    /// <summary>When the session was stopped (UTC): its final figures are as of this instant. Null while running.</summary>
     public DateTime? StopTime { get; private set; }
 
     /// <summary><see cref="StopTime"/> as round-trip ISO 8601 text ending in Z; null while running.</summary>
     public string? StopTimeUtc => TextLayout.Utc(StopTime);
 
-    /// <summary>Time collected so far; frozen once stopped.</summary>
+    /// <summary>Time collected so far; frozen once stopped (StopTime - StartTime, on the monotonic clock).</summary>
     public TimeSpan Elapsed => Stopwatch.GetElapsedTime(startTimestamp, stopTimestamp ?? Stopwatch.GetTimestamp());
 
     public SchedTraceFeature Features { get; }
@@ -202,10 +238,6 @@ public sealed partial class SchedTraceSession : IDisposable
     /// <summary>Whether latency is also kept per process.</summary>
     public bool LatencyPerProcess { get; }
 
-    /// <summary>Durations left out of per-process latency rows because that table was full
-    /// (they are in the per-CPU and global figures); read at each latency reading.</summary>
-    public long LatencyDropped { get; private set; }
-
     /// <summary>The process filter (tgids, in order); empty: every process.</summary>
     public IReadOnlyList<int> ProcessIds { get; }
 
@@ -215,40 +247,37 @@ public sealed partial class SchedTraceSession : IDisposable
     /// <summary>The thread filter (tids, in order); empty: every thread.</summary>
     public IReadOnlyList<int> ThreadIds { get; }
 
-    /// <summary>Events the kernel could not hand over because the ring buffer was full, summed
-    /// over CPUs (see <see cref="LostEventsPerCpu"/>). Counting and CPU time aggregate in kernel
-    /// maps and hand nothing over, so only the Events feature can add to this.</summary>
-    public long LostEvents => LostEventsPerCpu.Sum();
+    /// <summary>
+    /// When the counters below were read from the kernel (UTC): at the session's last reading,
+    /// drain of a ring buffer, <see cref="Refresh"/> (Get-SchedTrace), or its stop. All of them
+    /// come from that one read, so they agree with each other; reading a property never asks the
+    /// kernel again.
+    /// </summary>
+    public DateTime CountersAsOf => Volatile.Read(ref counters).Utc;
 
-    /// <summary>Lost events by CPU (index = CPU): read from the kernel now while the session runs,
-    /// the final count once it has stopped.</summary>
-    public IReadOnlyList<long> LostEventsPerCpu
-    {
-        get
-        {
-            lock (gate)
-            {
-                if (bpf is not null && events is not null)
-                {
-                    finalLost = ReadLostEvents(bpf);
-                }
-                return PerCpu(finalLost);
-            }
-        }
-    }
+    /// <summary>Events the kernel could not hand over because the ring buffer was full, summed
+    /// over CPUs, as of <see cref="CountersAsOf"/>: always the sum of <see cref="LostEventsPerCpu"/>.
+    /// Counting and CPU time aggregate in kernel maps and hand nothing over, so only the Events
+    /// feature can add to this.</summary>
+    public long LostEvents => Volatile.Read(ref counters).EventsLostPerCpu.Sum();
+
+    /// <summary>Lost events by CPU (index = CPU), as of <see cref="CountersAsOf"/>; empty without the Events feature.</summary>
+    public IReadOnlyList<long> LostEventsPerCpu => PerCpu(Volatile.Read(ref counters).EventsLostPerCpu);
 
     /// <summary>Counts by CPU, as text "cpu:count" joined by ";" ("0:12;1:0"), so that Export-Csv keeps them.</summary>
     internal static TextList<long> PerCpu(IEnumerable<long> counts) =>
         new(counts, (count, cpu) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{cpu}:{count}"));
 
     /// <summary>Lost events by CPU as of the last drain of the ring buffer: what a reader missed.</summary>
-    internal IReadOnlyList<long> LostAtLastDrain { get; private set; } = Array.Empty<long>();
-
-    private long[] finalLost = Array.Empty<long>();
+    internal IReadOnlyList<long> LostAtLastDrain { get; private set; }
 
     /// <summary>Threads the per-task table had no room for (their time is missing from CPU time
-    /// figures); read at each snapshot.</summary>
-    public long DroppedTasks { get; private set; }
+    /// figures), as of <see cref="CountersAsOf"/>.</summary>
+    public long DroppedTasks => Volatile.Read(ref counters).TasksDropped;
+
+    /// <summary>Durations left out of per-process latency rows because that table was full
+    /// (they are in the per-CPU and global figures), as of <see cref="CountersAsOf"/>.</summary>
+    public long LatencyDropped => Volatile.Read(ref counters).LatencyDropped;
 
     /// <summary>Entries of the per-task table: four times the threads alive at start, at least 16,384, at most pid_max.</summary>
     public long TaskTableCapacity { get; }
@@ -460,37 +489,69 @@ public sealed partial class SchedTraceSession : IDisposable
 
     /// <summary>
     /// Takes every event the ring buffer holds now, decoded, in the order the kernel reserved
-    /// them, and refreshes the lost-event counts.
+    /// them, and reads the counters. A stopped session hands over what Stop drained from the
+    /// buffer, once.
     /// </summary>
     internal IReadOnlyList<SchedEvent> TakeEvents()
     {
         RequireFeature(SchedTraceFeature.Events);
         lock (gate)
         {
-            var reader = bpf ?? throw Stopped();
-            events!.Drain();
-            var taken = events.Decoder.Pending.ToArray();
+            if (bpf is { } reader)
+            {
+                events!.Drain();
+                RefreshCounters(reader);
+            }
+            var taken = events!.Decoder.Pending.ToArray();
             events.Decoder.Pending.Clear();
-            LostAtLastDrain = ReadLostEvents(reader);
+            LostAtLastDrain = counters.EventsLostPerCpu;
             return taken;
         }
     }
 
-    private static long[] ReadLostEvents(SchedBpfObject reader) =>
-        reader.ReadPerCpu<BpfSessionStats>("session_stats").Select(cpu => (long)cpu.EventsLost).ToArray();
+    /// <summary>The counters, as every counter property reports them (see <see cref="CountersAsOf"/>).</summary>
+    internal SessionCounters Counters => Volatile.Read(ref counters);
+
+    /// <summary>
+    /// Reads the counters (<see cref="LostEvents"/>, <see cref="DroppedTasks"/>,
+    /// <see cref="LatencyDropped"/>, <see cref="SuppressedInversions"/> and the rest) from the
+    /// kernel again, all in one read, as Process.Refresh does for a process. A stopped session
+    /// keeps its final counters.
+    /// </summary>
+    public void Refresh()
+    {
+        lock (gate)
+        {
+            if (bpf is { } reader)
+            {
+                RefreshCounters(reader);
+            }
+        }
+    }
+
+    private void RefreshCounters(SchedBpfObject reader) => Volatile.Write(ref counters, ReadCounters(reader, DateTime.UtcNow));
+
+    private SessionCounters ReadCounters(SchedBpfObject reader, DateTime utc) =>
+        SessionCounters.From(utc, reader.ReadPerCpu<BpfSessionStats>("session_stats"), events is not null,
+            inversions is null ? null : reader.ReadPerCpu<BpfInvStats>("inv_stats"));
 
     /// <summary>The counters as they stood when the session started: all zero.</summary>
     internal SwitchSnapshot StartSnapshot => new(StartTime, startTimestamp, new BpfSwitchCounts[SchedBpfObject.PossibleCpus]);
 
-    /// <summary>Per-CPU switch counters since the session started.</summary>
+    /// <summary>Per-CPU switch counters since the session started; once stopped, as of the stop.</summary>
     internal SwitchSnapshot ReadSwitchCounts()
     {
         RequireFeature(SchedTraceFeature.ContextSwitches);
         lock (gate)
         {
-            var reader = bpf ?? throw Stopped();
+            if (bpf is not { } reader)
+            {
+                return FinalFigures().Switches!;
+            }
             var perCpu = reader.ReadPerCpu<BpfSwitchCounts>("switch_counts");
-            return new SwitchSnapshot(DateTime.UtcNow, Stopwatch.GetTimestamp(), perCpu);
+            var snapshot = new SwitchSnapshot(DateTime.UtcNow, Stopwatch.GetTimestamp(), perCpu);
+            RefreshCounters(reader);
+            return snapshot;
         }
     }
 
@@ -520,61 +581,72 @@ public sealed partial class SchedTraceSession : IDisposable
     internal TaskSnapshot StartTaskSnapshot => new(StartTime, startTimestamp, new Dictionary<TaskKey, TaskCounters>());
 
     /// <summary>
-    /// Every thread seen since the session started, with its counters as of now. First the
-    /// kernel's counters are brought into the table: on tp_btf by a walk of every task, on
-    /// raw_tp by closing each CPU's running slice (an IPI per CPU); either way a task that was
-    /// never switched out is counted up to this instant. Freed threads are read one last time,
-    /// released from the kernel table, and kept here so later reads of this session still
-    /// include them.
+    /// Every thread seen since the session started, with its counters as of now (once stopped,
+    /// as of the stop). See <see cref="CollectTasks"/>.
     /// </summary>
     internal TaskSnapshot ReadTaskStats()
     {
         RequireFeature(SchedTraceFeature.CpuTime);
         lock (gate)
         {
-            var reader = bpf ?? throw Stopped();
-            if (reader.HookKind == HookKind.BtfTracepoint)
+            if (bpf is not { } reader)
             {
-                reader.WalkTasks();
+                return FinalFigures().Tasks!;
             }
-            else
-            {
-                ForEachOnlineCpu(cpu => reader.RunOnCpu(BpfLoadPlan.SnapshotProgram, cpu, argument: 0));
-            }
-            long timestamp = Stopwatch.GetTimestamp();
-            var utc = DateTime.UtcNow;
-            var tasks = retiredTasks.Copy();
-            foreach (var (tid, stats) in reader.ReadAll<uint, BpfTaskStats>("task_stats"))
-            {
-                var final = stats;
-                if (stats.Released)
-                {
-                    // Take it out in one step: nothing can change it after its free, but read and delete stay one operation.
-                    final = reader.Take<uint, BpfTaskStats>("task_stats", tid) ?? stats;
-                }
-                var key = new TaskKey((int)tid, final.StartTime);
-                var counters = TaskCounters.From((int)tid, final);
-                if (final.Released)
-                {
-                    counters = retiredTasks.Add(key, counters);
-                }
-                else if (retiredTasks.TryGet(key, out var retired))
-                {
-                    counters = retired.Plus(counters);
-                }
-                tasks[key] = counters;
-            }
-            DroppedTasks = (long)reader.ReadPerCpu<BpfSessionStats>("session_stats").Aggregate(0UL, (sum, cpu) => sum + cpu.TasksDropped);
-            return new TaskSnapshot(utc, timestamp, tasks);
+            var tasks = CollectTasks(reader);
+            var snapshot = new TaskSnapshot(DateTime.UtcNow, Stopwatch.GetTimestamp(), tasks);
+            RefreshCounters(reader);
+            return snapshot;
         }
+    }
+
+    /// <summary>
+    /// Brings the kernel's counters into the task table and reads it: on tp_btf by a walk of
+    /// every task, on raw_tp by closing each CPU's running slice (an IPI per CPU); either way a
+    /// task that was never switched out is counted up to this instant. Freed threads are read
+    /// one last time, released from the kernel table, and kept here so later reads of this
+    /// session still include them.
+    /// </summary>
+    private Dictionary<TaskKey, TaskCounters> CollectTasks(SchedBpfObject reader)
+    {
+        if (reader.HookKind == HookKind.BtfTracepoint)
+        {
+            reader.WalkTasks();
+        }
+        else
+        {
+            ForEachOnlineCpu(cpu => reader.RunOnCpu(BpfLoadPlan.SnapshotProgram, cpu, argument: 0));
+        }
+        var tasks = retiredTasks.Copy();
+        foreach (var (tid, stats) in reader.ReadAll<uint, BpfTaskStats>("task_stats"))
+        {
+            var entry = stats;
+            if (stats.Released)
+            {
+                // Take it out in one step: nothing can change it after its free, but read and delete stay one operation.
+                entry = reader.Take<uint, BpfTaskStats>("task_stats", tid) ?? stats;
+            }
+            var key = new TaskKey((int)tid, entry.StartTime);
+            var taskCounters = TaskCounters.From((int)tid, entry);
+            if (entry.Released)
+            {
+                taskCounters = retiredTasks.Add(key, taskCounters);
+            }
+            else if (retiredTasks.TryGet(key, out var retired))
+            {
+                taskCounters = retired.Plus(taskCounters);
+            }
+            tasks[key] = taskCounters;
+        }
+        return tasks;
     }
 
     /// <summary>The empty latency snapshot at the session's start.</summary>
     internal LatencySnapshot StartLatencySnapshot => LatencySnapshot.Empty(StartTime, startTimestamp);
 
     /// <summary>
-    /// Every latency histogram as of now: per kind and CPU, and per process and kind when the
-    /// session keeps them. Cumulative since the session started.
+    /// Every latency histogram as of now (once stopped, as of the stop): per kind and CPU, and
+    /// per process and kind when the session keeps them. Cumulative since the session started.
     /// </summary>
     internal LatencySnapshot ReadLatency()
     {
@@ -584,23 +656,33 @@ public sealed partial class SchedTraceSession : IDisposable
         }
         lock (gate)
         {
-            var reader = bpf ?? throw Stopped();
-            var perCpu = new Dictionary<LatencyKind, LatencyHistogram[]>();
-            for (uint kind = 0; kind < LatencyKinds; kind++)
+            if (bpf is not { } reader)
             {
-                perCpu[(LatencyKind)kind] = reader.ReadPerCpu<BpfLatencyHist>("latency", kind).Select(h => h.ToHistogram()).ToArray();
+                return FinalFigures().Latency!;
             }
-            var perProcess = new Dictionary<(int ProcessId, LatencyKind Kind), (string Name, LatencyHistogram Histogram)>();
-            if (LatencyPerProcess)
-            {
-                foreach (var (key, row) in reader.ReadAll<BpfProcHistKey, BpfProcHist>("proc_latency"))
-                {
-                    perProcess[((int)key.Tgid, (LatencyKind)key.Kind)] = (row.CommText(), row.Hist.ToHistogram());
-                }
-            }
-            LatencyDropped = (long)reader.ReadPerCpu<BpfSessionStats>("session_stats").Aggregate(0UL, (sum, cpu) => sum + cpu.LatencyDropped);
-            return new LatencySnapshot(DateTime.UtcNow, Stopwatch.GetTimestamp(), perCpu, perProcess);
+            var (perCpu, perProcess) = CollectLatency(reader);
+            var snapshot = new LatencySnapshot(DateTime.UtcNow, Stopwatch.GetTimestamp(), perCpu, perProcess);
+            RefreshCounters(reader);
+            return snapshot;
         }
+    }
+
+    private (Dictionary<LatencyKind, LatencyHistogram[]> PerCpu, Dictionary<(int ProcessId, LatencyKind Kind), (string Name, LatencyHistogram Histogram)> PerProcess) CollectLatency(SchedBpfObject reader)
+    {
+        var perCpu = new Dictionary<LatencyKind, LatencyHistogram[]>();
+        for (uint kind = 0; kind < LatencyKinds; kind++)
+        {
+            perCpu[(LatencyKind)kind] = reader.ReadPerCpu<BpfLatencyHist>("latency", kind).Select(h => h.ToHistogram()).ToArray();
+        }
+        var perProcess = new Dictionary<(int ProcessId, LatencyKind Kind), (string Name, LatencyHistogram Histogram)>();
+        if (LatencyPerProcess)
+        {
+            foreach (var (key, row) in reader.ReadAll<BpfProcHistKey, BpfProcHist>("proc_latency"))
+            {
+                perProcess[((int)key.Tgid, (LatencyKind)key.Kind)] = (row.CommText(), row.Hist.ToHistogram());
+            }
+        }
+        return (perCpu, perProcess);
     }
 
     /// <summary>The BPF programs this session loaded (tests: what runs on which hook).</summary>
@@ -610,7 +692,7 @@ public sealed partial class SchedTraceSession : IDisposable
         {
             lock (gate)
             {
-                return (bpf ?? throw Stopped()).LoadedPrograms();
+                return (bpf ?? throw Released()).LoadedPrograms();
             }
         }
     }
@@ -620,7 +702,7 @@ public sealed partial class SchedTraceSession : IDisposable
     {
         lock (gate)
         {
-            return (bpf ?? throw Stopped()).ReadAll<uint, BpfTaskStats>("task_stats").Select(e => e.Key).ToList();
+            return (bpf ?? throw Released()).ReadAll<uint, BpfTaskStats>("task_stats").Select(e => e.Key).ToList();
         }
     }
 
@@ -639,44 +721,152 @@ public sealed partial class SchedTraceSession : IDisposable
             throw new SchedTraceException(
                 SchedTraceErrorKind.InvalidArgument,
                 "FeatureNotEnabled",
-                $"Session '{Name}' (Id {Id}) does not collect {feature}.",
+                $"{Subject} does not collect {feature}.",
                 $"Start a session with the {feature} feature (Start-SchedTrace -Feature {feature}).");
         }
     }
 
-    private SchedTraceException Stopped() => new(
-        SchedTraceErrorKind.SessionStopped,
-        "SessionStopped",
-        $"Session '{Name}' (Id {Id}) is stopped; its counters were released with it.",
-        "Start a new session with Start-SchedTrace (or read from a session before stopping it).");
-
-    /// <summary>Detaches and frees every kernel object of this session. Safe to call twice.</summary>
-    public void Stop()
+    /// <summary>
+    /// Refuses, before any waiting, a plan that needs more collecting from a stopped session:
+    /// only a reading since its start (its final figures) is left to take.
+    /// </summary>
+    internal void RefuseSamplingIfStopped(SamplingPlan plan)
     {
-        lock (gate)
+        if (plan.Mode != SamplingMode.SinceStart && StopTime is { } stopped)
         {
-            if (bpf is null)
-            {
-                return;
-            }
-            if (events is not null)
-            {
-                finalLost = ReadLostEvents(bpf); // the last word on losses, before the map goes
-                events.Dispose();
-            }
-            CloseInversions(bpf);
-            bpf.Dispose();
-            bpf = null;
-            stopTimestamp = Stopwatch.GetTimestamp();
-            StopTime = DateTime.UtcNow;
+            throw new SchedTraceException(
+                SchedTraceErrorKind.SessionStopped,
+                "SessionStopped",
+                $"{Subject} was stopped at {stopped:yyyy-MM-dd HH:mm:ss.fff}Z: there is nothing more to sample.",
+                "Leave out -Interval to read its final figures (they end at the stop), or start a new session with Start-SchedTrace.");
         }
     }
 
-    public void Dispose() => Stop();
+    /// <summary>What Stop kept; an error when the session was disposed instead, or its final reading failed.</summary>
+    private FinalReading FinalFigures() => final ?? throw Released();
 
-    /// <summary>"build (Id 1, Running, started 2026-12-02 00:53:08Z): ContextSwitches, CpuTime".</summary>
-    public override string ToString() =>
-        $"{Name} (Id {Id.ToString(System.Globalization.CultureInfo.InvariantCulture)}, {State}, started {StartTime.ToString("u", System.Globalization.CultureInfo.InvariantCulture)}): {Features}";
+    private SchedTraceException Released() => new(
+        SchedTraceErrorKind.SessionStopped,
+        "SessionStopped",
+        finalReadingFailure is null
+            ? $"{Subject} was released without keeping its figures."
+            : $"{Subject} was stopped, but its final figures could not be read: {finalReadingFailure.Message}",
+        "Start a new session with Start-SchedTrace; Stop-SchedTrace keeps a session's final figures.");
+
+    /// <summary>
+    /// Takes a final reading of everything the session collects (switch counts, the task table,
+    /// the latency histograms), then detaches its programs, drains what its ring buffers still
+    /// hold into memory (no more can arrive, so their size bounds it), reads its counters one
+    /// last time, and frees every kernel object. Readings of a stopped session report those
+    /// figures, ending at <see cref="StopTime"/>. Safe to call twice.
+    /// </summary>
+    public void Stop() => Release(keepFigures: true);
+
+    /// <summary>Detaches and frees every kernel object without a final reading (a one-shot
+    /// reading already has its figures); the counters are read one last time. Safe to call twice.</summary>
+    public void Dispose() => Release(keepFigures: false);
+
+    private void Release(bool keepFigures)
+    {
+        lock (gate)
+        {
+            if (bpf is not { } reader)
+            {
+                return;
+            }
+            try
+            {
+                FinalReading? reading = null;
+                if (keepFigures)
+                {
+                    try
+                    {
+                        reading = TakeFinalReading(reader);
+                    }
+                    catch (SchedTraceException e)
+                    {
+                        finalReadingFailure = e;
+                    }
+                }
+                long timestamp = Stopwatch.GetTimestamp();
+                var utc = DateTime.UtcNow;
+                // From here nothing runs: the buffers hold all there will be, and the counters are final.
+                reader.Detach();
+                try
+                {
+                    if (keepFigures)
+                    {
+                        events?.Drain();
+                        inversions?.Drain();
+                    }
+                    Volatile.Write(ref counters, ReadCounters(reader, utc));
+                }
+                catch (SchedTraceException e)
+                {
+                    finalReadingFailure ??= e;
+                }
+                final = reading?.At(utc, timestamp);
+                stopTimestamp = timestamp;
+                StopTime = utc;
+            }
+            finally
+            {
+                events?.Dispose();
+                inversions?.Dispose();
+                reader.Dispose();
+                bpf = null;
+                if (stopTimestamp is null)
+                {
+                    stopTimestamp = Stopwatch.GetTimestamp();
+                    StopTime = DateTime.UtcNow;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads every figure the features collect, while everything is still attached (on raw_tp a
+    /// CPU's running slice is closed by the switch hook's own timestamp). The switch counters are
+    /// read last, a single syscall, so that they lie closest to the stop instant.
+    /// </summary>
+    private FinalReading TakeFinalReading(SchedBpfObject reader)
+    {
+        var tasks = Features.HasFlag(SchedTraceFeature.CpuTime) ? CollectTasks(reader) : null;
+        var latency = (Features & LatencyFeatures) != 0 ? CollectLatency(reader) : default;
+        var switches = Features.HasFlag(SchedTraceFeature.ContextSwitches) ? reader.ReadPerCpu<BpfSwitchCounts>("switch_counts") : null;
+        return new FinalReading(switches, tasks, latency.PerCpu, latency.PerProcess);
+    }
+
+    /// <summary>The figures of the final reading, before they are stamped with the stop instant.</summary>
+    private sealed record FinalReading(
+        BpfSwitchCounts[]? SwitchCounts,
+        Dictionary<TaskKey, TaskCounters>? Threads,
+        Dictionary<LatencyKind, LatencyHistogram[]>? LatencyPerCpu,
+        Dictionary<(int ProcessId, LatencyKind Kind), (string Name, LatencyHistogram Histogram)>? LatencyPerProcess)
+    {
+        internal SwitchSnapshot? Switches { get; private init; }
+
+        internal TaskSnapshot? Tasks { get; private init; }
+
+        internal LatencySnapshot? Latency { get; private init; }
+
+        internal FinalReading At(DateTime utc, long timestamp) => this with
+        {
+            Switches = SwitchCounts is null ? null : new SwitchSnapshot(utc, timestamp, SwitchCounts, Final: true),
+            Tasks = Threads is null ? null : new TaskSnapshot(utc, timestamp, Threads, Final: true),
+            Latency = LatencyPerCpu is null ? null : new LatencySnapshot(utc, timestamp, LatencyPerCpu, LatencyPerProcess!, Final: true),
+        };
+    }
+
+    /// <summary>"build (Id 1, Running, started 2026-12-02 00:53:08Z): ContextSwitches, CpuTime"; a
+    /// one-shot reading's own session says so instead of a name and Id.</summary>
+    public override string ToString()
+    {
+        string started = StartTime.ToString("u", System.Globalization.CultureInfo.InvariantCulture);
+        return Id == 0
+            ? $"one-shot reading ({State}, started {started}): {Features}"
+            : $"{Name} (Id {Id.ToString(System.Globalization.CultureInfo.InvariantCulture)}, {State}, started {started}): {Features}";
+    }
 
     /// <summary>
     /// The fds of this session's loaded BPF programs, by name (for the benchmarks' kernel
@@ -686,10 +876,46 @@ public sealed partial class SchedTraceSession : IDisposable
     {
         lock (gate)
         {
-            return (bpf ?? throw Stopped()).ProgramFds();
+            return (bpf ?? throw Released()).ProgramFds();
         }
     }
 }
 
-/// <summary>Per-CPU counters read at one instant.</summary>
-internal sealed record SwitchSnapshot(DateTime Utc, long Timestamp, BpfSwitchCounts[] PerCpu);
+/// <summary>Per-CPU counters read at one instant; <paramref name="Final"/> when read at the session's stop.</summary>
+internal sealed record SwitchSnapshot(DateTime Utc, long Timestamp, BpfSwitchCounts[] PerCpu, bool Final = false);
+
+/// <summary>
+/// A session's loss and drop counters from one read of its per-CPU statistics maps
+/// (session_stats, and inv_stats with the PriorityInversion feature). Per-CPU arrays are empty
+/// for a feature the session lacks.
+/// </summary>
+internal sealed record SessionCounters(
+    DateTime Utc,
+    long[] EventsLostPerCpu,
+    long TasksDropped,
+    long LatencyDropped,
+    long[] InversionAlertsPerCpu,
+    long[] InversionsSuppressedPerCpu,
+    long[] InversionsLostPerCpu,
+    long LockWaitsDropped)
+{
+    internal static SessionCounters Zero(DateTime utc, bool events, bool inversions)
+    {
+        long[] PerCpu(bool has) => has ? new long[SchedBpfObject.PossibleCpus] : Array.Empty<long>();
+        return new(utc, PerCpu(events), 0, 0, PerCpu(inversions), PerCpu(inversions), PerCpu(inversions), 0);
+    }
+
+    internal static SessionCounters From(DateTime utc, BpfSessionStats[] stats, bool events, BpfInvStats[]? inversions)
+    {
+        var none = Array.Empty<long>();
+        return new(
+            utc,
+            events ? stats.Select(cpu => (long)cpu.EventsLost).ToArray() : none,
+            stats.Sum(cpu => (long)cpu.TasksDropped),
+            stats.Sum(cpu => (long)cpu.LatencyDropped),
+            inversions?.Select(cpu => (long)cpu.Alerts).ToArray() ?? none,
+            inversions?.Select(cpu => (long)cpu.Suppressed).ToArray() ?? none,
+            inversions?.Select(cpu => (long)cpu.Lost).ToArray() ?? none,
+            inversions?.Sum(cpu => (long)cpu.WaitsDropped) ?? 0);
+    }
+}

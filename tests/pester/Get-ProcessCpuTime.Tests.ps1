@@ -306,11 +306,22 @@ Describe 'Get-ProcessCpuTime' {
             { $session | Get-ProcessCpuTime } | Should -Throw -ErrorId 'FeatureNotEnabled,SchedTrace.PowerShell.GetProcessCpuTimeCommand'
         }
 
-        It 'fails with SessionStopped on a stopped session' {
+        It 'reads a stopped session''s final figures, from its start to its stop' {
             $session = Start-SchedTrace -Name 'pester-cputime-stopped' -Feature CpuTime
+            Start-Sleep -Milliseconds 200
             $session | Stop-SchedTrace
 
-            { $session | Get-ProcessCpuTime } | Should -Throw -ErrorId 'SessionStopped,SchedTrace.PowerShell.GetProcessCpuTimeCommand'
+            $row = $session | Get-ProcessCpuTime -Id $spinner.Id
+            Start-Sleep -Milliseconds 100
+            $again = $session | Get-ProcessCpuTime -Id $spinner.Id
+
+            $row.CpuTimeNs | Should -BeGreaterThan 0 -Because 'the busy loop ran while the session did'
+            $row.CpuTimeNs | Should -BeLessOrEqual ($session.Elapsed.Ticks * 100) -Because 'one thread runs on one CPU at a time'
+            $row.WindowStart | Should -Be $session.StartTime
+            $row.WindowEnd | Should -Be $session.StopTime
+            $row.Duration | Should -Be $session.Elapsed
+            $again.CpuTimeNs | Should -Be $row.CpuTimeNs -Because 'nothing is counted after the stop'
+            { $session | Get-ProcessCpuTime -Interval 0.2 -Count 1 -ErrorAction Stop } | Should -Throw -ErrorId 'SessionStopped,SchedTrace.PowerShell.GetProcessCpuTimeCommand'
         }
     }
 

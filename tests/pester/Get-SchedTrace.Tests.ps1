@@ -46,7 +46,37 @@ Describe 'Get-SchedTrace' {
     }
 
     It 'takes Id from a piped object by property name' {
-        ($beta | Get-SchedTrace).Id | Should -Be $beta.Id
+        # An object with only an Id: nothing but -Id can bind it.
+        ([pscustomobject]@{ Id = $beta.Id } | Get-SchedTrace).Id | Should -Be $beta.Id
+    }
+
+    It 'takes Name from a piped object by property name' {
+        ([pscustomobject]@{ Name = 'other-gamma' } | Get-SchedTrace).Id | Should -Be $other.Id
+    }
+
+    It 'hands back the live session for a piped session' {
+        $found = $beta | Get-SchedTrace
+
+        [object]::ReferenceEquals($found, $beta) | Should -BeTrue
+    }
+
+    It 'reports a piped input that matches nothing, and still looks up the next one' {
+        $unused = $other.Id + 1000
+        $found = [pscustomobject]@{ Id = $unused }, [pscustomobject]@{ Id = $alpha.Id } | Get-SchedTrace -ErrorAction SilentlyContinue -ErrorVariable missing
+
+        $found.Id | Should -Be $alpha.Id
+        $missing.Count | Should -Be 1
+        $missing[0].FullyQualifiedErrorId | Should -Be 'SessionIdNotFound,SchedTrace.PowerShell.GetSchedTraceCommand'
+        $missing[0].TargetObject | Should -Be $unused
+    }
+
+    It 'reads the counters it shows from the kernel once, when it writes the session' {
+        $before = $alpha.CountersAsOf
+
+        $listed = Get-SchedTrace -Id $alpha.Id
+
+        $listed.CountersAsOf | Should -BeGreaterThan $before
+        $listed.CountersAsOf | Should -BeLessOrEqual ([datetime]::UtcNow)
     }
 
     It 'reports a literal name that matches nothing as ObjectNotFound, and still returns the others' {

@@ -272,11 +272,26 @@ Describe 'Measure-OffCpuTime' {
             { $session | Measure-OffCpuTime } | Should -Throw -ErrorId 'FeatureNotEnabled,SchedTrace.PowerShell.MeasureOffCpuTimeCommand'
         }
 
-        It 'fails with SessionStopped on a stopped session' {
-            $session = Start-SchedTrace -Name 'pester-offcpu-stopped' -Feature OffCpuTime
+        It 'reads a stopped session''s final figures, from its start to its stop' {
+            $session = Start-SchedTrace -Name 'pester-offcpu-stopped' -Feature OffCpuTime -ProcessId $sleeper.Id
+            Start-Sleep -Milliseconds 300
             $session | Stop-SchedTrace
 
-            { $session | Measure-OffCpuTime } | Should -Throw -ErrorId 'SessionStopped,SchedTrace.PowerShell.MeasureOffCpuTimeCommand'
+            $rows = @($session | Measure-OffCpuTime)
+            Start-Sleep -Milliseconds 100
+            $again = @($session | Measure-OffCpuTime)
+
+            # The sleeper leaves the CPU asleep about twenty times a second.
+            ($rows | Where-Object Reason -EQ 'Sleeping').Count | Should -BeGreaterThan 0
+            $rows | ForEach-Object {
+                $_.WindowEnd | Should -Be $session.StopTime
+                $_.Duration | Should -Be $session.Elapsed
+            }
+            $again.Count | Should -Be $rows.Count
+            for ($i = 0; $i -lt $rows.Count; $i++) {
+                $again[$i].Count | Should -Be $rows[$i].Count -Because 'nothing is measured after the stop'
+            }
+            { $session | Measure-OffCpuTime -Interval 0.2 -Count 1 -ErrorAction Stop } | Should -Throw -ErrorId 'SessionStopped,SchedTrace.PowerShell.MeasureOffCpuTimeCommand'
         }
     }
 

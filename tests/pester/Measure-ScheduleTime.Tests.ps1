@@ -175,7 +175,7 @@ Describe 'Measure-ScheduleTime' {
             "$($session.ScheduleMethod)" | Should -Be $method
             ($rows | ForEach-Object { '{0}/{1}' -f $_.Measure, $_.Reason }) | Should -Be $rowsOf[$method]
             $rows[0].WindowStart | Should -Be $session.StartTime
-            ($verbose -join "`n") | Should -BeLike "*'pester-schedtime' times schedule() with*"
+            ($verbose -join "`n") | Should -BeLike "*session 'pester-schedtime' (Id $($session.Id)) times schedule() with*"
             if ($session.ScheduleMethodNote) {
                 $verbose | Should -Contain $session.ScheduleMethodNote
             }

@@ -133,6 +133,41 @@ Describe 'Start-SchedTrace' {
         $second.Id | Should -BeGreaterThan $first.Id
     }
 
+    It 'refuses a name a running session has, ignoring case, before attaching anything' {
+        $first = Start-SchedTrace -Name 'pester-dup'
+
+        $thrown = { Start-SchedTrace -Name 'PESTER-DUP' -Feature CpuTime } | Should -Throw -ErrorId 'SessionNameInUse,SchedTrace.PowerShell.StartSchedTraceCommand' -PassThru
+
+        $thrown.CategoryInfo.Category | Should -Be 'ResourceExists'
+        $thrown.TargetObject | Should -Be 'PESTER-DUP'
+        $thrown.ErrorDetails.Message | Should -BeLike "*'PESTER-DUP'*session 'pester-dup' (Id $($first.Id))*"
+        $thrown.ErrorDetails.RecommendedAction | Should -BeLike '*another name*Stop-SchedTrace -Name*'
+        @(Get-SchedTrace).Id | Should -Be @($first.Id)
+        $first.State | Should -Be 'Running'
+    }
+
+    It 'gives a stopped session''s name to a new one' {
+        $first = Start-SchedTrace -Name 'pester-reused'
+        $first | Stop-SchedTrace
+
+        $second = Start-SchedTrace -Name 'pester-reused'
+
+        $second.Name | Should -Be 'pester-reused'
+        $second.Id | Should -BeGreaterThan $first.Id
+        $second.State | Should -Be 'Running'
+    }
+
+    It 'skips an Id whose default name a session was given on purpose' {
+        $probe = Start-SchedTrace
+        $taken = Start-SchedTrace -Name "SchedTrace$($probe.Id + 2)"
+
+        $unnamed = Start-SchedTrace
+
+        $taken.Id | Should -Be ($probe.Id + 1)
+        $unnamed.Id | Should -Be ($probe.Id + 3)
+        $unnamed.Name | Should -Be "SchedTrace$($probe.Id + 3)"
+    }
+
     It 'lists the new session in Get-SchedTrace' {
         $session = Start-SchedTrace -Name 'pester-listed'
 
@@ -182,11 +217,18 @@ Describe 'Start-SchedTrace' {
     }
     It 'starts the latency features, with per-process histograms on -PerProcess' {
         $session = Start-SchedTrace -Name 'pester-start-latency' -Feature 'RunQueueLatency', 'OffCpuTime', 'ScheduleTime' -PerProcess -WarningAction SilentlyContinue
+        # The reading comes a few ms after the attach, and in so short a window the machine may
+        # well finish no off-CPU interval at all. This shell's pipeline thread sleeping does: it
+        # leaves the CPU asleep and comes back, one Sleeping interval of this process.
+        Start-Sleep -Milliseconds 50
 
         $session.Features | Should -Be ([SchedTrace.SchedTraceFeature]'RunQueueLatency, OffCpuTime, ScheduleTime')
         $session.LatencyPerProcess | Should -BeTrue
         "$($session.ScheduleMethod)" | Should -BeIn @('FunctionExit', 'SchedTracepoints', 'SwitchTracepoint')
-        ($session | Measure-OffCpuTime -PerProcess).Count | Should -BeGreaterThan 0
+        $rows = @($session | Measure-OffCpuTime -PerProcess)
+        $slept = @($rows | Where-Object { $_.ProcessId -eq $PID -and $_.Reason -eq 'Sleeping' })
+        $slept.Count | Should -Be 1
+        $slept[0].Count | Should -BeGreaterOrEqual 1
     }
 
     It 'keeps latency for the machine only without -PerProcess' {

@@ -111,10 +111,75 @@ Describe 'Stop-SchedTrace' {
         $session.State | Should -Be 'Stopped'
     }
 
-    It 'makes the session unreadable, with a stable error id' {
+    It 'keeps the session readable: its final counts, from its start to its stop' {
+        $session = Start-SchedTrace
+        Start-Sleep -Milliseconds 100
+        $session | Stop-SchedTrace
+
+        $final = $session | Get-ContextSwitchCount -Total
+        Start-Sleep -Milliseconds 100
+        $again = $session | Get-ContextSwitchCount -Total
+
+        $final.Switches | Should -BeGreaterThan 0
+        $final.WindowStart | Should -Be $session.StartTime
+        $final.WindowEnd | Should -Be $session.StopTime
+        $final.Duration | Should -Be $session.Elapsed
+        $again.Switches | Should -Be $final.Switches -Because 'nothing is counted after the stop'
+    }
+
+    It 'refuses -Interval on a stopped session: there is nothing more to sample' {
         $session = Start-SchedTrace
         $session | Stop-SchedTrace
 
-        { $session | Get-ContextSwitchCount } | Should -Throw -ErrorId 'SessionStopped,SchedTrace.PowerShell.GetContextSwitchCountCommand'
+        $thrown = { $session | Get-ContextSwitchCount -Interval 0.1 -Count 2 -ErrorAction Stop } | Should -Throw -ErrorId 'SessionStopped,SchedTrace.PowerShell.GetContextSwitchCountCommand' -PassThru
+
+        $thrown.CategoryInfo.Category | Should -Be 'InvalidOperation'
+        $thrown.ErrorDetails.RecommendedAction | Should -BeLike '*Leave out -Interval*final figures*'
+    }
+
+    It 'stops a session by -Id from a piped object by property name' {
+        $session = Start-SchedTrace
+
+        [pscustomobject]@{ Id = $session.Id } | Stop-SchedTrace
+
+        $session.State | Should -Be 'Stopped'
+    }
+
+    It 'stops a session by -Name from a piped object by property name' {
+        $session = Start-SchedTrace -Name 'pester-by-property'
+
+        [pscustomobject]@{ Name = 'pester-by-property' } | Stop-SchedTrace
+
+        $session.State | Should -Be 'Stopped'
+    }
+
+    It 'stops what Get-SchedTrace pipes to it' {
+        $first = Start-SchedTrace -Name 'pester-listed1'
+        $second = Start-SchedTrace -Name 'pester-listed2'
+
+        Get-SchedTrace -Name 'pester-listed*' | Stop-SchedTrace
+
+        $first.State | Should -Be 'Stopped'
+        $second.State | Should -Be 'Stopped'
+    }
+
+    It 'reports a piped input that matches nothing, and still stops the next one' {
+        $session = Start-SchedTrace
+
+        [pscustomobject]@{ Id = 999999 }, [pscustomobject]@{ Id = $session.Id } | Stop-SchedTrace -ErrorAction SilentlyContinue -ErrorVariable missing
+
+        $missing.Count | Should -Be 1
+        $missing[0].FullyQualifiedErrorId | Should -Be 'SessionIdNotFound,SchedTrace.PowerShell.StopSchedTraceCommand'
+        $missing[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $session.State | Should -Be 'Stopped'
+    }
+
+    It 'reports a piped literal name that matches nothing as ObjectNotFound' {
+        [pscustomobject]@{ Name = 'no-such-session' } | Stop-SchedTrace -ErrorAction SilentlyContinue -ErrorVariable missing
+
+        $missing.Count | Should -Be 1
+        $missing[0].FullyQualifiedErrorId | Should -Be 'SessionNameNotFound,SchedTrace.PowerShell.StopSchedTraceCommand'
+        $missing[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+        $missing[0].TargetObject | Should -Be 'no-such-session'
     }
 }

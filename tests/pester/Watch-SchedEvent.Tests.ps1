@@ -228,11 +228,20 @@ Describe 'Watch-SchedEvent' {
             { $session | Watch-SchedEvent -Count 1 } | Should -Throw -ErrorId 'FeatureNotEnabled,SchedTrace.PowerShell.WatchSchedEventCommand'
         }
 
-        It 'fails with SessionStopped on a stopped session' {
+        It 'gives the events a stopped session''s buffer held, once, and ends at once' {
             $session = Start-SchedTrace -Feature Events
+            Start-Sleep -Milliseconds 100
             $session | Stop-SchedTrace
 
-            { $session | Watch-SchedEvent -Count 1 } | Should -Throw -ErrorId 'SessionStopped,SchedTrace.PowerShell.WatchSchedEventCommand'
+            $clock = [System.Diagnostics.Stopwatch]::StartNew()
+            $events = @($session | Watch-SchedEvent -Duration 5)
+            $again = @($session | Watch-SchedEvent -Duration 5)
+            $clock.Stop()
+
+            $events.Count | Should -BeGreaterThan 0 -Because 'a machine switches within 100 ms'
+            @($events | Where-Object Timestamp -GT $session.StopTime.AddMilliseconds(1)).Count | Should -Be 0
+            $again.Count | Should -Be 0
+            $clock.Elapsed.TotalSeconds | Should -BeLessThan 2 -Because 'a stopped session has nothing more to wait for'
         }
 
         It 'does not take -Type with -Session' {

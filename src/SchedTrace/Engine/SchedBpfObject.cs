@@ -632,13 +632,24 @@ internal sealed class SchedBpfObject : IDisposable
         "Stop the session and start a new one; if it happens again, report it with the output of -Debug (--debug).")
     { Errno = errno };
 
-    public void Dispose()
+    /// <summary>
+    /// Destroys every link: the programs stop running, while the maps and ring buffers stay
+    /// readable until <see cref="Dispose"/>. A session detaches before its last drain, so the
+    /// drain meets a buffer nothing writes to any more.
+    /// </summary>
+    internal void Detach()
     {
         foreach (var link in links)
         {
             link.Dispose();
         }
         links.Clear();
+        taskIterator = null;
+    }
+
+    public void Dispose()
+    {
+        Detach();
         obj.Dispose();
     }
 

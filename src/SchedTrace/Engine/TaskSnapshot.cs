@@ -55,5 +55,5 @@ internal readonly record struct TaskCounters(
     internal bool Active => RuntimeNs > 0 || Voluntary > 0 || Involuntary > 0 || Migrations > 0;
 }
 
-/// <summary>Every thread seen by a session, as of one instant.</summary>
-internal sealed record TaskSnapshot(DateTime Utc, long Timestamp, IReadOnlyDictionary<TaskKey, TaskCounters> Tasks);
+/// <summary>Every thread seen by a session, as of one instant; <paramref name="Final"/> when read at the session's stop.</summary>
+internal sealed record TaskSnapshot(DateTime Utc, long Timestamp, IReadOnlyDictionary<TaskKey, TaskCounters> Tasks, bool Final = false);

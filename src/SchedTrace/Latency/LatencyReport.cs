@@ -86,7 +86,8 @@ public static class LatencyReport
     /// <summary>A row of the report: its histogram kind(s), measure and reason.</summary>
     private sealed record RowSpec(LatencyMeasure Measure, string Reason, LatencyKind[] Kinds);
 
-    /// <summary>Reads <paramref name="session"/> according to <paramref name="plan"/>.</summary>
+    /// <summary>Reads <paramref name="session"/> according to <paramref name="plan"/>; a stopped
+    /// session gives its final figures, from its start to its stop.</summary>
     public static IEnumerable<IReadOnlyList<LatencyStatistics>> Collect(
         SchedTraceSession session,
         SamplingPlan plan,
@@ -98,6 +99,7 @@ public static class LatencyReport
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(query);
         Check(session, query);
+        session.RefuseSamplingIfStopped(plan);
         Func<LatencySnapshot> read = session.ReadLatency;
         if (query.StartsWithSession && plan.Mode != SamplingMode.SinceStart)
         {
@@ -112,7 +114,7 @@ public static class LatencyReport
                 return session.ReadLatency();
             };
         }
-        foreach (var window in Sampler.Windows(plan, read, session.StartLatencySnapshot, cancellation, progress))
+        foreach (var window in Sampler.Windows(plan, read, session.StartLatencySnapshot, cancellation, progress, s => s.Final))
         {
             yield return Between(session, window.Sample, window.Before, window.After, query);
         }
@@ -162,7 +164,7 @@ public static class LatencyReport
         {
             throw Invalid(
                 "FeatureNotEnabled",
-                $"Session '{session.Name}' (Id {session.Id}) does not collect {query.Feature}.",
+                $"{session.Subject} does not collect {query.Feature}.",
                 $"Start a session with the {query.Feature} feature (Start-SchedTrace -Feature {query.Feature}).");
         }
         if (Refusal(query, session.ProcessIds, session.Cpu) is { } refusal)
@@ -173,7 +175,7 @@ public static class LatencyReport
         {
             throw Invalid(
                 "SessionNotPerProcess",
-                $"Session '{session.Name}' (Id {session.Id}) keeps latency for the whole machine only, so it cannot give per-process figures or filter by process.",
+                $"{session.Subject} keeps latency for the whole machine only, so it cannot give per-process figures or filter by process.",
                 "Start the session with -PerProcess (Start-SchedTrace -Feature ... -PerProcess), or read it without -PerProcess, -Id and -Name.");
         }
     }

@@ -4,13 +4,15 @@ namespace SchedTrace;
 
 /// <summary>
 /// A session's latency histograms at one instant, cumulative since it started: per kind and
-/// CPU (index = CPU), and per process and kind when the session keeps those.
+/// CPU (index = CPU), and per process and kind when the session keeps those. <paramref name="Final"/>
+/// when read at the session's stop.
 /// </summary>
 internal sealed record LatencySnapshot(
     DateTime Utc,
     long Timestamp,
     IReadOnlyDictionary<LatencyKind, LatencyHistogram[]> PerCpu,
-    IReadOnlyDictionary<(int ProcessId, LatencyKind Kind), (string Name, LatencyHistogram Histogram)> PerProcess)
+    IReadOnlyDictionary<(int ProcessId, LatencyKind Kind), (string Name, LatencyHistogram Histogram)> PerProcess,
+    bool Final = false)
 {
     internal static LatencySnapshot Empty(DateTime utc, long timestamp) =>
         new(utc, timestamp, new Dictionary<LatencyKind, LatencyHistogram[]>(), new Dictionary<(int, LatencyKind), (string, LatencyHistogram)>());

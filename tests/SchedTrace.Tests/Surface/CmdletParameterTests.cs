@@ -42,8 +42,8 @@ public sealed class CmdletParameterTests
         {
             "Get-SchedTrace",
             [
-                B("Name", "Name", position: 0),
-                B("Id", "Id", mandatory: true),
+                B("Name", "Name", position: 0, pipeline: ByPropertyName),
+                B("Id", "Id", mandatory: true, pipeline: ByPropertyName),
             ]
         },
         {
@@ -53,8 +53,8 @@ public sealed class CmdletParameterTests
                 // Positional like -Name on Start-SchedTrace and Get-SchedTrace, so that
                 // "Start-SchedTrace x; Get-SchedTrace x; Stop-SchedTrace x" works. PowerShell tells
                 // a string from a session by type, as Stop-Job does with -Name and -Job.
-                B("Name", "Name", mandatory: true, position: 0),
-                B("Id", "Id", mandatory: true),
+                B("Name", "Name", mandatory: true, position: 0, pipeline: ByPropertyName),
+                B("Id", "Id", mandatory: true, pipeline: ByPropertyName),
                 B("PassThru", All),
             ]
         },

@@ -13,6 +13,7 @@ public sealed class ErrorCategoryTests
     [InlineData(SchedTraceErrorKind.AttachFailed, ErrorCategory.ResourceUnavailable)]
     [InlineData(SchedTraceErrorKind.InvalidArgument, ErrorCategory.InvalidArgument)]
     [InlineData(SchedTraceErrorKind.SessionStopped, ErrorCategory.InvalidOperation)]
+    [InlineData(SchedTraceErrorKind.AlreadyExists, ErrorCategory.ResourceExists)]
     public void CategoryFor_MapsEachKind(SchedTraceErrorKind kind, ErrorCategory expected)
     {
         Assert.Equal(expected, SchedTraceCmdlet.CategoryFor(kind));
