@@ -115,6 +115,6 @@ Describe 'Stop-SchedTrace' {
         $session = Start-SchedTrace
         $session | Stop-SchedTrace
 
-        { $session | Get-ContextSwitchCount } | Should -Throw -ErrorId 'SessionStopped,SchedTrace.PowerShell.GetContextSwitchCountCommand'
+        { $session | Get-ContextSwitchCount -ErrorAction Stop } | Should -Throw -ErrorId 'SessionStopped,SchedTrace.PowerShell.GetContextSwitchCountCommand'
     }
 }
