@@ -100,7 +100,11 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
             : Enum.TryParse<ActionPreference>(GetVariableValue("DebugPreference")?.ToString(), ignoreCase: true, out var preference)
               && preference is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
 
-    /// <summary>Runs a collection on the pipeline thread, with Write-Progress for a fixed duration.</summary>
+    /// <summary>
+    /// Runs a collection on the pipeline thread, with Write-Progress for a fixed duration. A
+    /// collection that runs until Ctrl+C reports progress too, with a null Total: the bar then
+    /// shows the time collected so far and no percentage (<see cref="CollectionProgressBar"/>).
+    /// </summary>
     protected IEnumerable<T> Collect<T>(SamplingPlan plan, string activity, Func<Action<CollectionProgress>?, IEnumerable<T>> collect)
     {
         var progress = new CollectionProgressBar(this, activity);

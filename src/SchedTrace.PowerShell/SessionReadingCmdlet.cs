@@ -48,6 +48,13 @@ public abstract class SessionReadingCmdlet : SchedTraceCmdlet
     private readonly List<int> processIds = new();
     private readonly List<int> threadIds = new();
 
+    /// <summary>
+    /// The -Id values typed on the command line. Only these are reported when they matched
+    /// nothing (ProcessIdNotFound): a process piped in existed, and one that did not run in the
+    /// window simply has no row, as in a reading without -Id.
+    /// </summary>
+    private protected IReadOnlyCollection<int> TypedProcessIds { get; private set; } = Array.Empty<int>();
+
     /// <summary>This input's -Id (and -ThreadId, where the cmdlet has one); null when not bound.</summary>
     private protected abstract int[]? ProcessIdInput { get; }
 
@@ -85,6 +92,7 @@ public abstract class SessionReadingCmdlet : SchedTraceCmdlet
         // Only the command line is bound yet: what is bound later came from the pipeline.
         sessionOnCommandLine = Bound(nameof(Session));
         processIdsOnCommandLine = Bound("Id");
+        TypedProcessIds = processIdsOnCommandLine ? ProcessIdInput ?? Array.Empty<int>() : Array.Empty<int>();
         threadIdsOnCommandLine = Bound("ThreadId");
         Prepare();
     }

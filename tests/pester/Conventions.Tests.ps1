@@ -137,6 +137,26 @@ Describe 'Process ids from the pipeline' {
             ($rows | Where-Object ProcessId -EQ $spinner.Id).CpuTimeNs | Should -BeGreaterThan 0
         }
 
+        It 'Get-ProcessCpuTime reports a typed id that did not run, and not a piped one' {
+            # A process asleep for the whole window has no row; as typed -Id, that is ProcessIdNotFound.
+            $sleeper = Start-Process -FilePath 'sleep' -ArgumentList '30' -PassThru
+            try {
+                Start-Sleep -Milliseconds 300
+                $piped = @(Get-Process -Id $sleeper.Id, $spinner.Id | Get-ProcessCpuTime -Duration 0.3 -ErrorVariable pipedFailures)
+                $typed = @(Get-ProcessCpuTime -Id $sleeper.Id, $spinner.Id -Duration 0.3 -ErrorVariable typedFailures -ErrorAction SilentlyContinue)
+            }
+            finally {
+                Stop-Workload -Process $sleeper
+            }
+
+            $piped.ProcessId | Should -Be @($spinner.Id)
+            $pipedFailures.Count | Should -Be 0
+            $typed.ProcessId | Should -Be @($spinner.Id)
+            $typedFailures.Count | Should -Be 1
+            $typedFailures[0].FullyQualifiedErrorId | Should -Be 'ProcessIdNotFound,SchedTrace.PowerShell.GetProcessCpuTimeCommand'
+            $typedFailures[0].TargetObject | Should -Be $sleeper.Id
+        }
+
         It 'Get-ContextSwitchCount counts the piped processes only, in one reading' {
             $before = $ids | ForEach-Object { (Get-ProcessSwitch -ProcessId $_).Total }
             $rows = @(Get-Process -Id $ids | Get-ContextSwitchCount -Duration 0.5 -Total)
