@@ -7,17 +7,15 @@ namespace SchedTrace.PowerShell;
 [OutputType(typeof(ContextSwitchCount))]
 public sealed class GetContextSwitchCountCommand : SessionReadingCmdlet
 {
-    /// <summary>Count only switches of these processes (tgids). Filtered in the kernel, so a session's own filter is fixed.</summary>
-    [Parameter(ParameterSetName = ForDuration, ValueFromPipelineByPropertyName = true)]
-    [Parameter(ParameterSetName = ForInterval, ValueFromPipelineByPropertyName = true)]
+    /// <summary>Count only switches of these processes (tgids). Filtered in the kernel: a session's own filter is fixed.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("ProcessId", "PID")]
     [ValidateNotNullOrEmpty]
     [ValidateRange(1, int.MaxValue)]
     public int[]? Id { get; set; }
 
     /// <summary>Count only switches of these threads.</summary>
-    [Parameter(ParameterSetName = ForDuration, ValueFromPipelineByPropertyName = true)]
-    [Parameter(ParameterSetName = ForInterval, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("TID")]
     [EmptyWhenNull]
     [ValidateRange(1, int.MaxValue)]
@@ -30,6 +28,10 @@ public sealed class GetContextSwitchCountCommand : SessionReadingCmdlet
     private protected override int[]? ProcessIdInput => Id;
 
     private protected override int[]? ThreadIdInput => ThreadId;
+
+    /// <summary>The counters are per CPU: a session's cannot be narrowed to processes afterwards.</summary>
+    private protected override IEnumerable<string> NewSessionParameters(bool idsOnCommandLine, bool threadIdsOnCommandLine) =>
+        new[] { (idsOnCommandLine, nameof(Id)), (threadIdsOnCommandLine, nameof(ThreadId)) }.Where(p => p.Item1).Select(p => p.Item2);
 
     private protected override void Read(SchedTraceSession? session, SamplingPlan plan, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds)
     {

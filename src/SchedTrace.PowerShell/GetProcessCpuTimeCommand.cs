@@ -81,7 +81,7 @@ public sealed class GetProcessCpuTimeCommand : SessionReadingCmdlet
         }
     }
 
-    /// <summary>As Get-Process does: a literal name or an id that matched nothing is an error.</summary>
+    /// <summary>As Get-Process does: a literal name or a typed id that matched nothing is an error.</summary>
     private void ReportMisses(IReadOnlyList<ProcessCpuTime> rows, IReadOnlyCollection<int> processIds)
     {
         const string advice = "Check the name or id with Get-Process; a process that did not run in the window has no CPU time to report (use -Top without -Name to see what ran).";
@@ -89,7 +89,7 @@ public sealed class GetProcessCpuTimeCommand : SessionReadingCmdlet
         {
             WriteError(NotFound($"No process named '{name}' ran in the window.", ProcessNameFilter.NotFoundId, name, advice));
         }
-        foreach (int id in processIds.Where(id => !rows.Any(r => r.ProcessId == id)))
+        foreach (int id in processIds.Intersect(TypedProcessIds).Where(id => !rows.Any(r => r.ProcessId == id)))
         {
             WriteError(NotFound($"No process with id {id} ran in the window.", "ProcessIdNotFound", id, advice));
         }

@@ -121,7 +121,7 @@ public abstract class LatencyCmdlet : SessionReadingCmdlet
     }
 
     /// <summary>
-    /// As Get-Process does, a literal -Name or an -Id that matched nothing is an error. Per-process
+    /// As Get-Process does, a literal -Name or a typed -Id that matched nothing is an error (a piped process existed). Per-process
     /// rows say which processes were measured; other rows merge the selection, so there a miss is
     /// only known when nothing at all was measured.
     /// </summary>
@@ -139,7 +139,7 @@ public abstract class LatencyCmdlet : SessionReadingCmdlet
         {
             WriteError(NotFound($"No process named '{name}' had {what} measured in the window.", ProcessNameFilter.NotFoundId, name, advice));
         }
-        foreach (int id in query.ProcessIds.Where(id => !measured.Any(r => r.ProcessId == id)))
+        foreach (int id in query.ProcessIds.Intersect(TypedProcessIds).Where(id => !measured.Any(r => r.ProcessId == id)))
         {
             WriteError(NotFound($"No process with id {id} had {what} measured in the window.", "ProcessIdNotFound", id, advice));
         }

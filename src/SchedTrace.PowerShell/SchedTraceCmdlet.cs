@@ -127,7 +127,8 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
 
     /// <summary>
     /// Runs a collection on the pipeline thread, with Ctrl+C read as a key (<see cref="ReadingCtrlC"/>),
-    /// and Write-Progress for a fixed duration (the time left) or until Ctrl+C (the time so far).
+    /// and Write-Progress for a fixed duration (the time left) or until Ctrl+C (the time so far, no
+    /// percentage: <see cref="CollectionProgressBar"/>).
     /// </summary>
     protected IEnumerable<T> Collect<T>(SamplingPlan plan, string activity, Func<Action<CollectionProgress>?, IEnumerable<T>> collect)
     {
@@ -204,6 +205,25 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
     /// <summary>The verbose line for one reading: its window, and what it kept beyond the kernel filters.</summary>
     protected void WriteReadingVerbose(int sample, DateTime windowStart, DateTime windowEnd, TimeSpan duration, params string[] selection) =>
         WriteVerbose(Narration.Window(sample, windowStart, windowEnd, duration, selection));
+
+    /// <summary>
+    /// Parameters that set up a new session mean nothing to a running one, whose kernel side
+    /// Start-SchedTrace fixed: given with -Session, they end the command (ParameterNotForSession).
+    /// </summary>
+    protected void RefuseForSession(IEnumerable<string> parameters)
+    {
+        var given = parameters.Select(p => "-" + p).ToList();
+        if (given.Count == 0)
+        {
+            return;
+        }
+        var list = given.Count == 1 ? given[0] : string.Join(", ", given.Take(given.Count - 1)) + " and " + given[^1];
+        ThrowTerminating(new SchedTraceException(
+            SchedTraceErrorKind.InvalidArgument,
+            "ParameterNotForSession",
+            $"{list} {(given.Count == 1 ? "sets" : "set")} up a new session; a running session's kernel filters and settings were fixed when Start-SchedTrace started it.",
+            $"Leave out {list} to read the session, or leave out -Session to start a new session with {(given.Count == 1 ? "it" : "them")} (Start-SchedTrace takes them too)."));
+    }
 
     /// <summary>A failure about one piped input: written, and the next input is still processed.</summary>
     protected void WriteInputError(SchedTraceException exception, object? target) => WriteError(ToErrorRecord(exception, target));

@@ -3,17 +3,19 @@ using System.Management.Automation;
 namespace SchedTrace.PowerShell;
 
 /// <summary>
-/// The reading cmdlets' shared parameters: one reading over -Duration, -Interval samples, or a
-/// running -Session (since its start, or -Interval samples from it). And how they take pipeline
-/// input: a piped session is read at once, one reading per session, and a failure is written for
-/// that session alone; the process (and thread) ids of other piped objects (Get-Process output,
-/// rows of these cmdlets) are gathered, and one reading over all of them is taken at the end.
+/// The reading cmdlets' shared parameters: one reading over -Duration, or -Interval samples, of a
+/// session started for the command or of a running -Session (without -Duration or -Interval:
+/// since its start). And how they take pipeline input: a piped session is read at once, one
+/// reading per session, and a failure is written for that session alone; the process (and
+/// thread) ids of other piped objects (Get-Process output, rows of these cmdlets) are gathered,
+/// and one reading over all of them is taken at the end.
+/// -Session is in both sets, like -Id: wherever -Id binds by property name, a piped session must
+/// bind too, or its own Id would be taken for a process id.
 /// </summary>
 public abstract class SessionReadingCmdlet : SchedTraceCmdlet
 {
     internal const string ForDuration = "Duration";
     internal const string ForInterval = "Interval";
-    internal const string FromSession = "Session";
 
     /// <summary>How long to collect; numbers are seconds.</summary>
     [Parameter(ParameterSetName = ForDuration, Position = 0)]
@@ -22,7 +24,6 @@ public abstract class SessionReadingCmdlet : SchedTraceCmdlet
 
     /// <summary>Emit a sample every interval (numbers are seconds) instead of one reading.</summary>
     [Parameter(ParameterSetName = ForInterval, Mandatory = true)]
-    [Parameter(ParameterSetName = FromSession)]
     [DurationTransformation]
     public TimeSpan Interval { get; set; }
 
@@ -35,7 +36,8 @@ public abstract class SessionReadingCmdlet : SchedTraceCmdlet
     public int Count { get; set; }
 
     /// <summary>Read a running session instead of starting one.</summary>
-    [Parameter(ParameterSetName = FromSession, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ForDuration, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ParameterSetName = ForInterval, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNull]
     public SchedTraceSession? Session { get; set; }
 
@@ -46,10 +48,20 @@ public abstract class SessionReadingCmdlet : SchedTraceCmdlet
     private readonly List<int> processIds = new();
     private readonly List<int> threadIds = new();
 
+    /// <summary>
+    /// The -Id values typed on the command line. Only these are reported when they matched
+    /// nothing (ProcessIdNotFound): a process piped in existed, and one that did not run in the
+    /// window simply has no row, as in a reading without -Id.
+    /// </summary>
+    private protected IReadOnlyCollection<int> TypedProcessIds { get; private set; } = Array.Empty<int>();
+
     /// <summary>This input's -Id (and -ThreadId, where the cmdlet has one); null when not bound.</summary>
     private protected abstract int[]? ProcessIdInput { get; }
 
     private protected virtual int[]? ThreadIdInput => null;
+
+    /// <summary>The cmdlet's parameters that only set up a new session (ParameterNotForSession with -Session).</summary>
+    private protected virtual IEnumerable<string> NewSessionParameters(bool idsOnCommandLine, bool threadIdsOnCommandLine) => Array.Empty<string>();
 
     /// <summary>
     /// One reading (or -Interval samples) of <paramref name="session"/>, or of a session started
@@ -80,6 +92,7 @@ public abstract class SessionReadingCmdlet : SchedTraceCmdlet
         // Only the command line is bound yet: what is bound later came from the pipeline.
         sessionOnCommandLine = Bound(nameof(Session));
         processIdsOnCommandLine = Bound("Id");
+        TypedProcessIds = processIdsOnCommandLine ? ProcessIdInput ?? Array.Empty<int>() : Array.Empty<int>();
         threadIdsOnCommandLine = Bound("ThreadId");
         Prepare();
     }
@@ -88,8 +101,9 @@ public abstract class SessionReadingCmdlet : SchedTraceCmdlet
     {
         if (Session is not null && !sessionOnCommandLine)
         {
-            // A piped session is also bound by property name to -Id (its own Id) and -ThreadId:
-            // those are no process or thread ids, so only the command line's count.
+            // A piped session is also bound by property name to -Id (its own Id): no process id,
+            // so only the command line's ids count.
+            RefuseForSession(NewSessionParameters(processIdsOnCommandLine, threadIdsOnCommandLine));
             try
             {
                 Read(Session, Plan(Session), Ids(processIdsOnCommandLine ? ProcessIdInput : null), Ids(threadIdsOnCommandLine ? ThreadIdInput : null));
@@ -111,6 +125,11 @@ public abstract class SessionReadingCmdlet : SchedTraceCmdlet
         {
             return;
         }
+        if (Session is not null)
+        {
+            // Ids piped along with a -Session given on the command line are as good as typed.
+            RefuseForSession(NewSessionParameters(processIdsOnCommandLine || processIds.Count > 0, threadIdsOnCommandLine || threadIds.Count > 0));
+        }
         try
         {
             Read(Session, Plan(Session), processIds.Distinct().ToList(), threadIds.Distinct().ToList());
@@ -123,14 +142,14 @@ public abstract class SessionReadingCmdlet : SchedTraceCmdlet
 
     private static IReadOnlyList<int> Ids(int[]? ids) => ids?.Distinct().ToList() ?? (IReadOnlyList<int>)Array.Empty<int>();
 
-    /// <summary>-Duration, -Session (since its start) or -Interval [-Count], as a sampling plan.</summary>
+    /// <summary>-Interval [-Count], -Duration, or for a -Session without either, since its start.</summary>
     private SamplingPlan Plan(SchedTraceSession? session)
     {
         if (Bound(nameof(Interval)))
         {
             return SamplingPlan.ForIntervals(Interval, Bound(nameof(Count)) ? Count : null);
         }
-        if (session is not null)
+        if (session is not null && !Bound(nameof(Duration)))
         {
             return SamplingPlan.SinceStart;
         }

@@ -5,17 +5,16 @@ namespace SchedTrace.PowerShell;
 /// <summary>
 /// Streams priority-inversion alerts as they happen, or a summary per pair of tasks at the end.
 /// Piped sessions are watched one after the other; the ids of other piped objects (Get-Process
-/// output) are gathered into the filter of one new session, watched at the end.
+/// output) are gathered into the filter of one new session, watched at the end. One parameter
+/// set: -Session must bind wherever -Id does, or a piped session's own Id would be taken for a
+/// process id; the detection settings are refused with a session (ParameterNotForSession).
 /// </summary>
-[Cmdlet(VerbsCommon.Watch, "PriorityInversion", DefaultParameterSetName = NewSession)]
+[Cmdlet(VerbsCommon.Watch, "PriorityInversion")]
 [OutputType(typeof(PriorityInversion), typeof(PriorityInversionSummary))]
 public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
 {
-    private const string NewSession = "New";
-    private const string FromSession = "Session";
-
     /// <summary>Read the alerts of a session started with Start-SchedTrace -Feature PriorityInversion.</summary>
-    [Parameter(ParameterSetName = FromSession, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNull]
     public SchedTraceSession? Session { get; set; }
 
@@ -25,17 +24,17 @@ public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
     public TimeSpan Threshold { get; set; } = SchedTraceSessionOptions.DefaultInversionThreshold;
 
     /// <summary>Which detections: RunQueue, Lock (default: both).</summary>
-    [Parameter(ParameterSetName = NewSession)]
+    [Parameter]
     [ValidateNotNullOrEmpty]
     public PriorityInversionKind[]? Kind { get; set; }
 
     /// <summary>Between two normal tasks, the least nice gap that counts as lower priority.</summary>
-    [Parameter(ParameterSetName = NewSession)]
+    [Parameter]
     [ValidateRange(1, 39)]
     public int MinNiceGap { get; set; } = SchedTraceSessionOptions.DefaultInversionMinNiceGap;
 
     /// <summary>Rate limit in the kernel: alerts per second per CPU (and as many in a burst).</summary>
-    [Parameter(ParameterSetName = NewSession)]
+    [Parameter]
     [ValidateRange(1, 1_000_000)]
     public int MaxAlertsPerSecond { get; set; } = SchedTraceSessionOptions.DefaultMaxInversionsPerSecond;
 
@@ -67,6 +66,9 @@ public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
     private bool watchDue;
     private readonly List<int> processIds = new();
 
+    /// <summary>The detection settings a running session's Start-SchedTrace already fixed.</summary>
+    private IEnumerable<string> NewSessionParameters => new[] { nameof(Kind), nameof(MinNiceGap), nameof(MaxAlertsPerSecond) }.Where(Bound);
+
     protected override void BeginProcessing()
     {
         // A malformed -Name ends the command here, before anything is attached.
@@ -80,6 +82,7 @@ public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
         if (Session is not null && !sessionOnCommandLine)
         {
             // A piped session is also bound by property name to -Id, with its own Id: no process id.
+            RefuseForSession(NewSessionParameters);
             try
             {
                 Watch(Session, idsOnCommandLine ? Id! : Array.Empty<int>());
@@ -108,6 +111,7 @@ public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
             }
             if (Session is not null)
             {
+                RefuseForSession(NewSessionParameters);
                 Watch(Session, processIds.Distinct().ToList());
                 return;
             }

@@ -5,34 +5,33 @@ namespace SchedTrace.PowerShell;
 /// <summary>
 /// Streams scheduler events to the pipeline as they happen, until Ctrl+C, -Duration or -Count.
 /// Piped sessions are watched one after the other; the ids of other piped objects (Get-Process
-/// output) are gathered into one new session, watched at the end.
+/// output) are gathered into one new session, watched at the end. One parameter set: -Session
+/// must bind wherever -Id does, or a piped session's own Id would be taken for a process id; the
+/// parameters that set up a new session are refused with a session (ParameterNotForSession).
 /// </summary>
-[Cmdlet(VerbsCommon.Watch, "SchedEvent", DefaultParameterSetName = NewSession)]
+[Cmdlet(VerbsCommon.Watch, "SchedEvent")]
 [OutputType(typeof(SchedSwitchEvent), typeof(SchedWakeupEvent), typeof(SchedMigrateEvent))]
 public sealed class WatchSchedEventCommand : SchedTraceCmdlet
 {
-    private const string NewSession = "New";
-    private const string FromSession = "Session";
-
     /// <summary>Read the events of a session started with Start-SchedTrace -Feature Events.</summary>
-    [Parameter(ParameterSetName = FromSession, Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNull]
     public SchedTraceSession? Session { get; set; }
 
     /// <summary>Which events: Switch (default), Wakeup, WakeupNew, Migrate.</summary>
-    [Parameter(ParameterSetName = NewSession, Position = 0)]
+    [Parameter(Position = 0)]
     [ValidateNotNullOrEmpty]
     public SchedEventType[] Type { get; set; } = { SchedEventType.Switch };
 
     /// <summary>Only events of these processes (tgids; either side of a switch). Filtered in the kernel.</summary>
-    [Parameter(ParameterSetName = NewSession, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("ProcessId", "PID")]
     [ValidateNotNullOrEmpty]
     [ValidateRange(1, int.MaxValue)]
     public int[]? Id { get; set; }
 
     /// <summary>Only events of these threads (either side of a switch). Filtered in the kernel.</summary>
-    [Parameter(ParameterSetName = NewSession, ValueFromPipelineByPropertyName = true)]
+    [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("TID")]
     [EmptyWhenNull]
     [ValidateRange(1, int.MaxValue)]
@@ -47,12 +46,12 @@ public sealed class WatchSchedEventCommand : SchedTraceCmdlet
     public string[]? Name { get; set; }
 
     /// <summary>Only events on this CPU.</summary>
-    [Parameter(ParameterSetName = NewSession)]
+    [Parameter]
     [ValidateRange(0, 4095)]
     public int Cpu { get; set; }
 
     /// <summary>Only switches whose previous task ran at least this long (numbers are seconds).</summary>
-    [Parameter(ParameterSetName = NewSession)]
+    [Parameter]
     [DurationTransformation]
     public TimeSpan MinRuntime { get; set; }
 
@@ -67,11 +66,13 @@ public sealed class WatchSchedEventCommand : SchedTraceCmdlet
     public int Count { get; set; }
 
     /// <summary>Ring buffer size in bytes (e.g. 16MB); rounded up to a power of two.</summary>
-    [Parameter(ParameterSetName = NewSession)]
+    [Parameter]
     [ValidateRange(4096L, 1L << 30)]
     public long BufferSize { get; set; } = SchedTraceSessionOptions.DefaultRingBufferBytes;
 
     private bool sessionOnCommandLine;
+    private bool idsOnCommandLine;
+    private bool threadIdsOnCommandLine;
     private bool watchDue;
     private readonly List<int> processIds = new();
     private readonly List<int> threadIds = new();
@@ -81,12 +82,22 @@ public sealed class WatchSchedEventCommand : SchedTraceCmdlet
         // A malformed -Name ends the command here, before anything is attached.
         _ = new ProcessNameFilter(Name, this);
         sessionOnCommandLine = Bound(nameof(Session));
+        idsOnCommandLine = Bound(nameof(Id));
+        threadIdsOnCommandLine = Bound(nameof(ThreadId));
     }
+
+    /// <summary>What a running session's Start-SchedTrace already fixed: its kernel filters, event types and buffer.</summary>
+    private IEnumerable<string> NewSessionParameters(bool ids, bool threadIds) =>
+        new[] { nameof(Type), nameof(Cpu), nameof(MinRuntime), nameof(BufferSize) }.Where(Bound)
+            .Concat(ids ? [nameof(Id)] : [])
+            .Concat(threadIds ? [nameof(ThreadId)] : []);
 
     protected override void ProcessRecord()
     {
         if (Session is not null && !sessionOnCommandLine)
         {
+            // A piped session is also bound by property name to -Id, with its own Id: no process id.
+            RefuseForSession(NewSessionParameters(idsOnCommandLine, threadIdsOnCommandLine));
             try
             {
                 Watch(Session, newSession: false);
@@ -112,6 +123,7 @@ public sealed class WatchSchedEventCommand : SchedTraceCmdlet
         {
             if (Session is not null)
             {
+                RefuseForSession(NewSessionParameters(idsOnCommandLine || processIds.Count > 0, threadIdsOnCommandLine || threadIds.Count > 0));
                 Watch(Session, newSession: false);
                 return;
             }

@@ -71,13 +71,10 @@ public sealed partial class SchedTraceSession
         {
             sizes.Add($"alert ring buffer {Bytes(plan.AlertRingBytes)}");
         }
-        if (plan.Latency.Kinds > 0)
+        if (plan.Latency.ProcessRows > 0)
         {
-            sizes.Add($"{plan.Latency.Kinds} latency histograms per CPU");
-            if (plan.Latency.ProcessRows > 0)
-            {
-                sizes.Add($"{Count(plan.Latency.ProcessRows)} per-process latency rows");
-            }
+            double rowKiB = System.Runtime.InteropServices.Marshal.SizeOf<BpfProcHist>() / 1024.0;
+            sizes.Add($"{Count(plan.Latency.ProcessRows)} per-process latency rows of {rowKiB.ToString("0.#", CultureInfo.InvariantCulture)} KiB");
         }
         if (sizes.Count > 0)
         {

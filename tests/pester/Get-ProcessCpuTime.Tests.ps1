@@ -283,8 +283,8 @@ Describe 'Get-ProcessCpuTime' {
             $second.CpuTimeNs | Should -Be $first.CpuTimeNs
         }
 
-        It 'tracks only the process given to Start-SchedTrace -ProcessId' {
-            $session = Start-SchedTrace -Name 'pester-cputime-pid' -Feature CpuTime -ProcessId $spinner.Id
+        It 'tracks only the process given to Start-SchedTrace -Id' {
+            $session = Start-SchedTrace -Name 'pester-cputime-pid' -Feature CpuTime -Id $spinner.Id
             Start-Sleep -Milliseconds 300
 
             $rows = @($session | Get-ProcessCpuTime)
@@ -303,7 +303,7 @@ Describe 'Get-ProcessCpuTime' {
         It 'fails with FeatureNotEnabled on a session without CpuTime' {
             $session = Start-SchedTrace -Name 'pester-switches-only'
 
-            { $session | Get-ProcessCpuTime } | Should -Throw -ErrorId 'FeatureNotEnabled,SchedTrace.PowerShell.GetProcessCpuTimeCommand'
+            { $session | Get-ProcessCpuTime -ErrorAction Stop } | Should -Throw -ErrorId 'FeatureNotEnabled,SchedTrace.PowerShell.GetProcessCpuTimeCommand'
         }
 
         It 'reads a stopped session''s final figures, from its start to its stop' {

@@ -256,20 +256,20 @@ Describe 'Measure-OffCpuTime' {
         It 'fails with SessionNotPerProcess when the session keeps no per-process rows' {
             $session = Start-SchedTrace -Name 'pester-offcpu-global' -Feature OffCpuTime
 
-            { $session | Measure-OffCpuTime -PerProcess } | Should -Throw -ErrorId 'SessionNotPerProcess,SchedTrace.PowerShell.MeasureOffCpuTimeCommand'
-            { $session | Measure-OffCpuTime -Name $sleeperName } | Should -Throw -ErrorId 'SessionNotPerProcess,SchedTrace.PowerShell.MeasureOffCpuTimeCommand'
+            { $session | Measure-OffCpuTime -PerProcess -ErrorAction Stop } | Should -Throw -ErrorId 'SessionNotPerProcess,SchedTrace.PowerShell.MeasureOffCpuTimeCommand'
+            { $session | Measure-OffCpuTime -Name $sleeperName -ErrorAction Stop } | Should -Throw -ErrorId 'SessionNotPerProcess,SchedTrace.PowerShell.MeasureOffCpuTimeCommand'
         }
 
         It 'refuses -Cpu on a session''s per-process rows' {
             $session = Start-SchedTrace -Name 'pester-offcpu-cpu' -Feature OffCpuTime -PerProcess
 
-            { $session | Measure-OffCpuTime -PerProcess -Cpu 0 } | Should -Throw -ErrorId 'CpuWithProcessRows,SchedTrace.PowerShell.MeasureOffCpuTimeCommand'
+            { $session | Measure-OffCpuTime -PerProcess -Cpu 0 -ErrorAction Stop } | Should -Throw -ErrorId 'CpuWithProcessRows,SchedTrace.PowerShell.MeasureOffCpuTimeCommand'
         }
 
         It 'fails with FeatureNotEnabled on a session without OffCpuTime' {
             $session = Start-SchedTrace -Name 'pester-offcpu-switches'
 
-            { $session | Measure-OffCpuTime } | Should -Throw -ErrorId 'FeatureNotEnabled,SchedTrace.PowerShell.MeasureOffCpuTimeCommand'
+            { $session | Measure-OffCpuTime -ErrorAction Stop } | Should -Throw -ErrorId 'FeatureNotEnabled,SchedTrace.PowerShell.MeasureOffCpuTimeCommand'
         }
 
         It 'reads a stopped session''s final figures, from its start to its stop' {

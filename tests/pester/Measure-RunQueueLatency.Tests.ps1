@@ -151,8 +151,21 @@ Describe 'Measure-RunQueueLatency' {
             { Measure-RunQueueLatency -PerProcess -PerCpu } | Should -Throw -ErrorId 'PerProcessAndPerCpu,SchedTrace.PowerShell.MeasureRunQueueLatencyCommand'
         }
 
-        It 'refuses -PerCpu with several ids' {
-            { Measure-RunQueueLatency -PerCpu -Id $spinners[0].Id, $spinners[1].Id } | Should -Throw -ErrorId 'PerCpuWithProcessFilter,SchedTrace.PowerShell.MeasureRunQueueLatencyCommand'
+        It 'splits several kernel-filtered processes by CPU' {
+            # Several ids are a kernel hash set: the per-CPU histograms hold those processes alone.
+            $rows = @(Measure-RunQueueLatency -Duration 0.5 -Id $spinners[0].Id, $spinners[1].Id -PerCpu)
+
+            ($rows | Where-Object Count -GT 0).Cpu | Should -Be 0 -Because 'both are pinned to CPU 0'
+        }
+
+        It 'refuses -PerCpu with ids a running session does not filter in the kernel' {
+            $session = Start-SchedTrace -Feature RunQueueLatency -PerProcess
+            try {
+                { $session | Measure-RunQueueLatency -PerCpu -Id $spinners[0].Id, $spinners[1].Id -ErrorAction Stop } | Should -Throw -ErrorId 'PerCpuWithProcessFilter,SchedTrace.PowerShell.MeasureRunQueueLatencyCommand'
+            }
+            finally {
+                $session | Stop-SchedTrace
+            }
         }
     }
 
@@ -176,13 +189,13 @@ Describe 'Measure-RunQueueLatency' {
         }
 
         It 'reads the one process a session was started for, without per-process rows' {
-            $session = Start-SchedTrace -Name 'pester-runqlat-pid' -Feature RunQueueLatency -ProcessId $spinner.Id
+            $session = Start-SchedTrace -Name 'pester-runqlat-pid' -Feature RunQueueLatency -Id $spinner.Id
             Start-Sleep -Milliseconds 300
 
             $row = $session | Measure-RunQueueLatency -Id $spinner.Id
 
             $row.Count | Should -BeGreaterThan 0
-            { $session | Measure-RunQueueLatency -Id $spinners[1].Id } | Should -Throw -ErrorId 'SessionNotPerProcess,SchedTrace.PowerShell.MeasureRunQueueLatencyCommand'
+            { $session | Measure-RunQueueLatency -Id $spinners[1].Id -ErrorAction Stop } | Should -Throw -ErrorId 'SessionNotPerProcess,SchedTrace.PowerShell.MeasureRunQueueLatencyCommand'
         }
 
         It 'samples a -PerProcess session with -Interval' {
@@ -197,13 +210,13 @@ Describe 'Measure-RunQueueLatency' {
         It 'fails with FeatureNotEnabled on a session without RunQueueLatency' {
             $session = Start-SchedTrace -Name 'pester-runqlat-offcpu' -Feature OffCpuTime
 
-            { $session | Measure-RunQueueLatency } | Should -Throw -ErrorId 'FeatureNotEnabled,SchedTrace.PowerShell.MeasureRunQueueLatencyCommand'
+            { $session | Measure-RunQueueLatency -ErrorAction Stop } | Should -Throw -ErrorId 'FeatureNotEnabled,SchedTrace.PowerShell.MeasureRunQueueLatencyCommand'
         }
 
         It 'refuses a CPU the machine does not have' {
             $session = Start-SchedTrace -Name 'pester-runqlat-cpu' -Feature RunQueueLatency
 
-            { $session | Measure-RunQueueLatency -Cpu 4095 } | Should -Throw -ErrorId 'InvalidCpu,SchedTrace.PowerShell.MeasureRunQueueLatencyCommand'
+            { $session | Measure-RunQueueLatency -Cpu 4095 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidCpu,SchedTrace.PowerShell.MeasureRunQueueLatencyCommand'
         }
     }
 

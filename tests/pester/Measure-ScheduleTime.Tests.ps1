@@ -151,7 +151,7 @@ Describe 'Measure-ScheduleTime' {
         It 'fails with FeatureNotEnabled on a session without ScheduleTime' {
             $session = Start-SchedTrace -Name 'pester-schedtime-runq' -Feature RunQueueLatency
             try {
-                { $session | Measure-ScheduleTime } | Should -Throw -ErrorId 'FeatureNotEnabled,SchedTrace.PowerShell.MeasureScheduleTimeCommand'
+                { $session | Measure-ScheduleTime -ErrorAction Stop } | Should -Throw -ErrorId 'FeatureNotEnabled,SchedTrace.PowerShell.MeasureScheduleTimeCommand'
             }
             finally {
                 $session | Stop-SchedTrace

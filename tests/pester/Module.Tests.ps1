@@ -113,7 +113,7 @@ Describe 'Format views' {
             $table | Should -BeLike '*pester-format*'
             $table | Should -Match ' 0:00:0\d\s'
             $table | Should -BeLike "*$($session.StartTime.ToString('u', [cultureinfo]::InvariantCulture))*"
-            $list | Should -BeLike '*ProcessId*(any)*'
+            $list | Should -BeLike '*ProcessIds*(any)*'
             # Only CpuTime sessions have a task table to drop threads from.
             $list | Should -Match 'DroppedTasks\s*:\s*\(no task table\)'
         }

@@ -184,24 +184,31 @@ Describe 'Start-SchedTrace' {
         $count.Switches | Should -BeGreaterThan 0
     }
 
-    It 'records -ProcessId and its alias -PID as the session filter' {
-        $byName = Start-SchedTrace -ProcessId $PID
+    It 'records -Id and its aliases -ProcessId and -PID as the session filter' {
+        $byName = Start-SchedTrace -Id $PID
         $byAlias = Start-SchedTrace -PID $PID
+        $several = Start-SchedTrace -ProcessId $PID, 1
 
-        $byName.ProcessId | Should -Be $PID
-        $byAlias.ProcessId | Should -Be $PID
-        $byName.ThreadId | Should -BeNullOrEmpty
+        $byName.ProcessIds | Should -Be @($PID)
+        $byAlias.ProcessIds | Should -Be @($PID)
+        $several.ProcessIds | Should -Be @(1, $PID)
+        $byName.ThreadIds | Should -BeNullOrEmpty
     }
 
     It 'records -ThreadId and its alias -TID as the session filter' {
         $session = Start-SchedTrace -TID $PID
 
-        $session.ThreadId | Should -Be $PID
-        $session.ProcessId | Should -BeNullOrEmpty
+        $session.ThreadIds | Should -Be @($PID)
+        $session.ProcessIds | Should -BeNullOrEmpty
+    }
+
+    It 'refuses more process ids than the kernel filter takes, with its own error' {
+        { Start-SchedTrace -Id (1..4097) } | Should -Throw -ErrorId 'TooManyProcessIds,SchedTrace.PowerShell.StartSchedTraceCommand'
+        Get-SchedTrace | Should -BeNullOrEmpty
     }
 
     It 'rejects a process id of <_> before attaching anything' -ForEach @(0, -1) {
-        { Start-SchedTrace -ProcessId $_ } | Should -Throw -ErrorId 'ParameterArgumentValidationError,SchedTrace.PowerShell.StartSchedTraceCommand'
+        { Start-SchedTrace -Id $_ } | Should -Throw -ErrorId 'ParameterArgumentValidationError,SchedTrace.PowerShell.StartSchedTraceCommand'
         Get-SchedTrace | Should -BeNullOrEmpty
     }
 

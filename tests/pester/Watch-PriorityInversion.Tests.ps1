@@ -127,6 +127,42 @@ Describe 'Watch-PriorityInversion' {
         }
     }
 
+    Context 'pipeline input' {
+        It 'watches the processes piped from Get-Process, in a new session' {
+            # sh execs the workload after a second, under the same process id, once the watch has attached.
+            $delayed = Start-Process -FilePath 'sh' -ArgumentList '-c', "`"sleep 1; exec '$Workload' lock $WorkCpu 0 300 >/dev/null`"" -PassThru
+            $alerts = @(Get-Process -Id $delayed.Id | Watch-PriorityInversion -Kind Lock -Threshold 0.05 -Duration 4)
+            $delayed.WaitForExit(10000) | Should -BeTrue
+
+            $alerts.Count | Should -Be 1
+            $alerts[0].ProcessId | Should -Be $delayed.Id
+            $alerts[0].Name | Should -Be 'inv-high'
+        }
+
+        It 'keeps the alerts of piped process ids, and tells piped sessions apart from processes' {
+            $lacking = Start-SchedTrace -Feature ContextSwitches -Confirm:$false
+            $sessions = @(1..2 | ForEach-Object { Start-SchedTrace -Feature PriorityInversion -Confirm:$false })
+            try {
+                # One inversion, seen by both sessions.
+                $tids = Invoke-Scenario -Mode 'lock'
+                $other = @([pscustomobject]@{ Id = $PID } | Watch-PriorityInversion -Session $sessions[0] -Duration 0.2 -Threshold 0.05 | Where-Object Kind -EQ 'Lock')
+                # The first piped session lacks the feature: an error for it, and the next is still watched.
+                $fromSessions = @($lacking, $sessions[1] | Watch-PriorityInversion -Duration 0.2 -Threshold 0.05 -ErrorVariable failures -ErrorAction SilentlyContinue | Where-Object Kind -EQ 'Lock')
+            }
+            finally {
+                @($lacking) + $sessions | Stop-SchedTrace -Confirm:$false
+            }
+
+            $other | Should -BeNullOrEmpty -Because 'no task of this PowerShell process took part'
+            $failures.Count | Should -Be 1
+            $failures[0].FullyQualifiedErrorId | Should -Be 'FeatureNotEnabled,SchedTrace.PowerShell.WatchPriorityInversionCommand'
+            $failures[0].TargetObject | Should -Be $lacking
+            # A piped session's own Id is no process id: its alerts are all there.
+            $fromSessions.Count | Should -Be 1
+            $fromSessions[0].ThreadId | Should -Be $tids[2]
+        }
+    }
+
     Context 'the rate limit' {
         It 'suppresses beyond -MaxAlertsPerSecond and says how many in a warning' {
             $job = Start-Job -ScriptBlock {
@@ -153,7 +189,7 @@ Describe 'Watch-PriorityInversion' {
         It 'refuses a session without the feature, with a stable id' {
             $s = Start-SchedTrace -Feature ContextSwitches -Confirm:$false
             try {
-                { $s | Watch-PriorityInversion -Duration 0.1 } | Should -Throw -ErrorId 'FeatureNotEnabled,SchedTrace.PowerShell.WatchPriorityInversionCommand'
+                { $s | Watch-PriorityInversion -Duration 0.1 -ErrorAction Stop } | Should -Throw -ErrorId 'FeatureNotEnabled,SchedTrace.PowerShell.WatchPriorityInversionCommand'
             }
             finally {
                 $s | Stop-SchedTrace -Confirm:$false

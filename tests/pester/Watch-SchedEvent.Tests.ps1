@@ -225,7 +225,7 @@ Describe 'Watch-SchedEvent' {
         It 'fails with FeatureNotEnabled on a session without Events' {
             $session = Start-SchedTrace -Feature ContextSwitches
 
-            { $session | Watch-SchedEvent -Count 1 } | Should -Throw -ErrorId 'FeatureNotEnabled,SchedTrace.PowerShell.WatchSchedEventCommand'
+            { $session | Watch-SchedEvent -Count 1 -ErrorAction Stop } | Should -Throw -ErrorId 'FeatureNotEnabled,SchedTrace.PowerShell.WatchSchedEventCommand'
         }
 
         It 'gives the events a stopped session''s buffer held, once, and ends at once' {
@@ -245,10 +245,16 @@ Describe 'Watch-SchedEvent' {
         }
 
         It 'does not take -Type with -Session' {
-            # The session's types were fixed by Start-SchedTrace -EventType.
+            # The session's types were fixed by Start-SchedTrace -EventType. -Type is a parameter of
+            # the command as a whole, so it ends the command, piped or not; the session's own Id,
+            # bound to -Id by property name, is not taken for a process to watch.
             $session = Start-SchedTrace -Feature Events
 
-            { $session | Watch-SchedEvent -Type Wakeup -Count 1 } | Should -Throw -ExceptionType ([System.Management.Automation.ParameterBindingException])
+            { $session | Watch-SchedEvent -Type Wakeup -Count 1 } | Should -Throw -ErrorId 'ParameterNotForSession,SchedTrace.PowerShell.WatchSchedEventCommand'
+            { Watch-SchedEvent -Session $session -Type Wakeup -Count 1 } | Should -Throw -ErrorId 'ParameterNotForSession,SchedTrace.PowerShell.WatchSchedEventCommand'
+            $failure = { Watch-SchedEvent -Session $session -Type Wakeup -Cpu 0 -Count 1 } | Should -Throw -PassThru
+            $failure.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $failure.Exception.Message | Should -BeLike '-Type and -Cpu set up a new session*'
         }
     }
 

@@ -63,15 +63,14 @@ public sealed class CmdletParameterTests
             [
                 B("Duration", "Duration", position: 0),
                 B("Interval", "Interval", mandatory: true),
-                B("Interval", "Session"),
                 // In every set, so -Count without -Interval reaches CountWithoutInterval, not AmbiguousParameterSet.
                 B("Count", All),
-                B("Session", "Session", mandatory: true, pipeline: ByValueAndPropertyName),
-                // Kernel filters: a running session's were fixed when it started.
-                B("Id", "Duration", pipeline: ByPropertyName),
-                B("Id", "Interval", pipeline: ByPropertyName),
-                B("ThreadId", "Duration", pipeline: ByPropertyName),
-                B("ThreadId", "Interval", pipeline: ByPropertyName),
+                // Wherever -Id binds by property name, a piped session binds too (see SessionReadingCmdlet).
+                B("Session", "Duration", pipeline: ByValueAndPropertyName),
+                B("Session", "Interval", pipeline: ByValueAndPropertyName),
+                // Kernel filters: with a running session, whose were fixed when it started, ParameterNotForSession.
+                B("Id", All, pipeline: ByPropertyName),
+                B("ThreadId", All, pipeline: ByPropertyName),
                 B("Total", All),
             ]
         },
@@ -80,9 +79,9 @@ public sealed class CmdletParameterTests
             [
                 B("Duration", "Duration", position: 0),
                 B("Interval", "Interval", mandatory: true),
-                B("Interval", "Session"),
                 B("Count", All),
-                B("Session", "Session", mandatory: true, pipeline: ByValueAndPropertyName),
+                B("Session", "Duration", pipeline: ByValueAndPropertyName),
+                B("Session", "Interval", pipeline: ByValueAndPropertyName),
                 // The filters and the shape of the output apply however the time is measured.
                 B("Id", All, pipeline: ByPropertyName),
                 B("Name", All),
@@ -107,15 +106,15 @@ public sealed class CmdletParameterTests
         {
             "Watch-SchedEvent",
             [
-                // A new session: the kernel-side filters and the buffer are chosen here.
-                B("Type", "New", position: 0),
-                B("Id", "New", pipeline: ByPropertyName),
-                B("ThreadId", "New", pipeline: ByPropertyName),
-                B("Cpu", "New"),
-                B("MinRuntime", "New"),
-                B("BufferSize", "New"),
-                // A running session's filters and buffer were fixed by Start-SchedTrace.
-                B("Session", "Session", mandatory: true, pipeline: ByValueAndPropertyName),
+                // One set: -Session binds wherever -Id does. The kernel-side filters and the buffer
+                // set up a new session; with a running one they are ParameterNotForSession.
+                B("Type", All, position: 0),
+                B("Id", All, pipeline: ByPropertyName),
+                B("ThreadId", All, pipeline: ByPropertyName),
+                B("Cpu", All),
+                B("MinRuntime", All),
+                B("BufferSize", All),
+                B("Session", All, pipeline: ByValueAndPropertyName),
                 // How long to watch, and the name (matched here for a session), apply to both.
                 B("Name", All),
                 B("Duration", All),
@@ -125,12 +124,13 @@ public sealed class CmdletParameterTests
         {
             "Watch-PriorityInversion",
             [
-                B("Session", "Session", mandatory: true, pipeline: ByValueAndPropertyName),
+                B("Session", All, pipeline: ByValueAndPropertyName),
                 // The threshold is the kernel's for a new watch, a filter on a -Session's alerts.
                 B("Threshold", All, position: 0),
-                B("Kind", "New"),
-                B("MinNiceGap", "New"),
-                B("MaxAlertsPerSecond", "New"),
+                // Detection settings of a new session (ParameterNotForSession with a running one).
+                B("Kind", All),
+                B("MinNiceGap", All),
+                B("MaxAlertsPerSecond", All),
                 B("Id", All, pipeline: ByPropertyName),
                 B("Name", All),
                 B("Duration", All),
@@ -148,9 +148,9 @@ public sealed class CmdletParameterTests
     [
         B("Duration", "Duration", position: 0),
         B("Interval", "Interval", mandatory: true),
-        B("Interval", "Session"),
         B("Count", All),
-        B("Session", "Session", mandatory: true, pipeline: ByValueAndPropertyName),
+        B("Session", "Duration", pipeline: ByValueAndPropertyName),
+        B("Session", "Interval", pipeline: ByValueAndPropertyName),
         B("Id", All, pipeline: ByPropertyName),
         B("Name", All),
         B("Cpu", All),
@@ -293,10 +293,10 @@ public sealed class CmdletParameterTests
         { "Measure-RunQueueLatency", "Duration", false, ["LatencyStatistics"] },
         { "Measure-OffCpuTime", "Duration", false, ["LatencyStatistics"] },
         { "Measure-ScheduleTime", "Duration", false, ["LatencyStatistics"] },
-        // Watching only reads: no ShouldProcess, though a new set attaches programs for the watch.
-        { "Watch-SchedEvent", "New", false, ["SchedSwitchEvent", "SchedWakeupEvent", "SchedMigrateEvent"] },
+        // Watching only reads: no ShouldProcess, though a watch without -Session attaches programs for it.
+        { "Watch-SchedEvent", null, false, ["SchedSwitchEvent", "SchedWakeupEvent", "SchedMigrateEvent"] },
         // Alerts as they happen, or (-Summary) one row per pair of tasks at the end.
-        { "Watch-PriorityInversion", "New", false, ["PriorityInversion", "PriorityInversionSummary"] },
+        { "Watch-PriorityInversion", null, false, ["PriorityInversion", "PriorityInversionSummary"] },
     };
 
     [Theory]
@@ -437,7 +437,9 @@ public sealed class CmdletParameterTests
     public void EveryProcessFilter_IsIdOfInt32Array_WithTheAliasesOfGetProcess_BoundByPropertyName()
     {
         // One name on every cmdlet, an array (several processes, from the pipeline or typed), and
-        // the aliases of the other spellings, so "Get-Process x | <cmdlet>" binds its Id.
+        // the aliases of the other spellings, so "Get-Process x | <cmdlet>" binds its Id. And where
+        // -Id binds by property name, -Session binds from the pipeline too: otherwise a piped
+        // session, bound only by its Id, would be taken for a process.
         Assert.Empty(from c in CmdletMetadata.All from p in c.Parameters where p.Name is "ProcessId" or "PID" select $"{c.Name} -{p.Name}");
         var bad = from name in ProcessFilteringCmdlets
                   let id = CmdletMetadata.Get(name).Parameter("Id")
@@ -450,6 +452,14 @@ public sealed class CmdletParameterTests
                       where p.Type != typeof(int[]) || !p.Attributes.Contains("Alias(\"TID\")") || !p.Bindings.All(b => b.Pipeline == ByPropertyName)
                       select $"{c.Name} -{p.Name}";
         Assert.Empty(threads);
+        var sessionless = from name in ProcessFilteringCmdlets
+                          let c = CmdletMetadata.Get(name)
+                          let session = c.Parameters.SingleOrDefault(p => p.Name == "Session")
+                          where session is not null
+                          from idBinding in c.Parameter("Id").Bindings
+                          where !session.Bindings.Any(b => (b.Set == idBinding.Set || b.Set == All || idBinding.Set == All) && b.Pipeline == ByValueAndPropertyName)
+                          select $"{c.Name} set {idBinding.Set}";
+        Assert.Empty(sessionless);
     }
 
     /// <summary>
