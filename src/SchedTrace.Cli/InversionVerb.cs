@@ -78,7 +78,7 @@ internal static class InversionVerb
         new("PRI", 4, r => r.Priority.ToString(CultureInfo.InvariantCulture)),
         new("POLICY", -6, r => r.Policy.ToString()),
         new("OWNER", -24, r => r.OwnerThreadId is null ? "-" : $"{r.OwnerName}[{r.OwnerThreadId}] {r.OwnerPriority}"),
-        new("RAN INSTEAD", -1, r => string.Join(", ", r.RanInstead)),
+        new("RAN INSTEAD", -1, r => string.Join(", ", r.GetRanInstead())),
     };
 
     private static readonly Column<PriorityInversionSummary>[] SummaryColumns =

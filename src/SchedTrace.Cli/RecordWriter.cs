@@ -64,7 +64,7 @@ internal sealed class RecordWriter<T> : IRecordSink<T>
     }
 
     // CSV: one cell per property, as Export-Csv writes them. A collection prints as its type name,
-    // so only those whose text is their items (TextList, such as Buckets) are kept.
+    // so only those whose text is their items (TextList, such as LostEventsPerCpu) are kept.
     private static readonly Dictionary<Type, PropertyInfo[]> CsvPropertiesByType = new();
 
     private static PropertyInfo[] CsvPropertiesOf(T record)

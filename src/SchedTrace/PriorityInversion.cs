@@ -110,7 +110,7 @@ public sealed class InversionRunner
     public override string ToString() =>
         $"{InversionTask.Format(Name, ThreadId, Policy, Priority)} {(RunTimeNs / 1e6).ToString("F1", CultureInfo.InvariantCulture)}ms";
 
-    /// <summary>Every figure, for a text cell of <see cref="PriorityInversion.RanInstead"/>: "name[tid] pid 4100 FIFO 79 49812345ns".</summary>
+    /// <summary>Every figure, for the text of <see cref="PriorityInversion.RanInstead"/>: "name[tid] pid 4100 FIFO 79 49812345ns".</summary>
     internal string ToCell() =>
         string.Create(CultureInfo.InvariantCulture, $"{Name}[{ThreadId}] pid {ProcessId} {InversionTask.PolicyText(Policy)} {Priority} {RunTimeNs}ns");
 }
@@ -143,7 +143,7 @@ public sealed class PriorityInversion
             OwnerPolicy = owner.Policy;
         }
         LockAddress = lockAddress;
-        RanInstead = new TextList<InversionRunner>(ranInstead, (runner, _) => runner.ToCell(), "; ");
+        runners = new TextList<InversionRunner>(ranInstead, (runner, _) => runner.ToCell(), "; ");
     }
 
     public PriorityInversionKind Kind { get; }
@@ -199,10 +199,17 @@ public sealed class PriorityInversion
     /// <summary>Lock: the mutex's address in the blocked task's process.</summary>
     public ulong? LockAddress { get; }
 
+    private readonly TextList<InversionRunner> runners;
+
     /// <summary>The tasks of lower priority than the waiting task that ran on the CPU meanwhile
-    /// (up to four, most run time first): for Lock, the "medium" tasks M. As text (what
-    /// Export-Csv writes), each with every figure: "name[tid] pid 4100 FIFO 79 49812345ns", joined by "; ".</summary>
-    public TextList<InversionRunner> RanInstead { get; }
+    /// (up to four, most run time first): for Lock, the "medium" tasks M. A method rather than a
+    /// property for the reason <see cref="LatencyStatistics.GetBuckets"/> gives; <see cref="RanInstead"/>
+    /// has every figure as text.</summary>
+    public IReadOnlyList<InversionRunner> GetRanInstead() => runners;
+
+    /// <summary><see cref="GetRanInstead"/> as text, each task with every figure, "name[tid] pid 4100
+    /// FIFO 79 49812345ns", joined by "; "; "" when none ran.</summary>
+    public string RanInstead => runners.ToString();
 
     /// <summary>The task kept waiting, as the views show it: "name[tid] FIFO 69".</summary>
     public string FormatWaiting() => InversionTask.Format(Name, ThreadId, Policy, Priority);
@@ -214,17 +221,17 @@ public sealed class PriorityInversion
     public override string ToString()
     {
         string owner = OwnerThreadId is null ? "" : $" (owner {FormatOwner()})";
-        string ran = RanInstead.Count == 0 ? "" : "; ran instead: " + string.Join(", ", RanInstead);
+        string ran = runners.Count == 0 ? "" : "; ran instead: " + string.Join(", ", runners);
         return $"{Kind} inversion on CPU {Cpu.ToString(CultureInfo.InvariantCulture)} for {LatencyStatistics.FormatNs(WaitNs)}: {FormatWaiting()} waited{owner}{ran}";
     }
 
     /// <summary>The names of every task in the inversion: what -Name matches.</summary>
     public IEnumerable<string> TaskNames() =>
-        new[] { Name }.Concat(OwnerName is null ? [] : [OwnerName]).Concat(RanInstead.Select(r => r.Name));
+        new[] { Name }.Concat(OwnerName is null ? [] : [OwnerName]).Concat(runners.Select(r => r.Name));
 
     /// <summary>The process ids of every task in the inversion: what -Id matches.</summary>
     public IEnumerable<int> ProcessIds() =>
-        new[] { ProcessId }.Concat(OwnerProcessId is int owner ? [owner] : []).Concat(RanInstead.Select(r => r.ProcessId));
+        new[] { ProcessId }.Concat(OwnerProcessId is int owner ? [owner] : []).Concat(runners.Select(r => r.ProcessId));
 }
 
 /// <summary>
@@ -335,7 +342,7 @@ public sealed class PriorityInversionSummary
         var rows = new Dictionary<(PriorityInversionKind, int, int), PriorityInversionSummary>();
         foreach (var alert in alerts)
         {
-            foreach (var ran in alert.RanInstead)
+            foreach (var ran in alert.GetRanInstead())
             {
                 var key = (alert.Kind, alert.ThreadId, ran.ThreadId);
                 if (!rows.TryGetValue(key, out var row))

@@ -161,9 +161,9 @@ public sealed partial class SchedTraceSession : IDisposable
             }
         }
         Features = options.Features;
-        ProcessIds = plan.Tasks.Tgids.Select(id => (int)id).ToArray();
+        ProcessIds = IdList(plan.Tasks.Tgids);
         Cpu = options.Cpu;
-        ThreadIds = plan.Tasks.Tids.Select(id => (int)id).ToArray();
+        ThreadIds = IdList(plan.Tasks.Tids);
         setup = SetupLines(options, plan, bpf);
         Hook = bpf.HookKind;
         ScheduleMethod = scheduleMethod;
@@ -255,6 +255,9 @@ public sealed partial class SchedTraceSession : IDisposable
     /// </summary>
     public DateTime CountersAsOf => Volatile.Read(ref counters).Utc;
 
+    /// <summary><see cref="CountersAsOf"/> as round-trip ISO 8601 text ending in Z, which Export-Csv keeps to the tick.</summary>
+    public string CountersAsOfUtc => TextLayout.Utc(CountersAsOf);
+
     /// <summary>Events the kernel could not hand over because the ring buffer was full, summed
     /// over CPUs, as of <see cref="CountersAsOf"/>: always the sum of <see cref="LostEventsPerCpu"/>.
     /// Counting and CPU time aggregate in kernel maps and hand nothing over, so only the Events
@@ -263,6 +266,10 @@ public sealed partial class SchedTraceSession : IDisposable
 
     /// <summary>Lost events by CPU (index = CPU), as of <see cref="CountersAsOf"/>; empty without the Events feature.</summary>
     public IReadOnlyList<long> LostEventsPerCpu => PerCpu(Volatile.Read(ref counters).EventsLostPerCpu);
+
+    /// <summary>Ids as text "4100,4102" (what Export-Csv writes); "" for none.</summary>
+    private static TextList<int> IdList(IEnumerable<uint> ids) =>
+        new(ids.Select(id => (int)id), (id, _) => id.ToString(System.Globalization.CultureInfo.InvariantCulture), ",");
 
     /// <summary>Counts by CPU, as text "cpu:count" joined by ";" ("0:12;1:0"), so that Export-Csv keeps them.</summary>
     internal static TextList<long> PerCpu(IEnumerable<long> counts) =>

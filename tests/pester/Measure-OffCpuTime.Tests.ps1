@@ -62,8 +62,8 @@ Describe 'Measure-OffCpuTime' {
             $sleeping.Total.Ticks | Should -Be ([long][math]::Floor($sleeping.TotalNs / 100))
         }
 
-        It 'keeps the histogram in Buckets and in the Histogram text, both summing to Count' {
-            ($sleeping.Buckets | Measure-Object -Property Count -Sum).Sum | Should -Be $sleeping.Count
+        It 'keeps the histogram in GetBuckets() and in the Histogram text, both summing to Count' {
+            ($sleeping.GetBuckets() | Measure-Object -Property Count -Sum).Sum | Should -Be $sleeping.Count
             Get-HistogramCellCount -Histogram $sleeping.Histogram | Should -Be $sleeping.Count
         }
 

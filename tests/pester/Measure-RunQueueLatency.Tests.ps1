@@ -231,10 +231,11 @@ Describe 'Measure-RunQueueLatency' {
             $copy.Histogram | Should -Be $row.Histogram
             $copy.Histogram | Should -Match '^\d+-\d+:\d+(;\d+-\d+:\d+)*$'
             Get-HistogramCellCount -Histogram $copy.Histogram | Should -Be $row.Count
-            # The cells are the Buckets, in order.
+            # The cells are the buckets, in order.
             $cells = $copy.Histogram.Split(';')
-            $cells.Count | Should -Be $row.Buckets.Count
-            $cells[0] | Should -Be ('{0}-{1}:{2}' -f $row.Buckets[0].LowerNs, $row.Buckets[0].UpperNs, $row.Buckets[0].Count)
+            $buckets = $row.GetBuckets()
+            $cells.Count | Should -Be $buckets.Count
+            $cells[0] | Should -Be ('{0}-{1}:{2}' -f $buckets[0].LowerNs, $buckets[0].UpperNs, $buckets[0].Count)
         }
     }
 }

@@ -54,7 +54,7 @@ Describe 'Watch-PriorityInversion' {
             $a | Should -BeOfType ([SchedTrace.PriorityInversion])
             $a.ThreadId | Should -Be $tids[2]
             $a.OwnerThreadId | Should -Be $tids[0]
-            $a.RanInstead.ThreadId | Should -Contain $tids[1]
+            $a.GetRanInstead().ThreadId | Should -Contain $tids[1]
             $a.Policy | Should -Be 'Fifo'
             $a.Priority | Should -BeLessThan $a.OwnerPriority
             $a.Cpu | Should -Be $WorkCpu

@@ -188,13 +188,16 @@ public sealed class LatencyStatistics
     public bool MinMaxExact { get; }
 
     /// <summary>
-    /// The power-of-two histogram, from the first to the last non-empty bucket. As text (what
-    /// Export-Csv writes) it is <see cref="Histogram"/>.
+    /// The power-of-two histogram, from the first to the last non-empty bucket, as objects. A
+    /// method rather than a property: objects nested in a row are a level that ConvertTo-Json's
+    /// default depth cuts off (with a warning) once several rows are converted together, and
+    /// Export-Csv can only write their type name; <see cref="Histogram"/> carries the same figures
+    /// as text, and that is what both keep.
     /// </summary>
-    public TextList<LatencyBucket> Buckets => _buckets;
+    public IReadOnlyList<LatencyBucket> GetBuckets() => _buckets;
 
     /// <summary>
-    /// <see cref="Buckets"/> in one text cell, "lowerNs-upperNs:count" joined by ";" (for example
+    /// <see cref="GetBuckets"/> in one text cell, "lowerNs-upperNs:count" joined by ";" (for example
     /// "1024-2048:12;2048-4096:400"), bounds in nanoseconds with the upper one exclusive: the
     /// histogram where a column holds only text (a CSV file, the CLI's --csv). The last, open-ended
     /// bucket has 18446744073709551615 as its upper bound. "" without events.

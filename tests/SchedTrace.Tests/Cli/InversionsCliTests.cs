@@ -35,7 +35,8 @@ public sealed class InversionsCliTests
         Assert.Equal("Fifo", alert.GetProperty("Policy").GetString());
         Assert.EndsWith("Z", alert.GetProperty("Timestamp").GetString());
         Assert.True(alert.GetProperty("WaitNs").GetUInt64() >= 50_000_000UL);
-        Assert.Contains(alert.GetProperty("RanInstead").EnumerateArray(), r => r.GetProperty("ThreadId").GetInt32() == medium && r.GetProperty("Policy").GetString() == "Fifo");
+        // The tasks that ran instead, as text with every figure: "name[tid] pid P FIFO prio ns".
+        Assert.Contains(alert.GetProperty("RanInstead").GetString()!.Split("; "), r => r.Contains($"[{medium}] ", StringComparison.Ordinal) && r.Contains(" FIFO ", StringComparison.Ordinal));
         var row = Assert.Single(summary, r => r.GetProperty("RanThreadId").GetInt32() == medium);
         Assert.Equal(typeof(PriorityInversionSummary).GetProperties().Select(p => p.Name).ToHashSet(), row.EnumerateObject().Select(p => p.Name).ToHashSet());
         Assert.Equal(high, row.GetProperty("ThreadId").GetInt32());

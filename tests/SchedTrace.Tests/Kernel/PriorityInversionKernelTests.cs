@@ -29,7 +29,7 @@ public sealed class PriorityInversionKernelTests(ITestOutputHelper output)
         {
             output.WriteLine($"{a.Kind} cpu {a.Cpu} wait {a.Wait.TotalMilliseconds:F1} ms: {a.Name}[{a.ThreadId}] {a.Policy} {a.Priority}" +
                 (a.OwnerThreadId is null ? "" : $" owner {a.OwnerName}[{a.OwnerThreadId}] {a.OwnerPolicy} {a.OwnerPriority}") +
-                " ran: " + string.Join(", ", a.RanInstead));
+                " ran: " + string.Join(", ", a.GetRanInstead()));
         }
         output.WriteLine($"tids {string.Join(' ', workload.ThreadIds)}; suppressed {session.SuppressedInversions}, lost {session.LostInversions}");
         return (workload, alerts, session);
@@ -55,7 +55,7 @@ public sealed class PriorityInversionKernelTests(ITestOutputHelper output)
             Assert.Equal(SchedPolicy.Fifo, alert.OwnerPolicy);
             Assert.Equal(InversionWorkload.WorkCpu, alert.Cpu);
             Assert.NotNull(alert.LockAddress);
-            var m = Assert.Single(alert.RanInstead, r => r.ThreadId == medium);
+            var m = Assert.Single(alert.GetRanInstead(), r => r.ThreadId == medium);
             Assert.Equal(99 - 20, m.Priority);
             Assert.Equal("inv-medium", m.Name);
             // Medium spins SpinMs while low waits: the inversion lasts about that long, and medium ran most of it.
@@ -64,7 +64,7 @@ public sealed class PriorityInversionKernelTests(ITestOutputHelper output)
             Assert.InRange(m.RunTimeNs, (ulong)(SpinMs * 0.7 * 1e6), alert.WaitNs + 1_000_000);
             Assert.InRange(alert.Timestamp, session.StartTime, DateTime.UtcNow);
             // The blocked and the waiting threads are never named as having run instead.
-            Assert.DoesNotContain(alert.RanInstead, r => r.ThreadId == high || r.ThreadId == low);
+            Assert.DoesNotContain(alert.GetRanInstead(), r => r.ThreadId == high || r.ThreadId == low);
         }
     }
 
@@ -80,7 +80,7 @@ public sealed class PriorityInversionKernelTests(ITestOutputHelper output)
             var alert = Assert.Single(LockAlertsOf(workload, alerts));
             Assert.Equal(workload.ThreadIds[2], alert.ThreadId);
             Assert.Equal(workload.ThreadIds[0], alert.OwnerThreadId);
-            Assert.Contains(alert.RanInstead, r => r.ThreadId == workload.ThreadIds[1]);
+            Assert.Contains(alert.GetRanInstead(), r => r.ThreadId == workload.ThreadIds[1]);
             Assert.InRange(alert.Wait, TimeSpan.FromMilliseconds(SpinMs * 0.8), TimeSpan.FromMilliseconds(SpinMs + 200));
         }
     }
@@ -95,7 +95,7 @@ public sealed class PriorityInversionKernelTests(ITestOutputHelper output)
         {
             Assert.Empty(LockAlertsOf(workload, alerts));
             // Medium waits behind low, but low runs boosted above medium then: no run-queue inversion either.
-            Assert.DoesNotContain(alerts, a => workload.ThreadIds.Contains(a.ThreadId) && a.RanInstead.Any(r => workload.ThreadIds.Contains(r.ThreadId)));
+            Assert.DoesNotContain(alerts, a => workload.ThreadIds.Contains(a.ThreadId) && a.GetRanInstead().Any(r => workload.ThreadIds.Contains(r.ThreadId)));
             Assert.Equal(3, workload.ThreadIds.Count);
         }
     }
@@ -130,9 +130,9 @@ public sealed class PriorityInversionKernelTests(ITestOutputHelper output)
                 Assert.Equal(InversionWorkload.WorkCpu, alert.Cpu);
                 Assert.True(alert.Wait >= TimeSpan.FromMilliseconds(5), $"wait {alert.Wait}");
                 Assert.Null(alert.OwnerThreadId);
-                Assert.All(alert.RanInstead, r => Assert.True(r.Priority >= 100, $"{r} is not below a real-time task"));
+                Assert.All(alert.GetRanInstead(), r => Assert.True(r.Priority >= 100, $"{r} is not below a real-time task"));
             }
-            Assert.Contains(found, a => a.RanInstead.Any(r => r.ThreadId == normal && r.Policy == SchedPolicy.Normal));
+            Assert.Contains(found, a => a.GetRanInstead().Any(r => r.ThreadId == normal && r.Policy == SchedPolicy.Normal));
         }
     }
 

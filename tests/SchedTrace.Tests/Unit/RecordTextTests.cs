@@ -33,6 +33,39 @@ public sealed class RecordTextTests
             lines);
     }
 
+    /// <summary>
+    /// Export-Csv writes a DateTime to the second and without its zone, so every public DateTime
+    /// of the module's records has a text twin, named as the convention says. A nested object or
+    /// list of objects would be cut by ConvertTo-Json's default depth once several records are
+    /// converted together, so no record property holds one.
+    /// </summary>
+    [Fact]
+    public void EveryRecordDateTime_HasAUtcTwin_AndNoPropertyNestsObjects()
+    {
+        var records = typeof(SchedTraceSession).Assembly.GetExportedTypes()
+            .Where(t => t.Namespace == "SchedTrace" && t.IsClass && t.GetProperties().Any(p => p.Name is "WindowStart" or "Timestamp" or "StartTime" or "FirstSeen"))
+            .ToList();
+        Assert.Contains(typeof(SchedTraceSession), records);
+        Assert.Contains(typeof(LatencyStatistics), records);
+        Assert.Contains(typeof(PriorityInversion), records);
+        foreach (var type in records)
+        {
+            foreach (var property in type.GetProperties())
+            {
+                var valueType = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+                if (valueType == typeof(DateTime))
+                {
+                    var twin = type.GetProperty(property.Name + "Utc");
+                    Assert.True(twin?.PropertyType == typeof(string), $"{type.Name}.{property.Name} has no string {property.Name}Utc");
+                }
+                var item = valueType.IsArray ? valueType.GetElementType()
+                    : valueType != typeof(string) && valueType.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>)) is { } enumerable ? enumerable.GetGenericArguments()[0]
+                    : null;
+                Assert.True(item is null || item.IsPrimitive || item.IsEnum || item == typeof(string), $"{type.Name}.{property.Name} is a list of {item?.Name}: objects ConvertTo-Json's default depth cuts off");
+            }
+        }
+    }
+
     [Fact]
     public void UtcText_IsRoundTripIso8601_EndingInZ()
     {
@@ -112,7 +145,7 @@ public sealed class RecordTextTests
         var alert = new PriorityInversion(PriorityInversionKind.Lock, 5, Start, 1, 299_915_785, high, low, 0x1000, [medium]);
 
         Assert.Equal("Lock inversion on CPU 1 for 299.9 ms: inv-high[103] FIFO 69 waited (owner inv-low[101] FIFO 89); ran instead: inv-medium[102] FIFO 79 299.5ms", alert.ToString());
-        Assert.Equal("inv-medium[102] pid 100 FIFO 79 299541796ns", alert.RanInstead.ToString());
+        Assert.Equal("inv-medium[102] pid 100 FIFO 79 299541796ns", alert.RanInstead);
         Assert.Equal("inv-high[103] FIFO 69", alert.FormatWaiting());
         Assert.Equal("inv-low[101] FIFO 89", alert.FormatOwner());
         var summary = Assert.Single(PriorityInversionSummary.Summarize([alert]));
