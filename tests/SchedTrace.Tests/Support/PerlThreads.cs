@@ -14,13 +14,15 @@ public sealed class PerlThreads : IDisposable
 
     public int ProcessId => process.Id;
 
+    /// <param name="spinMilliseconds">CPU time each thread spins for (its own thread CPU clock,
+    /// not wall time: on a busy machine a thread gets less CPU than the wall time it spins).</param>
     public static PerlThreads Start(int threads, int spinMilliseconds)
     {
         // Each thread spins, then sleeps; the main thread prints "idle" once all are sleeping.
         var script = $$"""
-            use threads; use threads::shared; use Time::HiRes qw(time sleep);
+            use threads; use threads::shared; use Time::HiRes qw(sleep clock_gettime CLOCK_THREAD_CPUTIME_ID);
             my $done :shared = 0;
-            my @t = map { threads->create(sub { my $end = time + {{spinMilliseconds}} / 1000; 1 while time < $end; { lock($done); $done++; } sleep 30; }) } 1..{{threads}};
+            my @t = map { threads->create(sub { 1 while clock_gettime(CLOCK_THREAD_CPUTIME_ID) < {{spinMilliseconds}} / 1000; { lock($done); $done++; } sleep 30; }) } 1..{{threads}};
             sleep 0.01 until do { lock($done); $done == {{threads}} };
             sleep 0.05; $| = 1; print "idle\n"; sleep 30;
             """;
