@@ -13,6 +13,9 @@ Describe 'SchedTrace module manifest' {
 
         $manifest.Version | Should -Be ([version]$ModuleVersion)
         $manifest.Name | Should -Be 'SchedTrace'
+        # The cmdlets are built for net8.0, the runtime of pwsh 7.4.
+        $manifest.PowerShellVersion | Should -Be ([version]'7.4')
+        $manifest.CompatiblePSEditions | Should -Be @('Core')
     }
 
     It 'imports from the built layout' {

@@ -104,18 +104,13 @@ Describe 'Watch-PriorityInversion' {
 
     Context 'a new watch with -Summary' {
         It 'summarizes the lock inversion per pair of tasks at the end of -Duration' {
-            $job = Start-Job -ScriptBlock {
-                param($Binary, $Cpu)
-                Start-Sleep -Seconds 1
-                & $Binary 'lock' $Cpu 0 300
-            } -ArgumentList $Workload, $WorkCpu
-            try {
-                $rows = @(Watch-PriorityInversion -Kind Lock -Threshold 0.05 -Duration 4 -Name 'inv-*' -Summary)
-                $lines = Receive-Job -Job $job -Wait
-            }
-            finally {
-                Remove-Job -Job $job -Force
-            }
+            # sh starts in milliseconds (a job's pwsh can take seconds on a busy machine) and runs
+            # the scenario a second later, once the watch has attached.
+            $out = Join-Path -Path $TestDrive -ChildPath 'summary.out'
+            $delayed = Start-Process -FilePath 'sh' -ArgumentList '-c', "`"sleep 1; exec '$Workload' lock $WorkCpu 0 300`"" -RedirectStandardOutput $out -PassThru
+            $rows = @(Watch-PriorityInversion -Kind Lock -Threshold 0.05 -Duration 4 -Name 'inv-*' -Summary)
+            $delayed.WaitForExit(10000) | Should -BeTrue
+            $lines = Get-Content -LiteralPath $out
             $tids = ($lines | Where-Object { $_.StartsWith('tids ') }) -split ' ' | Select-Object -Skip 1
             $rows.Count | Should -BeGreaterOrEqual 1
             $row = $rows | Where-Object { $_.RanThreadId -eq [int]$tids[1] }
@@ -165,18 +160,10 @@ Describe 'Watch-PriorityInversion' {
 
     Context 'the rate limit' {
         It 'suppresses beyond -MaxAlertsPerSecond and says how many in a warning' {
-            $job = Start-Job -ScriptBlock {
-                param($Binary, $Cpu)
-                Start-Sleep -Milliseconds 500
-                & $Binary 'storm' $Cpu 0 1000
-            } -ArgumentList $Workload, $WorkCpu
-            try {
-                $alerts = @(Watch-PriorityInversion -Kind RunQueue -MaxAlertsPerSecond 1 -Threshold 0.001 -MinNiceGap 1 -Duration 3 -WarningVariable warnings -WarningAction SilentlyContinue)
-                $null = Receive-Job -Job $job -Wait
-            }
-            finally {
-                Remove-Job -Job $job -Force
-            }
+            # The storm starts half a second into the watch (sh, not a job: see above).
+            $delayed = Start-Process -FilePath 'sh' -ArgumentList '-c', "`"sleep 0.5; exec '$Workload' storm $WorkCpu 0 1000 >/dev/null`"" -PassThru
+            $alerts = @(Watch-PriorityInversion -Kind RunQueue -MaxAlertsPerSecond 1 -Threshold 0.001 -MinNiceGap 1 -Duration 3 -WarningVariable warnings -WarningAction SilentlyContinue)
+            $delayed.WaitForExit(10000) | Should -BeTrue
             # One per second per CPU, plus a burst of one per CPU.
             $alerts.Count | Should -BeLessOrEqual (@(Get-OnlineCpu).Count * 5)
             $warnings.Count | Should -Be 1

@@ -126,8 +126,11 @@ public sealed class CliTests
     [KernelFact]
     public void Unprivileged_GetsPermissionDeniedWithAdvice()
     {
-        // Run the real CLI as 'nobody' with every capability dropped.
-        var cli = Path.Combine(Path.GetDirectoryName(typeof(CommandLine).Assembly.Location)!, "schedtrace.dll");
+        // Run the real CLI as 'nobody' with every capability dropped, from a copy that nobody can
+        // reach: the build folder may lie under a directory only root can enter (a clone under
+        // /root or in a mktemp -d folder), and there nobody could not even start it.
+        using var copy = ReachableCopy.Of(Path.GetDirectoryName(typeof(CommandLine).Assembly.Location)!, "schedtrace.*", "SchedTrace.Core.dll");
+        var cli = Path.Combine(copy.Directory, "schedtrace.dll");
         var start = new ProcessStartInfo("setpriv")
         {
             RedirectStandardOutput = true,
@@ -151,4 +154,31 @@ public sealed class CliTests
         Assert.Contains("CAP_BPF", line);
         Assert.Contains("sudo", line);
     }
+}
+
+/// <summary>A copy of some files in a fresh directory under /tmp that every user can enter and read.</summary>
+internal sealed class ReachableCopy : IDisposable
+{
+    private const UnixFileMode Readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+    private const UnixFileMode Enterable = Readable | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+
+    private ReachableCopy(string directory) => Directory = directory;
+
+    public string Directory { get; }
+
+    public static ReachableCopy Of(string source, params string[] patterns)
+    {
+        // CreateTempSubdirectory makes it 0700; /tmp itself is open to all.
+        var target = System.IO.Directory.CreateTempSubdirectory("schedtrace-cli-").FullName;
+        File.SetUnixFileMode(target, Enterable);
+        foreach (var file in patterns.SelectMany(pattern => System.IO.Directory.GetFiles(source, pattern)).Distinct())
+        {
+            var copied = Path.Combine(target, Path.GetFileName(file));
+            File.Copy(file, copied);
+            File.SetUnixFileMode(copied, Readable);
+        }
+        return new ReachableCopy(target);
+    }
+
+    public void Dispose() => System.IO.Directory.Delete(Directory, recursive: true);
 }

@@ -1,44 +1,7 @@
-using System.Management.Automation;
-using System.Reflection;
-
 namespace SchedTrace.Tests.Surface;
 
 public sealed class CmdletNamingTests
 {
-    /// <summary>PowerShell's own approved-verb list: the const fields of its Verbs* classes.</summary>
-    private static readonly HashSet<string> ApprovedVerbs = new[]
-        {
-            typeof(VerbsCommon), typeof(VerbsLifecycle), typeof(VerbsData), typeof(VerbsDiagnostic),
-            typeof(VerbsCommunications), typeof(VerbsSecurity), typeof(VerbsOther),
-        }
-        .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.Static))
-        .Where(f => f.IsLiteral)
-        .Select(f => (string)f.GetRawConstantValue()!)
-        .ToHashSet(StringComparer.Ordinal);
-
-    [Fact]
-    public void ApprovedVerbList_IsPowerShells()
-    {
-        // Guards the enumeration itself: an empty or wrong list would let any verb through.
-        Assert.Superset(new HashSet<string> { "Get", "Start", "Stop", "Measure", "Watch" }, ApprovedVerbs);
-        Assert.DoesNotContain("Fetch", ApprovedVerbs);
-    }
-
-    [Fact]
-    public void TheModuleHasTheExpectedCmdlets()
-    {
-        Assert.Equal(
-            ["Export-SchedTimeline", "Get-ContextSwitchCount", "Get-ProcessCpuTime", "Get-SchedTrace", "Measure-OffCpuTime", "Measure-RunQueueLatency", "Measure-ScheduleTime", "Start-SchedTrace", "Stop-SchedTrace", "Watch-PriorityInversion", "Watch-SchedEvent"],
-            CmdletMetadata.All.Select(c => c.Name));
-    }
-
-    [Fact]
-    public void EveryCmdlet_UsesAnApprovedVerb()
-    {
-        var unapproved = CmdletMetadata.All.Where(c => !ApprovedVerbs.Contains(c.Verb)).Select(c => c.Name);
-        Assert.Empty(unapproved);
-    }
-
     [Fact]
     public void EveryCmdlet_HasAPascalCaseNoun()
     {

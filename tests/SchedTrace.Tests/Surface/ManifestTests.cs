@@ -8,13 +8,6 @@ public sealed class ManifestTests
 {
     private static readonly Lazy<JsonElement> Manifest = new(() => PwshLint.ReadManifest(Path.Combine(RepoPaths.RepoRoot, "SchedTrace.psd1")));
 
-    [Fact]
-    public void CmdletsToExport_EqualsTheCmdletClasses()
-    {
-        var exported = PwshLint.StringArray(Manifest.Value, "CmdletsToExport").Order(StringComparer.Ordinal);
-        Assert.Equal(CmdletMetadata.All.Select(c => c.Name).Order(StringComparer.Ordinal), exported);
-    }
-
     [Theory]
     [InlineData("FunctionsToExport")]
     [InlineData("VariablesToExport")]
@@ -50,13 +43,5 @@ public sealed class ManifestTests
         var missing = PwshLint.StringArray(Manifest.Value, key)
             .Where(file => !File.Exists(Path.Combine(RepoFiles.ModuleLayout, file)));
         Assert.Empty(missing);
-    }
-
-    [Fact]
-    public void Manifest_TargetsPowerShell74Core()
-    {
-        // The cmdlets are built for net8.0, the runtime of pwsh 7.4.
-        Assert.Equal("7.4", PwshLint.StringArray(Manifest.Value, "PowerShellVersion").Single());
-        Assert.Equal(["Core"], PwshLint.StringArray(Manifest.Value, "CompatiblePSEditions"));
     }
 }
