@@ -52,6 +52,9 @@ internal sealed class SchedClock
         utcAtStart = DateTime.UtcNow;
     }
 
+    /// <summary>When the clock was made (CLOCK_MONOTONIC ns): a session makes it once every hook is attached.</summary>
+    internal ulong MonotonicAtStart => monotonicAtStart;
+
     internal static ulong MonotonicNow() => (ulong)(Stopwatch.GetTimestamp() * (1_000_000_000.0 / Stopwatch.Frequency));
 
     internal DateTime ToUtc(ulong monotonicNs) =>
@@ -79,6 +82,13 @@ internal sealed unsafe class EventDecoder
 
     internal void Decode(ReadOnlySpan<byte> record)
     {
+        // The programs attach one after another, and a stream whose first milliseconds had
+        // switches but no wakeups yet (the wakeup program not attached) would mislead: a
+        // session's events start when every hook is attached, when its clock was made.
+        if (record.Length >= sizeof(ulong) && MemoryMarshal.Read<ulong>(record) < clock.MonotonicAtStart)
+        {
+            return;
+        }
         if (record.Length >= sizeof(BpfSwitchEvent) && MemoryMarshal.Read<uint>(record[8..]) == (uint)SchedEventType.Switch)
         {
             var e = MemoryMarshal.Read<BpfSwitchEvent>(record);

@@ -105,7 +105,7 @@ public sealed class LatencyCliTests
     [KernelFact]
     public void RunQueue_Csv_HasAHeaderAndAHistogramColumn()
     {
-        using var load = PingPong.Start(TimeSpan.FromSeconds(1));
+        using var load = PingPong.UntilDisposed();
         var (exit, output, errors) = Run("runqlat", "--duration", "0.3", "--csv");
         Assert.Equal(0, exit);
         Assert.Equal(string.Empty, errors);
@@ -129,7 +129,7 @@ public sealed class LatencyCliTests
     [KernelFact]
     public void RunQueue_Text_IsTheHistogram()
     {
-        using var load = PingPong.Start(TimeSpan.FromSeconds(1));
+        using var load = PingPong.UntilDisposed();
         var (exit, output, errors) = Run("runqlat", "--duration", "0.3");
         Assert.Equal(0, exit);
         Assert.Equal(string.Empty, errors);
@@ -162,7 +162,7 @@ public sealed class LatencyCliTests
     [KernelFact]
     public void RunQueue_PerCpu_IsATable_AndIntervalsAreNumbered()
     {
-        using var load = PingPong.Start(TimeSpan.FromSeconds(2));
+        using var load = PingPong.UntilDisposed();
         var (exit, output, _) = Run("runqlat", "--per-cpu", "--duration", "0.3");
         Assert.Equal(0, exit);
         var lines = Lines(output);

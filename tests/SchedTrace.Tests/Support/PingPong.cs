@@ -48,6 +48,13 @@ public sealed class PingPong : IDisposable
 
     public static PingPong Start(TimeSpan duration) => new(duration);
 
+    /// <summary>
+    /// Runs until disposed (bounded at a minute), for a load around a CLI run: on a busy machine
+    /// the CLI can take over a second just to start, so a load for a fixed second may be over
+    /// before it attaches.
+    /// </summary>
+    public static PingPong UntilDisposed() => new(TimeSpan.FromMinutes(1));
+
     public void Dispose()
     {
         stop.Cancel();
