@@ -54,6 +54,37 @@ function Get-TaskRuntimeNs {
     [long](Get-Content -Raw -LiteralPath "/proc/$ProcessId/schedstat").Split(' ')[0]
 }
 
+function Measure-KernelRuntime {
+    # Runs $Reading between two reads of a process's schedstat run time and of the clock: what
+    # the kernel says the process ran while the reading ran, for checking a reading's window
+    # inside it. Returns the reading's output and the bracket.
+    param(
+        [Parameter(Mandatory)][int]$ProcessId,
+        [Parameter(Mandatory)][scriptblock]$Reading
+    )
+    $before = Get-TaskRuntimeNs -ProcessId $ProcessId
+    $clock = [System.Diagnostics.Stopwatch]::StartNew()
+    $output = @(& $Reading)
+    $clock.Stop()
+    $after = Get-TaskRuntimeNs -ProcessId $ProcessId
+    [pscustomobject]@{ Output = $output; KernelNs = $after - $before; OuterNs = $clock.Elapsed.Ticks * 100 }
+}
+
+function Assert-RuntimeMatchesKernel {
+    # A single-threaded process's CPU time in a window that lies inside the bracket: at most the
+    # kernel's figure for the bracket, and at least that less what one thread can run in the
+    # part of the bracket outside the window; each edge reads sum_exec_runtime as the scheduler
+    # last updated it, up to a tick (10 ms at HZ=100) behind a running task.
+    param(
+        [Parameter(Mandatory)]$Row,
+        [Parameter(Mandatory)]$Bracket
+    )
+    $tick = 10000000
+    $outside = $Bracket.OuterNs - $Row.Duration.Ticks * 100
+    $Row.CpuTimeNs | Should -BeLessOrEqual ($Bracket.KernelNs + 2 * $tick)
+    $Row.CpuTimeNs | Should -BeGreaterOrEqual ($Bracket.KernelNs - $outside - 2 * $tick)
+}
+
 function Get-HistogramCellCount {
     # The events in a LatencyStatistics Histogram cell ("lowerNs-upperNs:count;..."): the sum of
     # its counts, which must equal the row's Count (the buckets are whole histogram slots).
