@@ -53,7 +53,13 @@ internal sealed record ParameterShape(
     /// <summary>PowerShell's name for "in every parameter set".</summary>
     public const string AllSets = "__AllParameterSets";
 
+    /// <summary>What the help says when the property's initial value is null, zero or empty.</summary>
+    public const string NoDefault = "None";
+
     public bool IsSwitch => Type.FullName == "System.Management.Automation.SwitchParameter";
+
+    /// <summary>Whether the code gives a default worth showing (a switch's False counts).</summary>
+    public bool HasDefault => DefaultValue != NoDefault;
 
     public SetMembership? In(string set) =>
         Sets.TryGetValue(set, out var membership) ? membership
@@ -167,18 +173,19 @@ internal static class CmdletReader
     private static string DefaultText(PropertyInfo property, object? defaults)
     {
         object? value = defaults is null ? null : property.GetValue(defaults);
+        const string None = ParameterShape.NoDefault;
         return value switch
         {
-            null => "None",
-            TimeSpan span when span == TimeSpan.Zero => "None",
+            null => None,
+            TimeSpan span when span == TimeSpan.Zero => None,
             // Durations read numbers as seconds, so the default is shown the same way.
             TimeSpan span => span.TotalSeconds.ToString(CultureInfo.InvariantCulture) + (span == TimeSpan.FromSeconds(1) ? " second" : " seconds"),
-            int number when number == 0 => "None",
+            int number when number == 0 => None,
             bool flag => flag ? "True" : "False",
-            Array items when items.Length == 0 => "None",
+            Array items when items.Length == 0 => None,
             Array items => string.Join(", ", items.Cast<object>()),
             _ when property.PropertyType.FullName == Sma + "SwitchParameter" => "False",
-            _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "None",
+            _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? None,
         };
     }
 

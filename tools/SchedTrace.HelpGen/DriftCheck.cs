@@ -49,9 +49,17 @@ internal static class DriftCheck
         }
         foreach (var described in document.Parameters)
         {
-            if (!cmdlet.Parameters.Any(p => p.Name == described.Name))
+            var parameter = cmdlet.Parameters.FirstOrDefault(p => p.Name == described.Name);
+            if (parameter is null)
             {
                 problems.Add(new(document.Path, described.Line, $"{cmdlet.Name} has no parameter -{described.Name}"));
+            }
+            else if (described.StatedDefault is { } words && parameter.HasDefault)
+            {
+                // The words may only fill in where the code has nothing to show, so they cannot contradict it.
+                problems.Add(new(document.Path, described.StatedDefaultLine, words == parameter.DefaultValue
+                    ? $"-{described.Name} states the default the code already gives ('{words}'); leave the paragraph out"
+                    : $"-{described.Name} states the default '{words}', but the code's default is '{parameter.DefaultValue}'; leave the paragraph out (the help shows the code's)"));
             }
             if (document.Parameters.Count(d => d.Name == described.Name) > 1)
             {

@@ -3,8 +3,12 @@ using System.Text.RegularExpressions;
 
 namespace SchedTrace.HelpGen;
 
-/// <summary>Something the help source says about a named thing (a parameter, an input or output type).</summary>
-internal sealed record DocumentedItem(string Name, IReadOnlyList<string> Paragraphs, int Line);
+/// <summary>
+/// Something the help source says about a named thing (a parameter, an input or output type).
+/// <paramref name="StatedDefault"/>: a parameter's "Default value: ..." paragraph, the default in
+/// words where the code has none to show (null when the section states none).
+/// </summary>
+internal sealed record DocumentedItem(string Name, IReadOnlyList<string> Paragraphs, int Line, string? StatedDefault = null, int StatedDefaultLine = 0);
 
 /// <summary>An example: the command, the output it printed, and what it shows.</summary>
 internal sealed record HelpExample(string Title, string Code, IReadOnlyList<string> Outputs, IReadOnlyList<string> Remarks);
@@ -42,6 +46,12 @@ internal static partial class HelpMarkdown
         ["SYNOPSIS", "DESCRIPTION", "EXAMPLES", "PARAMETERS", "INPUTS", "OUTPUTS", "NOTES", "RELATED LINKS"];
 
     private static readonly HashSet<string> SectionsWithSubsections = ["EXAMPLES", "PARAMETERS", "INPUTS", "OUTPUTS"];
+
+    /// <summary>How a parameter's section states its default in words: a paragraph of one line.</summary>
+    public const string DefaultValuePrefix = "Default value:";
+
+    /// <summary>Get-Help shows the default on one short line, beside "Default value".</summary>
+    public const int MaxStatedDefaultLength = 40;
 
     public static HelpDocument Parse(string path, List<HelpProblem> problems)
     {
@@ -146,12 +156,13 @@ internal static partial class HelpMarkdown
             var items = new List<DocumentedItem>();
             foreach (var sub in found.Subsections)
             {
+                var (statedDefault, statedLine) = title == "PARAMETERS" ? TakeStatedDefault(sub.Lines, path, problems) : (null, 0);
                 var paragraphs = Paragraphs(sub.Lines, path, problems);
                 if (paragraphs.Count == 0)
                 {
                     problems.Add(new(path, sub.Line, $"'{sub.Title}' has no description"));
                 }
-                items.Add(new DocumentedItem(sub.Title, paragraphs, sub.Line));
+                items.Add(new DocumentedItem(sub.Title, paragraphs, sub.Line, statedDefault, statedLine));
             }
             return items;
         }
@@ -257,6 +268,46 @@ internal static partial class HelpMarkdown
         return links;
     }
 
+    /// <summary>
+    /// Takes a parameter's "Default value: words" paragraph out of its lines, so that it becomes
+    /// the MAML defaultValue instead of description text. The words must be short (one line of
+    /// Get-Help), and say something "None" does not; DriftCheck refuses them where the code has a
+    /// default of its own.
+    /// </summary>
+    private static (string? Words, int Line) TakeStatedDefault(List<(string Text, int Line)> lines, string path, List<HelpProblem> problems)
+    {
+        int index = lines.FindIndex(l => l.Text.Trim().StartsWith(DefaultValuePrefix, StringComparison.Ordinal));
+        if (index < 0)
+        {
+            return (null, 0);
+        }
+        var (text, line) = lines[index];
+        bool Blank(int i) => i < 0 || i >= lines.Count || lines[i].Text.Trim().Length == 0;
+        if (!Blank(index - 1) || !Blank(index + 1))
+        {
+            problems.Add(new(path, line, $"'{DefaultValuePrefix} ...' must be a paragraph of its own, on one line"));
+        }
+        lines.RemoveAt(index);
+        var words = Inline(text.Trim()[DefaultValuePrefix.Length..].Trim());
+        if (words.Length == 0)
+        {
+            problems.Add(new(path, line, $"'{DefaultValuePrefix}' needs the default in words (e.g. '{DefaultValuePrefix} until Ctrl+C')"));
+        }
+        else if (words.Length > MaxStatedDefaultLength)
+        {
+            problems.Add(new(path, line, $"a stated default is at most {MaxStatedDefaultLength} characters ('{words}' has {words.Length}); say the rest in the description"));
+        }
+        else if (words.EndsWith('.'))
+        {
+            problems.Add(new(path, line, $"a stated default is a few words, not a sentence: drop the final '.' of '{words}'"));
+        }
+        else if (words.Equals("None", StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add(new(path, line, $"'{DefaultValuePrefix} None' says what the help says without it; state what happens instead, or leave it out"));
+        }
+        return (words, line);
+    }
+
     /// <summary>Blank lines separate paragraphs; each "- " item is a paragraph of its own.</summary>
     private static List<string> Paragraphs(IEnumerable<(string Text, int Line)> lines, string path, List<HelpProblem> problems)
     {
@@ -282,6 +333,11 @@ internal static partial class HelpMarkdown
             {
                 Flush();
                 continue;
+            }
+            if (current.Length == 0 && trimmed.StartsWith(DefaultValuePrefix, StringComparison.Ordinal))
+            {
+                // Parameter sections have had theirs taken out: any left is misplaced or a second one.
+                problems.Add(new(path, line, $"'{DefaultValuePrefix} ...' belongs in a parameter's section under PARAMETERS, once"));
             }
             if (trimmed.StartsWith("- ", StringComparison.Ordinal) || trimmed.StartsWith("* ", StringComparison.Ordinal))
             {

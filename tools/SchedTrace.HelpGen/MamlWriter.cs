@@ -109,7 +109,7 @@ internal static class MamlWriter
                 .ThenBy(m => m.Declared);
             foreach (var (parameter, membership, _) in members)
             {
-                WriteParameter(w, parameter, Summary.Of(membership!), DescriptionOf(parameter, doc), inSyntax: true);
+                WriteParameter(w, parameter, Summary.Of(membership!), DescriptionOf(parameter, doc), DefaultOf(parameter, doc), inSyntax: true);
             }
             w.WriteEndElement();
         }
@@ -129,7 +129,7 @@ internal static class MamlWriter
             .ThenBy(p => cmdlet.Parameters.ToList().IndexOf(p));
         foreach (var parameter in ordered)
         {
-            WriteParameter(w, parameter, Summary.Across(parameter), DescriptionOf(parameter, doc), inSyntax: false);
+            WriteParameter(w, parameter, Summary.Across(parameter), DescriptionOf(parameter, doc), DefaultOf(parameter, doc), inSyntax: false);
         }
         w.WriteEndElement();
     }
@@ -139,6 +139,12 @@ internal static class MamlWriter
         ?? CommonDescriptions.GetValueOrDefault(parameter.Name)
         ?? throw new InvalidOperationException($"-{parameter.Name} has no description; the drift check should have stopped the build.");
 
+    /// <summary>The code's default, or where it has none the words the help file states (DriftCheck allows nothing else).</summary>
+    private static string DefaultOf(ParameterShape parameter, HelpDocument doc) =>
+        doc.Parameters.FirstOrDefault(d => d.Name == parameter.Name)?.StatedDefault is { } words && !parameter.HasDefault
+            ? words
+            : parameter.DefaultValue;
+
     /// <summary>What PowerShell's own help says for the parameters SupportsShouldProcess adds.</summary>
     private static readonly Dictionary<string, IReadOnlyList<string>> CommonDescriptions = new(StringComparer.Ordinal)
     {
@@ -146,7 +152,7 @@ internal static class MamlWriter
         ["Confirm"] = ["Prompts you for confirmation before running the cmdlet."],
     };
 
-    private static void WriteParameter(XmlWriter w, ParameterShape parameter, Summary summary, IReadOnlyList<string> description, bool inSyntax)
+    private static void WriteParameter(XmlWriter w, ParameterShape parameter, Summary summary, IReadOnlyList<string> description, string defaultValue, bool inSyntax)
     {
         w.WriteStartElement("command", "parameter", Command);
         w.WriteAttributeString("required", Bool(summary.Required));
@@ -182,7 +188,7 @@ internal static class MamlWriter
         w.WriteElementString("maml", "name", Maml, TypeName(parameter.Type, shortName: false));
         w.WriteElementString("maml", "uri", Maml, string.Empty);
         w.WriteEndElement();
-        w.WriteElementString("dev", "defaultValue", Dev, parameter.DefaultValue);
+        w.WriteElementString("dev", "defaultValue", Dev, defaultValue);
         w.WriteEndElement();
     }
 
