@@ -101,6 +101,11 @@ struct inv_alert {
 	struct inv_ran ran[INV_MAX_RAN];
 };
 
+/* Ring-buffer records are only ever cast to, so nothing else puts them in the object's BTF;
+ * these unused pointers do, for the user-side layout test (KernelMirrorTests). */
+const struct inv_ran *btf_anchor_inv_ran __attribute__((unused));
+const struct inv_alert *btf_anchor_inv_alert __attribute__((unused));
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4096); /* sized by user space before load */

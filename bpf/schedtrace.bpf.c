@@ -18,8 +18,8 @@ char LICENSE[] SEC("license") = "GPL";
 /*
  * Set by user space before load. Read-only after load, so the verifier treats the fields as
  * constants and drops the branches a session does not use. Mirrored in BpfConfig.cs: keep the
- * two in the same order (user space checks the size). In its own section, so that string
- * constants elsewhere in the program never shift it.
+ * two in the same order (KernelMirrorTests checks each field against the BTF). In its own
+ * section, so that string constants elsewhere in the program never shift it.
  */
 struct config {
 	__u32 filter_tgid;    /* only this process (0: every process, or see filter_sets) */
@@ -378,6 +378,11 @@ struct task_event {        /* wakeup, wakeup_new, migrate */
 	__u32 pad;
 	char comm[16];
 };
+
+/* Ring-buffer records are only ever cast to, so nothing else puts them in the object's BTF;
+ * these unused pointers do, for the user-side layout test (KernelMirrorTests). */
+const struct switch_event *btf_anchor_switch_event __attribute__((unused));
+const struct task_event *btf_anchor_task_event __attribute__((unused));
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

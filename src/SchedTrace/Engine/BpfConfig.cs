@@ -7,6 +7,7 @@ namespace SchedTrace.Engine;
 /// order and natural alignment; <see cref="SchedBpfObject"/> refuses to load if the sizes differ.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
+[KernelMirror("config")]
 internal unsafe struct BpfConfig
 {
     public uint FilterTgid;
@@ -88,6 +89,7 @@ internal enum BpfLatency : uint
 
 /// <summary>Mirror of <c>struct switch_counts</c>: one copy per CPU.</summary>
 [StructLayout(LayoutKind.Sequential)]
+[KernelMirror("switch_counts")]
 internal struct BpfSwitchCounts
 {
     public ulong Voluntary;
@@ -97,6 +99,7 @@ internal struct BpfSwitchCounts
 
 /// <summary>Mirror of <c>struct task_stats</c>: one per thread seen.</summary>
 [StructLayout(LayoutKind.Sequential)]
+[KernelMirror("task_stats")]
 internal unsafe struct BpfTaskStats
 {
     public ulong RuntimeNs;
@@ -130,6 +133,7 @@ internal unsafe struct BpfTaskStats
 
 /// <summary>Mirror of <c>struct session_stats</c>: one copy per CPU.</summary>
 [StructLayout(LayoutKind.Sequential)]
+[KernelMirror("session_stats")]
 internal struct BpfSessionStats
 {
     public ulong TasksDropped;

@@ -5,6 +5,7 @@ namespace SchedTrace.Engine;
 
 /// <summary>Mirror of <c>struct switch_event</c> in bpf/schedtrace.bpf.c.</summary>
 [StructLayout(LayoutKind.Sequential)]
+[KernelMirror("switch_event")]
 internal unsafe struct BpfSwitchEvent
 {
     public ulong TimestampNs;
@@ -25,6 +26,7 @@ internal unsafe struct BpfSwitchEvent
 
 /// <summary>Mirror of <c>struct task_event</c>: wakeup, wakeup_new and migrate records.</summary>
 [StructLayout(LayoutKind.Sequential)]
+[KernelMirror("task_event")]
 internal unsafe struct BpfTaskEvent
 {
     public ulong TimestampNs;

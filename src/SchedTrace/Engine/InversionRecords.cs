@@ -4,6 +4,7 @@ namespace SchedTrace.Engine;
 
 /// <summary>Mirror of <c>struct inv_task</c> in bpf/inversion.h.</summary>
 [StructLayout(LayoutKind.Sequential)]
+[KernelMirror("inv_task")]
 internal unsafe struct BpfInvTask
 {
     public uint Tid;
@@ -25,6 +26,7 @@ internal unsafe struct BpfInvTask
 
 /// <summary>Mirror of <c>struct inv_ran</c>.</summary>
 [StructLayout(LayoutKind.Sequential)]
+[KernelMirror("inv_ran")]
 internal struct BpfInvRan
 {
     public BpfInvTask Task;
@@ -33,6 +35,7 @@ internal struct BpfInvRan
 
 /// <summary>Mirror of <c>struct inv_alert</c>.</summary>
 [StructLayout(LayoutKind.Sequential)]
+[KernelMirror("inv_alert")]
 internal struct BpfInvAlert
 {
     public ulong TimestampNs;
@@ -54,6 +57,7 @@ internal struct BpfInvAlert
 
 /// <summary>Mirror of <c>struct inv_stats</c>: one copy per CPU.</summary>
 [StructLayout(LayoutKind.Sequential)]
+[KernelMirror("inv_stats")]
 internal struct BpfInvStats
 {
     public ulong Alerts;

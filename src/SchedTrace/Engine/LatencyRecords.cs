@@ -18,6 +18,7 @@ internal enum LatencyKind : uint
 
 /// <summary>Mirror of <c>struct latency_hist</c>: one per kind per CPU, or per process and kind.</summary>
 [StructLayout(LayoutKind.Sequential)]
+[KernelMirror("latency_hist")]
 internal unsafe struct BpfLatencyHist
 {
     private const int Slots = LatencyHistogram.Slots;
@@ -43,6 +44,7 @@ internal unsafe struct BpfLatencyHist
 
 /// <summary>Mirror of <c>struct proc_hist_key</c>.</summary>
 [StructLayout(LayoutKind.Sequential)]
+[KernelMirror("proc_hist_key")]
 internal struct BpfProcHistKey
 {
     public uint Tgid;
@@ -51,6 +53,7 @@ internal struct BpfProcHistKey
 
 /// <summary>Mirror of <c>struct proc_hist</c>.</summary>
 [StructLayout(LayoutKind.Sequential)]
+[KernelMirror("proc_hist")]
 internal unsafe struct BpfProcHist
 {
     public BpfLatencyHist Hist;

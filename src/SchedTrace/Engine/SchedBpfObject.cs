@@ -238,7 +238,7 @@ internal sealed class SchedBpfObject : IDisposable
         }
     }
 
-    private static BpfObjectHandle Open()
+    internal static BpfObjectHandle Open()
     {
         var name = Marshal.StringToCoTaskMemUTF8("schedtrace");
         try

@@ -89,6 +89,46 @@ internal static partial class LibBpf
     [LibraryImport(LibraryName, SetLastError = true)]
     internal static partial nint bpf_program__attach_iter(nint prog, nint opts);
 
+    /// <summary>The object's own BTF (its types as compiled), owned by the object.</summary>
+    [LibraryImport(LibraryName)]
+    internal static partial nint bpf_object__btf(BpfObjectHandle obj);
+
+    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int btf__find_by_name_kind(nint btf, string name, uint kind);
+
+    /// <summary>A <see cref="BtfType"/>, followed by its members for a struct or union.</summary>
+    [LibraryImport(LibraryName)]
+    internal static partial nint btf__type_by_id(nint btf, uint typeId);
+
+    [LibraryImport(LibraryName)]
+    internal static partial nint btf__name_by_offset(nint btf, uint offset);
+
+    [LibraryImport(LibraryName)]
+    internal static partial long btf__resolve_size(nint btf, uint typeId);
+
+    internal const uint BTF_KIND_STRUCT = 4;
+
+    /// <summary>struct btf_type (uapi linux/btf.h): info holds vlen (bits 0-15), kind (24-28) and kflag (31).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct BtfType
+    {
+        public uint NameOffset;
+        public uint Info;
+        public uint SizeOrType;
+
+        public readonly int MemberCount => (int)(Info & 0xffff);
+        public readonly bool KindFlag => (Info >> 31) != 0;
+    }
+
+    /// <summary>struct btf_member: offset in bits, or with kflag, bitfield size (bits 24-31) and offset (0-23).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct BtfMember
+    {
+        public uint NameOffset;
+        public uint Type;
+        public uint Offset;
+    }
+
     /// <summary>struct bpf_iter_attach_opts.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct BpfIterAttachOpts
