@@ -84,23 +84,22 @@ internal static class CommandLine
 
           --help, --version
 
-        Exit codes: 0 ok, 2 bad arguments, 3 permission denied, 4 kernel feature missing,
-        5 library missing, 6 BPF load/attach failed, 1 anything else.
+        Signals: SIGINT (Ctrl+C), SIGTERM and SIGHUP end a collection as --duration ending does:
+        the figures gathered are printed, everything is detached, and the exit code is 0. SIGINT
+        is handled even when it was inherited ignored (a background job of a script). A second
+        signal ends schedtrace at once.
+
+        Exit codes: 0 ok (also when stopped by one of those signals), 2 bad arguments,
+        3 permission denied, 4 kernel feature missing, 5 library missing, 6 BPF load/attach
+        failed, 1 anything else.
         """;
 
-    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>Runs a command line; <paramref name="stop"/> ends a collection early (the process's stop signals).</summary>
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken stop = default)
     {
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            // First Ctrl+C: stop collecting and print what was gathered. Second: let it kill us.
-            e.Cancel = !cancel.IsCancellationRequested;
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
         try
         {
-            return Execute(args, stdout, stderr, cancel.Token);
+            return Execute(args, stdout, stderr, stop);
         }
         catch (UsageException e)
         {
@@ -111,10 +110,6 @@ internal static class CommandLine
         {
             stderr.WriteLine($"schedtrace: {e.Message} {e.RecommendedAction}");
             return ExitCodeFor(e.Kind);
-        }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
         }
     }
 
