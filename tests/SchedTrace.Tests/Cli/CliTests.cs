@@ -143,6 +143,30 @@ public sealed class CliTests
         Assert.StartsWith(typeof(CommandLine).Assembly.GetName().Version!.ToString(3), version);
     }
 
+    [KernelTheory]
+    [InlineData(typeof(ContextSwitchCount), "switches", "--duration", "0.1", "--json")]
+    [InlineData(typeof(LatencyStatistics), "runqlat", "--duration", "0.1", "--json")]
+    public void TheNativeCli_WritesJsonWithThePowerShellPropertyNames(Type record, params string[] args)
+    {
+        // The trimmed native build writes from the same generated contract as the in-process tests use.
+        // Neither reading can be empty: switches has a row per CPU, and runqlat's window holds at
+        // least the CLI's own wait, its thread woken by the timer that ends the window.
+        using var process = Process.Start(CliBinary.Start(args))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, errors);
+        var expected = record.GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => p.Name).ToList();
+        var lines = output.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotEmpty(lines);
+        foreach (var line in lines)
+        {
+            using var json = JsonDocument.Parse(line);
+            Assert.Equal(expected, json.RootElement.EnumerateObject().Select(p => p.Name).ToList());
+            Assert.EndsWith("Z", json.RootElement.GetProperty("WindowStart").GetString());
+        }
+    }
+
     [KernelFact]
     public void Unprivileged_GetsPermissionDeniedWithAdvice()
     {
