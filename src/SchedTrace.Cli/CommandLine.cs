@@ -111,6 +111,39 @@ internal static class CommandLine
             stderr.WriteLine($"schedtrace: {e.Message} {e.RecommendedAction}");
             return ExitCodeFor(e.Kind);
         }
+        catch (IOException e)
+        {
+            // Output that cannot be written (a full disk, a terminal gone with the SIGHUP that
+            // stopped us): the session is disposed on the way out all the same.
+            return OutputFailed(stderr, e);
+        }
+    }
+
+    /// <summary>Flushes and closes buffered stdout; a write that fails there ends as in <see cref="Run"/>.</summary>
+    internal static int Close(TextWriter stdout, TextWriter stderr, int exit)
+    {
+        try
+        {
+            stdout.Dispose();
+            return exit;
+        }
+        catch (IOException e)
+        {
+            return exit == ExitOk ? OutputFailed(stderr, e) : exit;
+        }
+    }
+
+    private static int OutputFailed(TextWriter stderr, IOException e)
+    {
+        try
+        {
+            stderr.WriteLine($"schedtrace: could not write the output: {e.Message}");
+        }
+        catch (IOException)
+        {
+            // stderr is gone too: the exit code is all that is left.
+        }
+        return ExitFailure;
     }
 
     internal static int ExitCodeFor(SchedTraceErrorKind kind) => kind switch

@@ -6,7 +6,6 @@ using var stopSignals = StopSignals.Install();
 
 // Console.Out flushes on every line; at hundreds of thousands of events per second that is a
 // write(2) per event. Buffer stdout and let each verb flush when a batch is done.
-using var stdout = new StreamWriter(Console.OpenStandardOutput(), bufferSize: 1 << 16) { AutoFlush = false };
+var stdout = new StreamWriter(Console.OpenStandardOutput(), bufferSize: 1 << 16) { AutoFlush = false };
 int exit = CommandLine.Run(args, stdout, Console.Error, stopSignals.Token);
-stdout.Flush();
-return exit;
+return CommandLine.Close(stdout, Console.Error, exit);

@@ -168,6 +168,23 @@ public sealed class CliTests
     }
 
     [KernelFact]
+    public void OutputThatCannotBeWritten_ExitsOneWithOneLineOnStderr()
+    {
+        // /dev/full fails every write with ENOSPC, as a terminal that hung up fails with EIO.
+        var start = new ProcessStartInfo("sh") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "-c", "exec \"$@\" > /dev/full", "sh", CliBinary.Path, "switches", "--duration", "0.1" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start)!;
+        var errors = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.Equal(CommandLine.ExitFailure, process.ExitCode);
+        var line = Assert.Single(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("schedtrace: could not write the output: ", line);
+    }
+
+    [KernelFact]
     public void Unprivileged_GetsPermissionDeniedWithAdvice()
     {
         // Run the real CLI as 'nobody' with every capability dropped, from a copy that nobody can
