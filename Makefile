@@ -1,6 +1,7 @@
 # SchedTrace. The README's two commands: `sudo make demo` and `sudo make test`.
 CONFIG ?= Release
-CLI := src/SchedTrace.Cli/bin/$(CONFIG)/net10.0/schedtrace
+# The native (NativeAOT) CLI that every build publishes (SchedTraceCliDir in Directory.Build.props).
+CLI := out/cli/schedtrace
 # The pwsh that scripts/install-deps.sh provides (its own in .tools/, or one on PATH).
 PWSH := scripts/pwsh -NoProfile -NonInteractive
 
@@ -9,7 +10,7 @@ PWSH := scripts/pwsh -NoProfile -NonInteractive
 deps: ## install what a fresh Debian machine lacks (clang, libbpf, pwsh, Pester, ...)
 	scripts/install-deps.sh
 
-build: deps ## the engine, BPF object, cmdlets (out/SchedTrace/<version>/), CLI, tests
+build: deps ## the engine, BPF object, cmdlets (out/SchedTrace/<version>/), native CLI ($(CLI)), tests
 	dotnet build SchedTrace.slnx -c $(CONFIG) --nologo -v quiet -clp:NoSummary\;ErrorsOnly -warnaserror
 
 demo: build ## the main job, in pwsh: switches per CPU and the busiest processes, through the module's views

@@ -2,6 +2,7 @@
 # SchedTrace benchmarks. Usage: sudo bench/run.sh [--rounds N] [--loops N] [--cpu N]
 #     [--attach-repetitions N] [--slowdown-pairs N] [--slowdown-loops N] [--snapshot-threads N]
 #     [--snapshot-repetitions N] [--no-bpftrace] [--scenario NAME[,NAME...]]
+#     [--startup-only] [--libbpf-tools PATH/TO/runqlat]
 # Builds the harness in Release; measures attach time, workload slowdown, snapshot cost and
 # every scenario (about 8 minutes); prints the results as markdown and keeps them in
 # bench/results/<UTC time>.md. Not run by the tests: it needs root, changes
@@ -18,6 +19,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 "$dotnet" build "$project" -c Release -nologo -v quiet -clp:ErrorsOnly
+# The CLI the start-to-tracing comparison runs: its build also publishes the native one (out/cli/).
+"$dotnet" build "$bench_dir/../src/SchedTrace.Cli/SchedTrace.Cli.csproj" -c Release -nologo -v quiet -clp:ErrorsOnly
 
 # The harness restores the sysctl itself on every exit it can catch; this covers the one it
 # cannot (SIGKILL), by putting back the value found before the run.

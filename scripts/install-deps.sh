@@ -10,7 +10,10 @@ pwsh_version=7.6.9
 pwsh_minimum=7.4
 
 need=()
+# clang compiles the BPF object and drives the link of the native (NativeAOT) CLI, which uses
+# binutils' ld (clang depends on binutils; checked on its own for a machine that removed it).
 command -v clang >/dev/null || need+=(clang)
+command -v ld >/dev/null || need+=(binutils)
 command -v llvm-strip >/dev/null || need+=(llvm)
 [[ -f /usr/include/bpf/bpf_helpers.h ]] || need+=(libbpf-dev)
 ldconfig -p | grep -q 'libbpf\.so\.1 ' || need+=(libbpf1)

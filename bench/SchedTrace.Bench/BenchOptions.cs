@@ -35,6 +35,12 @@ internal sealed class BenchOptions
 
     public bool SkipBpftrace { get; private set; }
 
+    /// <summary>Only the start-to-tracing comparison (about a minute), not the rest of the run.</summary>
+    public bool StartupOnly { get; private set; }
+
+    /// <summary>libbpf-tools runqlat binaries built by the user (never part of the repository), for the start-to-tracing comparison.</summary>
+    public IReadOnlyList<string> LibbpfToolsRunqlat { get; private set; } = [];
+
     /// <summary>Only these in-kernel cost scenarios (by name); empty: all of them.</summary>
     public IReadOnlyList<string> Scenarios { get; private set; } = [];
 
@@ -44,7 +50,8 @@ internal sealed class BenchOptions
     public const string Usage =
         "usage: SchedTrace.Bench [--rounds N] [--loops N] [--cpu N] [--attach-repetitions N] [--slowdown-pairs N] [--slowdown-loops N]\n" +
         "                       [--snapshot-threads N] [--snapshot-repetitions N] [--events-repetitions N] [--output FILE.md] [--no-bpftrace]\n" +
-        "                       [--scenario NAME[,NAME...]]   (in-kernel cost scenarios: switch-count, cpu-time, events, runqlat, ...)";
+        "                       [--scenario NAME[,NAME...]]   (in-kernel cost scenarios: switch-count, cpu-time, events, runqlat, ...)\n" +
+        "                       [--startup-only] [--libbpf-tools PATH/TO/runqlat]...   (start to tracing and peak memory of runqlat --duration 1)";
 
     internal static BenchOptions Parse(string[] args)
     {
@@ -68,6 +75,8 @@ internal sealed class BenchOptions
                 case "--events-repetitions": options.EventsRepetitions = Positive(); break;
                 case "--output": options.OutputPath = Value(); break;
                 case "--no-bpftrace": options.SkipBpftrace = true; break;
+                case "--startup-only": options.StartupOnly = true; break;
+                case "--libbpf-tools": options.LibbpfToolsRunqlat = [.. options.LibbpfToolsRunqlat, Path.GetFullPath(Value())]; break;
                 case "--scenario": options.Scenarios = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 default: throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}");
             }

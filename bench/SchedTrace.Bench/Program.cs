@@ -34,6 +34,22 @@ try
     Progress($"attach latency: 1 cold + {options.AttachRepetitions} warm SchedTraceSession.Start calls");
     var attach = AttachLatency.Measure(options.AttachRepetitions, cancel.Token);
 
+    Progress($"start to tracing: {options.Rounds} interleaved rounds of runqlat --duration 1 per tool");
+    var startup = StartToTracing.Measure(options, tools, Progress, cancel.Token);
+    if (options.StartupOnly)
+    {
+        var startupCommand = string.Join(' ', options.MeasurementArgs.Prepend("sudo bench/run.sh"));
+        var startupMarkdown = Report.StartupMarkdown(started, startupCommand, MachineInfo.Collect(tools), startup);
+        if (options.OutputPath is { } startupPath)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(startupPath))!);
+            File.WriteAllText(startupPath, startupMarkdown);
+            Progress($"results written to {startupPath}");
+        }
+        Console.Write(startupMarkdown);
+        return 0;
+    }
+
     // Slowdown before bpf_stats is switched on: per-run accounting adds to every program run,
     // and users do not run with it. (If something else on the machine has it on, the report says so.)
     var slowdownWorkload = new PerfPipeWorkload(tools.Perf, tools.Taskset, options.WorkloadCpu, options.SlowdownLoops);
@@ -79,7 +95,7 @@ try
     }
 
     var commandLine = string.Join(' ', options.MeasurementArgs.Prepend("sudo bench/run.sh"));
-    var results = new BenchResults(started, commandLine, options, MachineInfo.Collect(tools), attach, scenarios, slowdowns, snapshot, throughput);
+    var results = new BenchResults(started, commandLine, options, MachineInfo.Collect(tools), attach, scenarios, slowdowns, snapshot, throughput, startup);
     var markdown = Report.Markdown(results);
     if (options.OutputPath is { } path)
     {

@@ -4,7 +4,7 @@ using System.Text;
 namespace SchedTrace.Bench;
 
 /// <summary>Everything one run measured.</summary>
-internal sealed record BenchResults(DateTime StartedUtc, string CommandLine, BenchOptions Options, MachineInfo Machine, AttachResult Attach, IReadOnlyList<ScenarioResult> Scenarios, IReadOnlyList<SlowdownResult> Slowdowns, SnapshotResult Snapshot, ThroughputResult Throughput);
+internal sealed record BenchResults(DateTime StartedUtc, string CommandLine, BenchOptions Options, MachineInfo Machine, AttachResult Attach, IReadOnlyList<ScenarioResult> Scenarios, IReadOnlyList<SlowdownResult> Slowdowns, SnapshotResult Snapshot, ThroughputResult Throughput, StartupResult Startup);
 
 /// <summary>Writes a run's results as markdown: machine, method, tables, and the verdict against the targets.</summary>
 internal static class Report
@@ -20,15 +20,7 @@ internal static class Report
         md.AppendLine(Inv($"Run {results.StartedUtc:yyyy-MM-dd HH:mm} UTC with `{results.CommandLine}`: {results.Options.Rounds} interleaved rounds per scenario, {results.Options.AttachRepetitions} warm attach repetitions, {results.Options.SlowdownPairs} slowdown pairs of {results.Options.SlowdownLoops} loops, {results.Options.SnapshotRepetitions} timed snapshots per case, {results.Options.EventsRepetitions} events throughput runs per variant."));
         md.AppendLine("Absolute times on this VM are noisy; compare the ratios, which come from one run.").AppendLine();
 
-        md.AppendLine("## Machine").AppendLine();
-        md.AppendLine("| | |").AppendLine("| --- | --- |");
-        var m = results.Machine;
-        md.AppendLine($"| CPU | {m.CpuModel}, {m.Cpus} CPUs |");
-        md.AppendLine($"| kernel | {m.Kernel} |");
-        md.AppendLine($"| libbpf | {m.LibBpf} |");
-        md.AppendLine($"| bpftrace | {m.Bpftrace} |");
-        md.AppendLine($"| perf | {m.Perf} |");
-        md.AppendLine($"| .NET | {m.DotNet} |").AppendLine();
+        WriteMachine(md, results.Machine);
 
         foreach (var scenario in results.Scenarios)
         {
@@ -41,8 +33,57 @@ internal static class Report
         WriteThroughput(md, results.Throughput);
         WriteSnapshot(md, results.Snapshot);
         WriteAttach(md, results);
+        WriteStartup(md, results.Startup);
         WriteVerdict(md, results);
         return md.ToString();
+    }
+
+    /// <summary>A run with --startup-only: the machine and the start-to-tracing comparison.</summary>
+    internal static string StartupMarkdown(DateTime startedUtc, string commandLine, MachineInfo machine, StartupResult startup)
+    {
+        var md = new StringBuilder();
+        md.AppendLine("# SchedTrace start-to-tracing results").AppendLine();
+        md.AppendLine(Inv($"Run {startedUtc:yyyy-MM-dd HH:mm} UTC with `{commandLine}`.")).AppendLine();
+        WriteMachine(md, machine);
+        WriteStartup(md, startup);
+        return md.ToString();
+    }
+
+    private static void WriteMachine(StringBuilder md, MachineInfo m)
+    {
+        md.AppendLine("## Machine").AppendLine();
+        md.AppendLine("| | |").AppendLine("| --- | --- |");
+        md.AppendLine($"| CPU | {m.CpuModel}, {m.Cpus} CPUs |");
+        md.AppendLine($"| kernel | {m.Kernel} |");
+        md.AppendLine($"| libbpf | {m.LibBpf} |");
+        md.AppendLine($"| bpftrace | {m.Bpftrace} |");
+        md.AppendLine($"| perf | {m.Perf} |");
+        md.AppendLine($"| .NET | {m.DotNet} |").AppendLine();
+    }
+
+    private static void WriteStartup(StringBuilder md, StartupResult startup)
+    {
+        md.AppendLine("## Start to tracing and peak memory: `runqlat --duration 1`").AppendLine();
+        if (startup.Skipped is { } why)
+        {
+            md.AppendLine($"Skipped: {why}.").AppendLine();
+            return;
+        }
+        md.AppendLine("Start to tracing: from the fork of the tool to the first moment the kernel reports its process holding its three sched hooks attached (BPF_TASK_FD_QUERY on each of its fds, polled every 200 µs). Peak memory: the process's ru_maxrss. Each tool runs on a pseudo-terminal, as from a shell; rounds interleave the tools.").AppendLine();
+        md.AppendLine(Inv($"| tool | n | start to tracing, median ms (min-max) | peak RSS, median MiB (min-max) | whole run, median ms |"));
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: |");
+        foreach (var (tool, runs) in startup.Tools)
+        {
+            md.AppendLine(Inv($"| {tool.Label} | {runs.Count} | {Sample.Median(runs.Select(r => r.StartToTracingMs)):0.0} ({runs.Min(r => r.StartToTracingMs):0.0}-{runs.Max(r => r.StartToTracingMs):0.0}) | {Sample.Median(runs.Select(r => r.PeakRssMiB)):0.0} ({runs.Min(r => r.PeakRssMiB):0.0}-{runs.Max(r => r.PeakRssMiB):0.0}) | {Sample.Median(runs.Select(r => r.WallMs)):0} |"));
+        }
+        md.AppendLine();
+        var native = startup.Tools.FirstOrDefault().Runs;
+        if (native is { Count: > 0 })
+        {
+            double ms = Sample.Median(native.Select(r => r.StartToTracingMs)), mib = Sample.Median(native.Select(r => r.PeakRssMiB));
+            md.AppendLine(Inv($"- Native CLI: start to tracing {ms:0.0} ms (target at most {StartToTracing.TargetMs:0} ms: **{(ms <= StartToTracing.TargetMs ? "met" : "MISSED")}**), peak RSS {mib:0.0} MiB (target at most {StartToTracing.TargetRssMiB:0} MiB: **{(mib <= StartToTracing.TargetRssMiB ? "met" : "MISSED")}**)."));
+            md.AppendLine();
+        }
     }
 
     private static void WriteScenario(StringBuilder md, ScenarioResult result)

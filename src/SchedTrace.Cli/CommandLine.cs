@@ -84,23 +84,22 @@ internal static class CommandLine
 
           --help, --version
 
-        Exit codes: 0 ok, 2 bad arguments, 3 permission denied, 4 kernel feature missing,
-        5 library missing, 6 BPF load/attach failed, 1 anything else.
+        Signals: SIGINT (Ctrl+C), SIGTERM and SIGHUP end a collection as --duration ending does:
+        the figures gathered are printed, everything is detached, and the exit code is 0. SIGINT
+        is handled even when it was inherited ignored (a background job of a script). A second
+        signal ends schedtrace at once.
+
+        Exit codes: 0 ok (also when stopped by one of those signals), 2 bad arguments,
+        3 permission denied, 4 kernel feature missing, 5 library missing, 6 BPF load/attach
+        failed, 1 anything else.
         """;
 
-    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    /// <summary>Runs a command line; <paramref name="stop"/> ends a collection early (the process's stop signals).</summary>
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken stop = default)
     {
-        using var cancel = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            // First Ctrl+C: stop collecting and print what was gathered. Second: let it kill us.
-            e.Cancel = !cancel.IsCancellationRequested;
-            cancel.Cancel();
-        };
-        Console.CancelKeyPress += onCancel;
         try
         {
-            return Execute(args, stdout, stderr, cancel.Token);
+            return Execute(args, stdout, stderr, stop);
         }
         catch (UsageException e)
         {
@@ -112,10 +111,39 @@ internal static class CommandLine
             stderr.WriteLine($"schedtrace: {e.Message} {e.RecommendedAction}");
             return ExitCodeFor(e.Kind);
         }
-        finally
+        catch (IOException e)
         {
-            Console.CancelKeyPress -= onCancel;
+            // Output that cannot be written (a full disk, a terminal gone with the SIGHUP that
+            // stopped us): the session is disposed on the way out all the same.
+            return OutputFailed(stderr, e);
         }
+    }
+
+    /// <summary>Flushes and closes buffered stdout; a write that fails there ends as in <see cref="Run"/>.</summary>
+    internal static int Close(TextWriter stdout, TextWriter stderr, int exit)
+    {
+        try
+        {
+            stdout.Dispose();
+            return exit;
+        }
+        catch (IOException e)
+        {
+            return exit == ExitOk ? OutputFailed(stderr, e) : exit;
+        }
+    }
+
+    private static int OutputFailed(TextWriter stderr, IOException e)
+    {
+        try
+        {
+            stderr.WriteLine($"schedtrace: could not write the output: {e.Message}");
+        }
+        catch (IOException)
+        {
+            // stderr is gone too: the exit code is all that is left.
+        }
+        return ExitFailure;
     }
 
     internal static int ExitCodeFor(SchedTraceErrorKind kind) => kind switch

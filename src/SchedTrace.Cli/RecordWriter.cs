@@ -1,7 +1,8 @@
 using System.Globalization;
-using System.Reflection;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace SchedTrace.Cli;
 
@@ -22,19 +23,18 @@ internal interface IRecordSink<in T>
 
 /// <summary>
 /// Writes core records as a table (the columns a terminal needs), JSON lines or CSV (every public
-/// property, in declaration order, under the same names as the PowerShell objects).
+/// property, in the order PowerShell's adapter and Export-Csv use, under the same names as the
+/// PowerShell objects). JSON and CSV both come from the source-generated contract in
+/// <see cref="RecordJson"/>: no reflection, so the native (AOT) CLI writes the same text.
 /// </summary>
 internal sealed class RecordWriter<T> : IRecordSink<T>
+    where T : notnull
 {
-    // By the record's own type, so a stream of mixed event types keeps every property of each.
-    private static readonly Dictionary<Type, PropertyInfo[]> PropertiesByType = new();
-
-    // Relaxed escaping: JSON lines for pipes and files, not HTML, so "->" and "µs" stay readable.
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     private readonly TextWriter output;
     private readonly OutputFormat format;
     private readonly IReadOnlyList<Column<T>> columns;
+    private readonly MemoryStream jsonBuffer = new();
+    private Utf8JsonWriter? jsonWriter;
     private bool headerWritten;
 
     internal RecordWriter(TextWriter output, OutputFormat format, IReadOnlyList<Column<T>> columns)
@@ -51,7 +51,7 @@ internal sealed class RecordWriter<T> : IRecordSink<T>
             switch (format)
             {
                 case OutputFormat.Json:
-                    output.WriteLine(JsonSerializer.Serialize(ToDictionary(record), JsonOptions));
+                    WriteJson(record);
                     break;
                 case OutputFormat.Csv:
                     WriteCsv(record);
@@ -63,61 +63,26 @@ internal sealed class RecordWriter<T> : IRecordSink<T>
         }
     }
 
-    // CSV: one cell per property, as Export-Csv writes them. A collection prints as its type name,
-    // so only those whose text is their items (TextList, such as LostEventsPerCpu) are kept.
-    private static readonly Dictionary<Type, PropertyInfo[]> CsvPropertiesByType = new();
-
-    private static PropertyInfo[] CsvPropertiesOf(T record)
+    private void WriteJson(T record)
     {
-        var type = record!.GetType();
-        if (!CsvPropertiesByType.TryGetValue(type, out var properties))
-        {
-            properties = PropertiesOf(record).Where(p => p.PropertyType == typeof(string)
-                || !typeof(System.Collections.IEnumerable).IsAssignableFrom(p.PropertyType)
-                || (p.PropertyType.IsGenericType && p.PropertyType.GetGenericTypeDefinition() == typeof(TextList<>))).ToArray();
-            CsvPropertiesByType[type] = properties;
-        }
-        return properties;
-    }
-
-    private static PropertyInfo[] PropertiesOf(T record)
-    {
-        var type = record!.GetType();
-        if (!PropertiesByType.TryGetValue(type, out var properties))
-        {
-            // Reflection's order, which is the order PowerShell's adapter (and Export-Csv) uses.
-            properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance);
-            PropertiesByType[type] = properties;
-        }
-        return properties;
-    }
-
-    private static Dictionary<string, object?> ToDictionary(T record, PropertyInfo[]? only = null)
-    {
-        var properties = only ?? PropertiesOf(record);
-        var values = new Dictionary<string, object?>(properties.Length);
-        foreach (var property in properties)
-        {
-            values[property.Name] = property.GetValue(record) switch
-            {
-                DateTime time => time.ToString("O", CultureInfo.InvariantCulture),
-                TimeSpan span => span.ToString("c", CultureInfo.InvariantCulture),
-                Enum value => value.ToString(),
-                ulong number => number,
-                var other => other,
-            };
-        }
-        return values;
+        // By the record's own type, so a stream of mixed event types keeps every property of each.
+        jsonBuffer.SetLength(0);
+        jsonWriter ??= new Utf8JsonWriter(jsonBuffer, new JsonWriterOptions { Encoder = RecordJson.Options.Encoder });
+        jsonWriter.Reset(jsonBuffer);
+        JsonSerializer.Serialize(jsonWriter, record, RecordJson.TypeInfo(record.GetType()));
+        jsonWriter.Flush();
+        output.WriteLine(Encoding.UTF8.GetString(jsonBuffer.GetBuffer(), 0, (int)jsonBuffer.Length));
     }
 
     private void WriteCsv(T record)
     {
+        var properties = RecordJson.CsvProperties(record.GetType());
         if (!headerWritten)
         {
-            output.WriteLine(string.Join(',', CsvPropertiesOf(record).Select(p => Quote(p.Name))));
+            output.WriteLine(string.Join(',', properties.Select(p => Quote(p.Name))));
             headerWritten = true;
         }
-        output.WriteLine(string.Join(',', ToDictionary(record, CsvPropertiesOf(record)).Values.Select(v => Quote(Convert.ToString(v, CultureInfo.InvariantCulture) ?? string.Empty))));
+        output.WriteLine(string.Join(',', properties.Select(p => Quote(RecordJson.CellText(p.Get!(record))))));
     }
 
     private static string Quote(string value) => "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";

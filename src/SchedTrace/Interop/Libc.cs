@@ -12,6 +12,16 @@ internal static partial class Libc
     [LibraryImport(LibraryName)]
     internal static partial uint geteuid();
 
+    // signal(2) with SIG_DFL (0) or SIG_IGN (1); returns the previous handler, SIG_ERR (-1) on failure.
+    [LibraryImport(LibraryName, SetLastError = true)]
+    internal static partial nint signal(int signum, nint handler);
+
+    // sigaction(2), here only to read a disposition (act = 0): glibc's struct sigaction starts
+    // with the handler (or SIG_DFL / SIG_IGN) on every Linux ABI; oldact must hold the whole
+    // struct (152 bytes on x86-64 and arm64).
+    [LibraryImport(LibraryName, SetLastError = true)]
+    internal static unsafe partial int sigaction(int signum, void* act, void* oldact);
+
     [LibraryImport(LibraryName, SetLastError = true)]
     internal static partial nint read(int fd, nint buffer, nuint count);
 

@@ -123,26 +123,85 @@ public sealed class CliTests
         Assert.Equal(CommandLine.ExitAttach, CommandLine.ExitCodeFor(SchedTraceErrorKind.AttachFailed));
     }
 
+    [Fact]
+    public void TheCli_IsANativeExecutable_ThatRunsWithoutDotnet()
+    {
+        // What users get: an ELF executable (NativeAOT), not an apphost that needs a .NET runtime.
+        var head = new byte[4];
+        using (var file = File.OpenRead(CliBinary.Path))
+        {
+            file.ReadExactly(head);
+        }
+        Assert.Equal(new byte[] { 0x7f, (byte)'E', (byte)'L', (byte)'F' }, head);
+        Assert.False(File.Exists(Path.ChangeExtension(CliBinary.Path, ".dll")), "a managed schedtrace.dll lies next to the native CLI");
+        var start = CliBinary.Start("--version");
+        start.Environment.Clear(); // no PATH to dotnet, no DOTNET_ROOT
+        using var process = Process.Start(start)!;
+        var version = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.Equal(0, process.ExitCode);
+        Assert.StartsWith(typeof(CommandLine).Assembly.GetName().Version!.ToString(3), version);
+    }
+
+    [KernelTheory]
+    [InlineData(typeof(ContextSwitchCount), "switches", "--duration", "0.1", "--json")]
+    [InlineData(typeof(LatencyStatistics), "runqlat", "--duration", "0.1", "--json")]
+    public void TheNativeCli_WritesJsonWithThePowerShellPropertyNames(Type record, params string[] args)
+    {
+        // The trimmed native build writes from the same generated contract as the in-process tests use.
+        // Neither reading can be empty: switches has a row per CPU, and runqlat's window holds at
+        // least the CLI's own wait, its thread woken by the timer that ends the window.
+        using var process = Process.Start(CliBinary.Start(args))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, errors);
+        var expected = record.GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => p.Name).ToList();
+        var lines = output.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.NotEmpty(lines);
+        foreach (var line in lines)
+        {
+            using var json = JsonDocument.Parse(line);
+            Assert.Equal(expected, json.RootElement.EnumerateObject().Select(p => p.Name).ToList());
+            Assert.EndsWith("Z", json.RootElement.GetProperty("WindowStart").GetString());
+        }
+    }
+
+    [KernelFact]
+    public void OutputThatCannotBeWritten_ExitsOneWithOneLineOnStderr()
+    {
+        // /dev/full fails every write with ENOSPC, as a terminal that hung up fails with EIO.
+        var start = new ProcessStartInfo("sh") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "-c", "exec \"$@\" > /dev/full", "sh", CliBinary.Path, "switches", "--duration", "0.1" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start)!;
+        var errors = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.Equal(CommandLine.ExitFailure, process.ExitCode);
+        var line = Assert.Single(errors.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("schedtrace: could not write the output: ", line);
+    }
+
     [KernelFact]
     public void Unprivileged_GetsPermissionDeniedWithAdvice()
     {
         // Run the real CLI as 'nobody' with every capability dropped, from a copy that nobody can
         // reach: the build folder may lie under a directory only root can enter (a clone under
         // /root or in a mktemp -d folder), and there nobody could not even start it.
-        using var copy = ReachableCopy.Of(Path.GetDirectoryName(typeof(CommandLine).Assembly.Location)!, "schedtrace.*", "SchedTrace.Core.dll");
-        var cli = Path.Combine(copy.Directory, "schedtrace.dll");
+        using var copy = ReachableCopy.Of(Path.GetDirectoryName(CliBinary.Path)!, Path.GetFileName(CliBinary.Path));
+        var cli = Path.Combine(copy.Directory, Path.GetFileName(CliBinary.Path));
         var start = new ProcessStartInfo("setpriv")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var arg in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--", "dotnet", cli, "switches", "--duration", "0.1" })
+        foreach (var arg in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--", cli, "switches", "--duration", "0.1" })
         {
             start.ArgumentList.Add(arg);
         }
         start.Environment["HOME"] = "/tmp";
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEnd();
@@ -156,11 +215,11 @@ public sealed class CliTests
     }
 }
 
-/// <summary>A copy of some files in a fresh directory under /tmp that every user can enter and read.</summary>
+/// <summary>A copy of some files in a fresh directory under /tmp that every user can enter, read and run.</summary>
 internal sealed class ReachableCopy : IDisposable
 {
     private const UnixFileMode Readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
-    private const UnixFileMode Enterable = Readable | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
+    private const UnixFileMode Runnable = Readable | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
 
     private ReachableCopy(string directory) => Directory = directory;
 
@@ -170,12 +229,12 @@ internal sealed class ReachableCopy : IDisposable
     {
         // CreateTempSubdirectory makes it 0700; /tmp itself is open to all.
         var target = System.IO.Directory.CreateTempSubdirectory("schedtrace-cli-").FullName;
-        File.SetUnixFileMode(target, Enterable);
+        File.SetUnixFileMode(target, Runnable);
         foreach (var file in patterns.SelectMany(pattern => System.IO.Directory.GetFiles(source, pattern)).Distinct())
         {
             var copied = Path.Combine(target, Path.GetFileName(file));
             File.Copy(file, copied);
-            File.SetUnixFileMode(copied, Readable);
+            File.SetUnixFileMode(copied, Runnable);
         }
         return new ReachableCopy(target);
     }

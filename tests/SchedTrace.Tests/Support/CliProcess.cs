@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using SchedTrace.Cli;
 
 namespace SchedTrace.Tests.Support;
 
@@ -10,14 +9,7 @@ public static class CliProcess
     /// <summary>Runs the real CLI, waits until it has attached, sends SIGINT as a terminal's Ctrl+C would.</summary>
     public static (int Exit, string Out, string Err, HashSet<BpfObjectId> Held, TimeSpan StopTime) RunUntilInterrupted(params string[] args)
     {
-        var cli = Path.Combine(Path.GetDirectoryName(typeof(CommandLine).Assembly.Location)!, "schedtrace.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(cli);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start)!;
+        using var process = Process.Start(CliBinary.Start(args))!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         try

@@ -20,6 +20,9 @@ public static partial class TestNative
     /// <summary>Sends SIGINT, as a terminal's Ctrl+C does; true if it was delivered.</summary>
     public static bool Interrupt(int pid) => kill(pid, 2 /* SIGINT */) == 0;
 
+    /// <summary>Sends <paramref name="signal"/> (a Linux signal number); true if it was delivered.</summary>
+    public static bool Signal(int pid, int signal) => kill(pid, signal) == 0;
+
     private const int SchedFifo = 1;
 
     /// <summary>Makes the calling thread SCHED_FIFO at <paramref name="priority"/>: no normal task can preempt it.</summary>
