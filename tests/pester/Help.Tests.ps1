@@ -21,8 +21,8 @@ BeforeAll {
     . "$PSScriptRoot/TestSupport.ps1"
     Assert-CanTrace
     Import-Module -Name (Join-Path -Path $script:RepoRoot -ChildPath 'scripts/DocumentExamples.psm1') -Force
-    if (-not $script:Cli) {
-        throw 'The schedtrace CLI is not built: run make build first.'
+    if (-not (Test-Path -LiteralPath $script:Cli)) {
+        throw "The schedtrace CLI $script:Cli is not built: run make build first."
     }
 }
 

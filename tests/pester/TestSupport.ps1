@@ -8,8 +8,8 @@ $script:RepoRoot = (Resolve-Path -LiteralPath (Join-Path -Path $PSScriptRoot -Ch
 $script:ModuleVersion = @($buildProps.Project.PropertyGroup.Version | Where-Object { $_ })[0].Trim()
 $script:ModuleManifest = Join-Path -Path $script:RepoRoot -ChildPath "out/SchedTrace/$script:ModuleVersion/SchedTrace.psd1"
 
-# The CLI that make build writes (Release, as make builds it, else Debug).
-$script:Cli = 'Release', 'Debug' | ForEach-Object { Join-Path -Path $script:RepoRoot -ChildPath "src/SchedTrace.Cli/bin/$_/net10.0/schedtrace" } | Where-Object { Test-Path -LiteralPath $_ } | Select-Object -First 1
+# The native CLI that every build publishes (SchedTraceCliDir in Directory.Build.props).
+$script:Cli = Join-Path -Path $script:RepoRoot -ChildPath 'out/cli/schedtrace'
 
 $script:CmdletNames = @('Export-SchedTimeline', 'Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Measure-OffCpuTime', 'Measure-RunQueueLatency', 'Measure-ScheduleTime', 'Start-SchedTrace', 'Stop-SchedTrace', 'Watch-PriorityInversion', 'Watch-SchedEvent')
 
