@@ -147,6 +147,11 @@ public sealed partial class SchedTraceSession : IDisposable
             events = new EventStream(bpf.MapFd("events"), new SchedClock());
         }
         OpenInversions(options, bpf);
+        // Stamped before the CPU-time base is taken, so the session's window holds every
+        // nanosecond its CPU time counts (the base walk and the setup below take milliseconds on
+        // a busy machine, and a window that began after the base would be shorter than the time counted).
+        startTimestamp = Stopwatch.GetTimestamp();
+        StartTime = DateTime.UtcNow;
         if (options.Features.HasFlag(SchedTraceFeature.CpuTime))
         {
             if (bpf.HookKind == HookKind.BtfTracepoint)
@@ -170,8 +175,6 @@ public sealed partial class SchedTraceSession : IDisposable
         ScheduleMethodNote = scheduleMethodNote;
         LatencyPerProcess = options.LatencyPerProcess;
         TaskTableCapacity = options.Features.HasFlag(SchedTraceFeature.CpuTime) ? TaskTableFor(options).MaxEntries : 0;
-        startTimestamp = Stopwatch.GetTimestamp();
-        StartTime = DateTime.UtcNow;
         counters = SessionCounters.Zero(StartTime, events is not null, inversions is not null);
         LostAtLastDrain = counters.EventsLostPerCpu;
     }
