@@ -29,10 +29,12 @@ internal sealed class ProcessNameFilter
             try
             {
                 this.names.Add(WildcardPattern.ContainsWildcardCharacters(name)
-                    ? (name, WildcardPattern.Get(name, WildcardOptions.IgnoreCase))
+                    ? (name, Parsed(WildcardPattern.Get(name, WildcardOptions.IgnoreCase)))
                     : (WildcardPattern.Unescape(name), null));
             }
-            catch (WildcardPatternException e)
+            // PowerShell turns some bracket patterns into a regular expression, which fails as
+            // an ArgumentException (RegexParseException) rather than a WildcardPatternException.
+            catch (Exception e) when (e is WildcardPatternException or ArgumentException)
             {
                 cmdlet.ThrowTerminatingError(new ErrorRecord(e, "InvalidNamePattern", ErrorCategory.InvalidArgument, name)
                 {
@@ -40,6 +42,17 @@ internal sealed class ProcessNameFilter
                 });
             }
         }
+    }
+
+    /// <summary>
+    /// WildcardPattern.Get only stores the text: the pattern is parsed on its first match. One
+    /// match here makes a malformed pattern fail now, as InvalidNamePattern, rather than as a bare
+    /// WildcardPatternException from inside a filter once rows arrive.
+    /// </summary>
+    private static WildcardPattern Parsed(WildcardPattern pattern)
+    {
+        _ = pattern.IsMatch(string.Empty);
+        return pattern;
     }
 
     /// <summary>The matcher for a core query; null when no -Name was given (nothing to filter).</summary>
