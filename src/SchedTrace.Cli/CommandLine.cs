@@ -494,16 +494,27 @@ internal sealed class Options
         return list;
     }
 
-    /// <summary>A * and ? wildcard pattern, matched case-insensitively like PowerShell's -Name.</summary>
+    /// <summary>
+    /// A * and ? wildcard pattern, matched case-insensitively like PowerShell's -Name. A name
+    /// without wildcards is compared as the kernel keeps it, on its first 15 bytes (as -Name and
+    /// the kernel's own filter of the events verb do). * and ? span any character, line breaks
+    /// included: a comm may hold one.
+    /// </summary>
     internal Func<string, bool>? Pattern(string name)
     {
         if (!values.TryGetValue(name, out var text))
         {
             return null;
         }
+        text ??= string.Empty;
+        if (text.IndexOfAny(['*', '?']) < 0)
+        {
+            var comm = CommName.Of(text);
+            return candidate => string.Equals(candidate, comm, StringComparison.OrdinalIgnoreCase);
+        }
         var regex = new System.Text.RegularExpressions.Regex(
-            "^" + System.Text.RegularExpressions.Regex.Escape(text ?? string.Empty).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$",
-            System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+            "^" + System.Text.RegularExpressions.Regex.Escape(text).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "\\z",
+            System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.Singleline);
         return regex.IsMatch;
     }
 

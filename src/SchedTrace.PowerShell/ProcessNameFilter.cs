@@ -4,8 +4,8 @@ namespace SchedTrace.PowerShell;
 
 /// <summary>
 /// The -Name of every cmdlet that filters tasks by name: names matched against the kernel's comm,
-/// with wildcards, ignoring case. A literal name longer than a comm (15 characters) is compared on
-/// its first 15. As Get-Process does, a literal name that matched nothing is an error
+/// with wildcards, ignoring case. A literal name longer than a comm is compared as the kernel
+/// keeps it, on its first 15 bytes (<see cref="CommName"/>). As Get-Process does, a literal name that matched nothing is an error
 /// (<see cref="NotFoundId"/>); a pattern that matched nothing is not.
 /// </summary>
 internal sealed class ProcessNameFilter
@@ -13,10 +13,8 @@ internal sealed class ProcessNameFilter
     /// <summary>The error id of a literal name that matched nothing, on every cmdlet.</summary>
     internal const string NotFoundId = "ProcessNameNotFound";
 
-    /// <summary>A comm is at most 15 characters: longer literal names are compared on those.</summary>
-    private const int CommLength = 15;
-
-    private readonly List<(string Text, WildcardPattern? Pattern)> names = new();
+    /// <summary>Each name as given (unescaped if literal), the comm a task of a literal name has, and the pattern of a wildcard one.</summary>
+    private readonly List<(string Text, string Comm, WildcardPattern? Pattern)> names = new();
 
     /// <summary>The names a streaming filter has matched so far (<see cref="MatchesAny"/>).</summary>
     private readonly HashSet<string> matched = new(StringComparer.OrdinalIgnoreCase);
@@ -28,9 +26,15 @@ internal sealed class ProcessNameFilter
         {
             try
             {
-                this.names.Add(WildcardPattern.ContainsWildcardCharacters(name)
-                    ? (name, Parsed(WildcardPattern.Get(name, WildcardOptions.IgnoreCase)))
-                    : (WildcardPattern.Unescape(name), null));
+                if (WildcardPattern.ContainsWildcardCharacters(name))
+                {
+                    this.names.Add((name, name, Parsed(WildcardPattern.Get(name, WildcardOptions.IgnoreCase))));
+                }
+                else
+                {
+                    var literal = WildcardPattern.Unescape(name);
+                    this.names.Add((literal, CommName.Of(literal), null));
+                }
             }
             // PowerShell turns some bracket patterns into a regular expression, which fails as
             // an ArgumentException (RegexParseException) rather than a WildcardPatternException.
@@ -88,8 +92,8 @@ internal sealed class ProcessNameFilter
     public IEnumerable<string> LiteralMisses(IReadOnlyCollection<string> comms) =>
         names.Where(n => n.Pattern is null && !comms.Any(comm => NameMatches(n, comm))).Select(n => n.Text);
 
-    private static bool NameMatches((string Text, WildcardPattern? Pattern) name, string comm) =>
+    private static bool NameMatches((string Text, string Comm, WildcardPattern? Pattern) name, string comm) =>
         name.Pattern is { } pattern
             ? pattern.IsMatch(comm)
-            : string.Equals(name.Text.Length > CommLength ? name.Text[..CommLength] : name.Text, comm, StringComparison.OrdinalIgnoreCase);
+            : string.Equals(name.Comm, comm, StringComparison.OrdinalIgnoreCase);
 }

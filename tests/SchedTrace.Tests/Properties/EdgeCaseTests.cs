@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using SchedTrace.Engine;
 using SchedTrace.PowerShell;
 
 namespace SchedTrace.Tests.Properties;
@@ -19,5 +20,48 @@ public sealed class EdgeCaseTests
         Assert.Equal("InvalidNamePattern", e.Record.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.InvalidArgument, e.Record.CategoryInfo.Category);
         Assert.Equal(pattern, e.Record.TargetObject);
+    }
+
+    /// <summary>
+    /// 14 ASCII letters and an é are 16 bytes; the kernel keeps 15, the first byte of the é,
+    /// which reads back as U+FFFD. The name's first 15 characters would end in é instead.
+    /// </summary>
+    [Fact]
+    public void ALiteralNameLongerThanAComm_MatchesTheCommTheKernelKeeps_CutAtTheFifteenthByte()
+    {
+        const string name = "abcdefghijklmn\u00e9";
+        Assert.Equal("abcdefghijklmn\ufffd", CommName.Of(name));
+        Assert.True(new ProcessNameFilter([name], new FilteringCmdlet()).Matches("ABCDEFGHIJKLMN\ufffd"));
+        Assert.False(new ProcessNameFilter([name], new FilteringCmdlet()).Matches("abcdefghijklmn"));
+    }
+
+    /// <summary>The BPF side folds only ASCII letters of the comm, so the filter must leave É and the Kelvin sign as they are.</summary>
+    [Theory]
+    [InlineData("CAF\u00c9", new byte[] { (byte)'c', (byte)'a', (byte)'f', 0xc3, 0x89 })]
+    [InlineData("\u212a", new byte[] { 0xe2, 0x84, 0xaa })]
+    [InlineData("abcdefghijklmn\u00e9", new byte[] { 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 0xc3 })]
+    public unsafe void TheKernelFilter_FoldsOnlyAsciiLetters_AndKeepsFifteenBytes(string name, byte[] expected)
+    {
+        var config = default(BpfConfig);
+        config.SetFilterComm(name);
+        var filter = new ReadOnlySpan<byte>(config.FilterComm, 16).ToArray();
+        Assert.Equal([.. expected, .. new byte[16 - expected.Length]], filter);
+    }
+
+    /// <summary>
+    /// The CLI's --name: a literal is compared on the comm the kernel keeps; a wildcard spans a
+    /// line break in a comm; the end of the pattern is the end of the comm, not a line break before it.
+    /// </summary>
+    [Theory]
+    [InlineData("abcdefghijklmnopq", "abcdefghijklmno", true)]
+    [InlineData("abcdefghijklmn\u00e9", "abcdefghijklmn\ufffd", true)]
+    [InlineData("**", "\na", true)]
+    [InlineData("a?b", "a\nb", true)]
+    [InlineData("abc", "abc\n", false)]
+    [InlineData("ab*", "abc\n", true)]
+    [InlineData("a*c", "abc\n", false)]
+    public void TheCliNameFilter_MatchesCommsAsTheKernelKeepsThem(string pattern, string comm, bool matches)
+    {
+        Assert.Equal(matches, SchedTrace.Cli.Options.Parse(["--name", pattern]).Pattern("name")!(comm));
     }
 }
