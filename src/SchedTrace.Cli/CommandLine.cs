@@ -450,7 +450,8 @@ internal sealed class Options
         }
         long scale = char.ToUpperInvariant(text[^1]) switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1 };
         var digits = scale == 1 ? text : text[..^1];
-        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long value) && value > 0
+        // A product past a long would wrap, and 17179869185G would come out as 1G.
+        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long value) && value > 0 && value <= long.MaxValue / scale
             ? value * scale
             : throw new UsageException($"--{name} needs a size such as 4M or 65536, not '{text}'");
     }

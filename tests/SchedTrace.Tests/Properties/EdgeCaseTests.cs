@@ -64,4 +64,15 @@ public sealed class EdgeCaseTests
     {
         Assert.Equal(matches, SchedTrace.Cli.Options.Parse(["--name", pattern]).Pattern("name")!(comm));
     }
+
+    /// <summary>17179869185 × 2^30 is 2^64 + 2^30, which a long would wrap to 1 GiB, a valid ring buffer.</summary>
+    [Theory]
+    [InlineData("17179869185G")]
+    [InlineData("9007199254740992K")]
+    [InlineData("9223372036854775807M")]
+    public void ASizePastALong_IsRefused_NotWrapped(string size)
+    {
+        var e = Assert.Throws<SchedTrace.Cli.UsageException>(() => SchedTrace.Cli.Options.Parse(["--buffer-size", size]).ByteSize("buffer-size"));
+        Assert.Equal($"--buffer-size needs a size such as 4M or 65536, not '{size}'", e.Message);
+    }
 }
