@@ -259,6 +259,9 @@ internal static class CommandLine
         var name = options.Text("name");
         bool wildcard = name is not null && name.IndexOfAny(new[] { '*', '?' }) >= 0;
         var nameFilter = wildcard ? options.Pattern("name") : null;
+        // Read before anything is attached: a mistake in them is exit 2 wherever it is run, not a session's error.
+        var count = options.Int("count");
+        var duration = options.WatchDuration("duration");
         using var session = StartSession(options, stderr, SessionOptions(options, stderr) with
         {
             Features = SchedTraceFeature.Events,
@@ -280,7 +283,7 @@ internal static class CommandLine
         // Flush a few times a second, not per event: the reader drains in batches anyway.
         long lastFlush = System.Diagnostics.Stopwatch.GetTimestamp();
         var report = new EventWatchReport();
-        foreach (var e in SchedEventWatch.Watch(session, options.Int("count"), options.Duration("duration"), filter, cancellation, report))
+        foreach (var e in SchedEventWatch.Watch(session, count, duration, filter, cancellation, report))
         {
             sink?.Write(new[] { e });
             kept?.Add(e);
@@ -521,6 +524,12 @@ internal sealed class Options
 
     internal TimeSpan? Duration(string name) =>
         values.TryGetValue(name, out var text) ? DurationParser.Parse(text, "--" + name) : null;
+
+    /// <summary>The --duration of a watch (events, inversions): more than zero, as --duration is for a reading.</summary>
+    internal TimeSpan? WatchDuration(string name) =>
+        Duration(name) is { } duration && duration <= TimeSpan.Zero
+            ? throw new UsageException($"--{name} needs a duration greater than 0, not '{Text(name)}'")
+            : Duration(name);
 
     internal OutputFormat OutputFormat() => (Flag("json"), Flag("csv")) switch
     {

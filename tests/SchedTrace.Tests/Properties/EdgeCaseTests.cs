@@ -75,4 +75,21 @@ public sealed class EdgeCaseTests
         var e = Assert.Throws<SchedTrace.Cli.UsageException>(() => SchedTrace.Cli.Options.Parse(["--buffer-size", size]).ByteSize("buffer-size"));
         Assert.Equal($"--buffer-size needs a size such as 4M or 65536, not '{size}'", e.Message);
     }
+
+    /// <summary>
+    /// A watch's --count and --duration are read before the session starts: with --verbose, a
+    /// session that started would have said what it attached, and without root the mistake would
+    /// have been exit 3. A watch of no time is refused like a reading of no time.
+    /// </summary>
+    [Theory]
+    [InlineData("events", "--count", "0")]
+    [InlineData("events", "--duration", "x")]
+    [InlineData("events", "--duration", "0")]
+    [InlineData("inversions", "--duration", "-1")]
+    public void AWatchsBadCountOrDuration_IsExitTwo_BeforeAnythingIsAttached(string verb, string option, string value)
+    {
+        var stderr = new StringWriter();
+        Assert.Equal(SchedTrace.Cli.CommandLine.ExitUsage, SchedTrace.Cli.CommandLine.Run([verb, "--verbose", option, value], TextWriter.Null, stderr));
+        Assert.Single(stderr.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+    }
 }
