@@ -103,12 +103,12 @@ internal static class CommandLine
         }
         catch (UsageException e)
         {
-            stderr.WriteLine($"schedtrace: {e.Message} (see schedtrace --help)");
+            stderr.WriteLine(OneLine($"schedtrace: {e.Message} (see schedtrace --help)"));
             return ExitUsage;
         }
         catch (SchedTraceException e)
         {
-            stderr.WriteLine($"schedtrace: {e.Message} {e.RecommendedAction}");
+            stderr.WriteLine(OneLine($"schedtrace: {e.Message} {e.RecommendedAction}"));
             return ExitCodeFor(e.Kind);
         }
         catch (IOException e)
@@ -144,6 +144,31 @@ internal static class CommandLine
             // stderr is gone too: the exit code is all that is left.
         }
         return ExitFailure;
+    }
+
+    /// <summary>
+    /// An error as one line: messages quote what the user typed, and an argument may hold a line
+    /// break ($'1\n'); line breaks and other control characters are shown escaped (\n, \u0085).
+    /// </summary>
+    internal static string OneLine(string text)
+    {
+        if (!text.Any(c => c != '\t' && (char.IsControl(c) || c is '\u2028' or '\u2029')))
+        {
+            return text;
+        }
+        var line = new System.Text.StringBuilder(text.Length + 8);
+        foreach (char c in text)
+        {
+            line.Append(c switch
+            {
+                '\t' => "\t",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                _ when char.IsControl(c) || c is '\u2028' or '\u2029' => string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}"),
+                _ => c.ToString(),
+            });
+        }
+        return line.ToString();
     }
 
     internal static int ExitCodeFor(SchedTraceErrorKind kind) => kind switch

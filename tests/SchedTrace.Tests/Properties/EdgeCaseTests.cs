@@ -92,4 +92,18 @@ public sealed class EdgeCaseTests
         Assert.Equal(SchedTrace.Cli.CommandLine.ExitUsage, SchedTrace.Cli.CommandLine.Run([verb, "--verbose", option, value], TextWriter.Null, stderr));
         Assert.Single(stderr.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
     }
+
+    /// <summary>An argument with a line break in it ($'x\ny' in bash) still gives one line on stderr, the break shown as \n.</summary>
+    [Theory]
+    [InlineData("switches", "x\ny")]
+    [InlineData("switches", "--duration=1\nx")]
+    [InlineData("events", "--type=swi\u2028tch")]
+    public void AnErrorQuotingALineBreak_IsStillOneLine(string verb, string argument)
+    {
+        var stderr = new StringWriter();
+        Assert.Equal(SchedTrace.Cli.CommandLine.ExitUsage, SchedTrace.Cli.CommandLine.Run([verb, argument], TextWriter.Null, stderr));
+        var line = Assert.Single(stderr.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+        Assert.DoesNotContain(line, c => c is '\n' or '\r' or '\u2028');
+        Assert.StartsWith("schedtrace: ", line, StringComparison.Ordinal);
+    }
 }
