@@ -106,4 +106,36 @@ public sealed class EdgeCaseTests
         Assert.DoesNotContain(line, c => c is '\n' or '\r' or '\u2028');
         Assert.StartsWith("schedtrace: ", line, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Both readings hold ulong.MaxValue ns, in the open-ended last slot, so the interval's maximum
+    /// is an estimate; it must not be below the value recorded in the interval.
+    /// </summary>
+    [Fact]
+    public void AnIntervalsEstimatedMaximum_InTheLastSlot_IsNotBelowItsValues()
+    {
+        var earlier = Histogram(ulong.MaxValue);
+        var interval = Histogram(ulong.MaxValue, ulong.MaxValue).Since(earlier);
+        Assert.False(interval.MaxExact);
+        Assert.Equal(ulong.MaxValue, interval.MaxNs);
+    }
+
+    /// <summary>A value past long's range saturates MinNs and MaxNs at long.MaxValue; the percentiles and the mean with them.</summary>
+    [Fact]
+    public void ARowsFiguresPastALong_SaturateTogether()
+    {
+        var row = LatencyStatistics.Create(Histogram(9223372036854776833), LatencyMeasure.RunQueue, "", "", DateTime.UnixEpoch, DateTime.UnixEpoch, TimeSpan.Zero);
+        Assert.Equal(long.MaxValue, row.MaxNs);
+        Assert.True(row.P50Ns <= row.MaxNs && row.P999Ns <= row.MaxNs && row.MeanNs <= row.MaxNs, $"p50 {row.P50Ns}, p99.9 {row.P999Ns}, mean {row.MeanNs}, max {row.MaxNs}");
+    }
+
+    private static LatencyHistogram Histogram(params ulong[] values)
+    {
+        var slots = new ulong[LatencyHistogram.Slots];
+        foreach (var value in values)
+        {
+            slots[LatencyHistogram.SlotOf(value)]++;
+        }
+        return LatencyHistogram.FromCounters((ulong)values.Length, values.Aggregate(0UL, (sum, v) => unchecked(sum + v)), values.Min(), values.Max(), slots);
+    }
 }
