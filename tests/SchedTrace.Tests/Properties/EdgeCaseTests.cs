@@ -138,4 +138,16 @@ public sealed class EdgeCaseTests
         }
         return LatencyHistogram.FromCounters((ulong)values.Length, values.Aggregate(0UL, (sum, v) => unchecked(sum + v)), values.Min(), values.Max(), slots);
     }
+
+    /// <summary>Decimal text is that many ticks exactly; a double product of 367487479.5100725 and 10^7 is a tick short.</summary>
+    [Theory]
+    [InlineData("367487479.5100725", 3674874795100725L)]
+    [InlineData("123456789012345678us", 1234567890123456780L)]
+    [InlineData("-0.0000001s", -1L)]
+    [InlineData("1.5e3ms", 15_000_000L)]
+    public void ADurationInDecimalText_IsThatManyTicks(string text, long ticks)
+    {
+        Assert.True(DurationParser.TryParse(text, out var duration));
+        Assert.Equal(ticks, duration.Ticks);
+    }
 }
