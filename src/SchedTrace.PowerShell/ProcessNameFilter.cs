@@ -5,8 +5,8 @@ namespace SchedTrace.PowerShell;
 /// <summary>
 /// The -Name of every cmdlet that filters tasks by name: names matched against the kernel's comm,
 /// with wildcards, ignoring case. A literal name longer than a comm is compared as the kernel
-/// keeps it, on its first 15 bytes (<see cref="CommName"/>). As Get-Process does, a literal name that matched nothing is an error
-/// (<see cref="NotFoundId"/>); a pattern that matched nothing is not.
+/// keeps it, on its first 15 bytes (<see cref="CommName"/>). As Get-Process does, a literal name
+/// that matched nothing is an error (<see cref="NotFoundId"/>); a pattern that matched nothing is not.
 /// </summary>
 internal sealed class ProcessNameFilter
 {
