@@ -103,12 +103,12 @@ internal static class CommandLine
         }
         catch (UsageException e)
         {
-            stderr.WriteLine($"schedtrace: {e.Message} (see schedtrace --help)");
+            stderr.WriteLine(OneLine($"schedtrace: {e.Message} (see schedtrace --help)"));
             return ExitUsage;
         }
         catch (SchedTraceException e)
         {
-            stderr.WriteLine($"schedtrace: {e.Message} {e.RecommendedAction}");
+            stderr.WriteLine(OneLine($"schedtrace: {e.Message} {e.RecommendedAction}"));
             return ExitCodeFor(e.Kind);
         }
         catch (IOException e)
@@ -144,6 +144,31 @@ internal static class CommandLine
             // stderr is gone too: the exit code is all that is left.
         }
         return ExitFailure;
+    }
+
+    /// <summary>
+    /// An error as one line: messages quote what the user typed, and an argument may hold a line
+    /// break ($'1\n'); line breaks and other control characters are shown escaped (\n, \u0085).
+    /// </summary>
+    internal static string OneLine(string text)
+    {
+        if (!text.Any(c => c != '\t' && (char.IsControl(c) || c is '\u2028' or '\u2029')))
+        {
+            return text;
+        }
+        var line = new System.Text.StringBuilder(text.Length + 8);
+        foreach (char c in text)
+        {
+            line.Append(c switch
+            {
+                '\t' => "\t",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                _ when char.IsControl(c) || c is '\u2028' or '\u2029' => string.Create(CultureInfo.InvariantCulture, $"\\u{(int)c:x4}"),
+                _ => c.ToString(),
+            });
+        }
+        return line.ToString();
     }
 
     internal static int ExitCodeFor(SchedTraceErrorKind kind) => kind switch
@@ -259,6 +284,9 @@ internal static class CommandLine
         var name = options.Text("name");
         bool wildcard = name is not null && name.IndexOfAny(new[] { '*', '?' }) >= 0;
         var nameFilter = wildcard ? options.Pattern("name") : null;
+        // Read before anything is attached: a mistake in them is exit 2 wherever it is run, not a session's error.
+        var count = options.Int("count");
+        var duration = options.WatchDuration("duration");
         using var session = StartSession(options, stderr, SessionOptions(options, stderr) with
         {
             Features = SchedTraceFeature.Events,
@@ -280,7 +308,7 @@ internal static class CommandLine
         // Flush a few times a second, not per event: the reader drains in batches anyway.
         long lastFlush = System.Diagnostics.Stopwatch.GetTimestamp();
         var report = new EventWatchReport();
-        foreach (var e in SchedEventWatch.Watch(session, options.Int("count"), options.Duration("duration"), filter, cancellation, report))
+        foreach (var e in SchedEventWatch.Watch(session, count, duration, filter, cancellation, report))
         {
             sink?.Write(new[] { e });
             kept?.Add(e);
@@ -450,7 +478,8 @@ internal sealed class Options
         }
         long scale = char.ToUpperInvariant(text[^1]) switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1 };
         var digits = scale == 1 ? text : text[..^1];
-        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long value) && value > 0
+        // A product past a long would wrap, and 17179869185G would come out as 1G.
+        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long value) && value > 0 && value <= long.MaxValue / scale
             ? value * scale
             : throw new UsageException($"--{name} needs a size such as 4M or 65536, not '{text}'");
     }
@@ -494,21 +523,38 @@ internal sealed class Options
         return list;
     }
 
-    /// <summary>A * and ? wildcard pattern, matched case-insensitively like PowerShell's -Name.</summary>
+    /// <summary>
+    /// A * and ? wildcard pattern, matched case-insensitively like PowerShell's -Name. A name
+    /// without wildcards is compared as the kernel keeps it, on its first 15 bytes (as -Name and
+    /// the kernel's own filter of the events verb do). * and ? span any character, line breaks
+    /// included: a comm may hold one.
+    /// </summary>
     internal Func<string, bool>? Pattern(string name)
     {
         if (!values.TryGetValue(name, out var text))
         {
             return null;
         }
+        text ??= string.Empty;
+        if (text.IndexOfAny(['*', '?']) < 0)
+        {
+            var comm = CommName.Of(text);
+            return candidate => string.Equals(candidate, comm, StringComparison.OrdinalIgnoreCase);
+        }
         var regex = new System.Text.RegularExpressions.Regex(
-            "^" + System.Text.RegularExpressions.Regex.Escape(text ?? string.Empty).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$",
-            System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+            "^" + System.Text.RegularExpressions.Regex.Escape(text).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "\\z",
+            System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.Singleline);
         return regex.IsMatch;
     }
 
     internal TimeSpan? Duration(string name) =>
         values.TryGetValue(name, out var text) ? DurationParser.Parse(text, "--" + name) : null;
+
+    /// <summary>The --duration of a watch (events, inversions): more than zero, as --duration is for a reading.</summary>
+    internal TimeSpan? WatchDuration(string name) =>
+        Duration(name) is { } duration && duration <= TimeSpan.Zero
+            ? throw new UsageException($"--{name} needs a duration greater than 0, not '{Text(name)}'")
+            : Duration(name);
 
     internal OutputFormat OutputFormat() => (Flag("json"), Flag("csv")) switch
     {

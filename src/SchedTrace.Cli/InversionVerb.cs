@@ -11,6 +11,8 @@ internal static class InversionVerb
         var format = options.OutputFormat();
         var name = options.Pattern("name");
         var filter = InversionFilter.Create(options.IntList("pid"), name is null ? null : [name], null);
+        // Read before anything is attached: a mistake in it is exit 2 wherever it is run, not a session's error.
+        var duration = options.WatchDuration("duration");
         using var session = CommandLine.StartSession(options, stderr, CommandLine.SessionOptions(options, stderr) with
         {
             Features = SchedTraceFeature.PriorityInversion,
@@ -21,7 +23,7 @@ internal static class InversionVerb
         });
         var alerts = new RecordWriter<PriorityInversion>(stdout, format, AlertColumns);
         var report = new InversionWatchReport();
-        foreach (var alert in PriorityInversionWatch.Watch(session, options.Duration("duration"), filter, cancellation, report))
+        foreach (var alert in PriorityInversionWatch.Watch(session, duration, filter, cancellation, report))
         {
             alerts.Write([alert]);
             stdout.Flush(); // each alert as soon as it is known: they are rare

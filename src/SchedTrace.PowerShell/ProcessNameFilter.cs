@@ -4,19 +4,17 @@ namespace SchedTrace.PowerShell;
 
 /// <summary>
 /// The -Name of every cmdlet that filters tasks by name: names matched against the kernel's comm,
-/// with wildcards, ignoring case. A literal name longer than a comm (15 characters) is compared on
-/// its first 15. As Get-Process does, a literal name that matched nothing is an error
-/// (<see cref="NotFoundId"/>); a pattern that matched nothing is not.
+/// with wildcards, ignoring case. A literal name longer than a comm is compared as the kernel
+/// keeps it, on its first 15 bytes (<see cref="CommName"/>). As Get-Process does, a literal name
+/// that matched nothing is an error (<see cref="NotFoundId"/>); a pattern that matched nothing is not.
 /// </summary>
 internal sealed class ProcessNameFilter
 {
     /// <summary>The error id of a literal name that matched nothing, on every cmdlet.</summary>
     internal const string NotFoundId = "ProcessNameNotFound";
 
-    /// <summary>A comm is at most 15 characters: longer literal names are compared on those.</summary>
-    private const int CommLength = 15;
-
-    private readonly List<(string Text, WildcardPattern? Pattern)> names = new();
+    /// <summary>Each name as given (unescaped if literal), the comm a task of a literal name has, and the pattern of a wildcard one.</summary>
+    private readonly List<(string Text, string Comm, WildcardPattern? Pattern)> names = new();
 
     /// <summary>The names a streaming filter has matched so far (<see cref="MatchesAny"/>).</summary>
     private readonly HashSet<string> matched = new(StringComparer.OrdinalIgnoreCase);
@@ -28,11 +26,19 @@ internal sealed class ProcessNameFilter
         {
             try
             {
-                this.names.Add(WildcardPattern.ContainsWildcardCharacters(name)
-                    ? (name, WildcardPattern.Get(name, WildcardOptions.IgnoreCase))
-                    : (WildcardPattern.Unescape(name), null));
+                if (WildcardPattern.ContainsWildcardCharacters(name))
+                {
+                    this.names.Add((name, name, Parsed(WildcardPattern.Get(name, WildcardOptions.IgnoreCase))));
+                }
+                else
+                {
+                    var literal = WildcardPattern.Unescape(name);
+                    this.names.Add((literal, CommName.Of(literal), null));
+                }
             }
-            catch (WildcardPatternException e)
+            // PowerShell turns some bracket patterns into a regular expression, which fails as
+            // an ArgumentException (RegexParseException) rather than a WildcardPatternException.
+            catch (Exception e) when (e is WildcardPatternException or ArgumentException)
             {
                 cmdlet.ThrowTerminatingError(new ErrorRecord(e, "InvalidNamePattern", ErrorCategory.InvalidArgument, name)
                 {
@@ -40,6 +46,17 @@ internal sealed class ProcessNameFilter
                 });
             }
         }
+    }
+
+    /// <summary>
+    /// WildcardPattern.Get only stores the text: the pattern is parsed on its first match. One
+    /// match here makes a malformed pattern fail now, as InvalidNamePattern, rather than as a bare
+    /// WildcardPatternException from inside a filter once rows arrive.
+    /// </summary>
+    private static WildcardPattern Parsed(WildcardPattern pattern)
+    {
+        _ = pattern.IsMatch(string.Empty);
+        return pattern;
     }
 
     /// <summary>The matcher for a core query; null when no -Name was given (nothing to filter).</summary>
@@ -75,8 +92,8 @@ internal sealed class ProcessNameFilter
     public IEnumerable<string> LiteralMisses(IReadOnlyCollection<string> comms) =>
         names.Where(n => n.Pattern is null && !comms.Any(comm => NameMatches(n, comm))).Select(n => n.Text);
 
-    private static bool NameMatches((string Text, WildcardPattern? Pattern) name, string comm) =>
+    private static bool NameMatches((string Text, string Comm, WildcardPattern? Pattern) name, string comm) =>
         name.Pattern is { } pattern
             ? pattern.IsMatch(comm)
-            : string.Equals(name.Text.Length > CommLength ? name.Text[..CommLength] : name.Text, comm, StringComparison.OrdinalIgnoreCase);
+            : string.Equals(name.Comm, comm, StringComparison.OrdinalIgnoreCase);
 }

@@ -17,27 +17,41 @@ public static class DurationParser
             return false;
         }
         text = text.Trim();
-        (string number, double scale) = text switch
+        (string number, decimal scale) = text switch
         {
-            _ when text.EndsWith("ms", StringComparison.OrdinalIgnoreCase) => (text[..^2], 1e-3),
-            _ when text.EndsWith("us", StringComparison.OrdinalIgnoreCase) => (text[..^2], 1e-6),
-            _ when text.EndsWith('s') || text.EndsWith('S') => (text[..^1], 1.0),
-            _ when text.EndsWith('m') || text.EndsWith('M') => (text[..^1], 60.0),
-            _ when text.EndsWith('h') || text.EndsWith('H') => (text[..^1], 3600.0),
-            _ => (text, 1.0),
+            _ when text.EndsWith("ms", StringComparison.OrdinalIgnoreCase) => (text[..^2], 0.001m),
+            _ when text.EndsWith("us", StringComparison.OrdinalIgnoreCase) => (text[..^2], 0.000001m),
+            _ when text.EndsWith('s') || text.EndsWith('S') => (text[..^1], 1m),
+            _ when text.EndsWith('m') || text.EndsWith('M') => (text[..^1], 60m),
+            _ when text.EndsWith('h') || text.EndsWith('H') => (text[..^1], 3600m),
+            _ => (text, 1m),
         };
+        // Decimal first: "367487479.5100725" is that many ticks exactly, which a double product
+        // misses by one. Doubles for what a decimal cannot hold (1e30, NaN, Infinity): refused below.
+        if (decimal.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out decimal exact))
+        {
+            if (Math.Abs(exact) > MaxSeconds / scale)
+            {
+                return false;
+            }
+            duration = TimeSpan.FromTicks((long)Math.Round(exact * scale * TimeSpan.TicksPerSecond));
+            return true;
+        }
         if (double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out double value))
         {
-            return FromSeconds(value * scale, out duration);
+            return FromSeconds(value * (double)scale, out duration);
         }
         return text.Contains(':') && TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out duration);
     }
+
+    /// <summary>The largest magnitude taken, in seconds: half of TimeSpan's range, so that a sum of two stays in it.</summary>
+    private static readonly decimal MaxSeconds = (decimal)(TimeSpan.MaxValue.Ticks / 2) / TimeSpan.TicksPerSecond;
 
     /// <summary>A number of seconds as a TimeSpan; false for NaN, infinities and out-of-range values.</summary>
     public static bool FromSeconds(double seconds, out TimeSpan duration)
     {
         duration = default;
-        if (!double.IsFinite(seconds) || Math.Abs(seconds) > TimeSpan.MaxValue.TotalSeconds / 2)
+        if (!double.IsFinite(seconds) || Math.Abs(seconds) > (double)MaxSeconds)
         {
             return false;
         }

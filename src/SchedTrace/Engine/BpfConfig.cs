@@ -35,15 +35,19 @@ internal unsafe struct BpfConfig
     public uint Pad3;
     public ulong SessionStartNs;
 
-    /// <summary>Sets the task name events are filtered on (the kernel's 15-character comm),
-    /// in lower case: the BPF side compares without regard to ASCII case.</summary>
+    /// <summary>
+    /// Sets the task name events are filtered on: the comm a task of that name has
+    /// (<see cref="CommName.BytesOf"/>), with ASCII letters in lower case. comm_matches() folds
+    /// only the ASCII letters of the task's comm, so folding anything else here (É to é, the
+    /// Kelvin sign to k) would make a name miss its own task.
+    /// </summary>
     public void SetFilterComm(string? name)
     {
-        var bytes = System.Text.Encoding.UTF8.GetBytes((name ?? string.Empty).ToLowerInvariant());
-        int length = Math.Min(bytes.Length, 15);
+        var bytes = CommName.BytesOf(name ?? string.Empty);
         for (int i = 0; i < 16; i++)
         {
-            FilterComm[i] = i < length ? bytes[i] : (byte)0;
+            byte b = i < bytes.Length ? bytes[i] : (byte)0;
+            FilterComm[i] = b is >= (byte)'A' and <= (byte)'Z' ? (byte)(b + ('a' - 'A')) : b;
         }
     }
 }

@@ -181,7 +181,8 @@ public sealed class LatencyHistogram
     /// minimum is exact when the cumulative minimum changed (the new one happened in the interval)
     /// or when nothing was recorded before; otherwise the interval's smallest value is only known to
     /// lie in its lowest non-empty slot, and that slot's lower bound is used, clamped into this
-    /// reading's [MinNs, MaxNs]. The maximum likewise, with the highest slot's upper bound − 1.
+    /// reading's [MinNs, MaxNs]. The maximum likewise, with the highest slot's upper bound − 1
+    /// (in the open-ended last slot, this reading's MaxNs).
     /// A bound from a 1-ns slot (values below 16 ns) is the value itself and counts as exact.
     /// </summary>
     /// <exception cref="ArgumentException">A counter went down: the readings are not of the same counters, or not in this order.</exception>
@@ -231,7 +232,9 @@ public sealed class LatencyHistogram
         }
         if (!maxExact && highest >= 0)
         {
-            max = ClampToExtremes(SlotUpperNs(highest) - 1);
+            // The last slot has no upper bound (its ulong.MaxValue means none, and − 1 would be
+            // below a recorded ulong.MaxValue): the cumulative maximum is the bound there.
+            max = highest == Slots - 1 ? MaxNs : ClampToExtremes(SlotUpperNs(highest) - 1);
             maxExact = highest < SubSlots;
         }
         return new LatencyHistogram(count, sum, min, max, slots, minExact, maxExact);

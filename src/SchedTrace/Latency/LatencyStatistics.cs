@@ -66,12 +66,13 @@ public sealed class LatencyStatistics
         MinNs = Saturate(histogram.MinNs);
         MaxNs = Saturate(histogram.MaxNs);
         TotalNs = Saturate(histogram.SumNs);
-        MeanNs = histogram.MeanNs;
+        // Saturated as MinNs and MaxNs are, so that min <= mean, percentiles <= max holds in a row.
+        MeanNs = Saturate(histogram.MeanNs);
         bool any = histogram.SlotCounts.Any(c => c != 0);
-        P50Ns = any ? histogram.Percentile(50) : 0;
-        P90Ns = any ? histogram.Percentile(90) : 0;
-        P99Ns = any ? histogram.Percentile(99) : 0;
-        P999Ns = any ? histogram.Percentile(99.9) : 0;
+        P50Ns = any ? Saturate(histogram.Percentile(50)) : 0;
+        P90Ns = any ? Saturate(histogram.Percentile(90)) : 0;
+        P99Ns = any ? Saturate(histogram.Percentile(99)) : 0;
+        P999Ns = any ? Saturate(histogram.Percentile(99.9)) : 0;
         MinMaxExact = histogram.ExtremesExact;
         (_minExact, _maxExact) = (histogram.MinExact, histogram.MaxExact);
         _buckets = new TextList<LatencyBucket>(histogram.Log2Buckets(), (bucket, _) => bucket.ToCell());
@@ -231,6 +232,8 @@ public sealed class LatencyStatistics
     };
 
     private static long Saturate(ulong value) => value > long.MaxValue ? long.MaxValue : (long)value;
+
+    private static double Saturate(double ns) => Math.Min(ns, long.MaxValue);
 
     private static TimeSpan Ticks(double ns) => TimeSpan.FromTicks((long)(ns / 100));
 
