@@ -194,6 +194,7 @@ function Get-LineTemplate {
     $t = $t -replace '(?<![\w])[-+]?\d[\d,]*(\.\d+)?', '#'
     # "no events" is how the views write a count of zero.
     $t = $t -replace '\bno (events|samples|calls)\b', '# $1'
+    $t = $t -replace '# (event|sample|call)\b', '# $1s'
     $t = $t -replace '\[#\]', '[#]'
     return (($t -replace '\s+', ' ').Trim())
 }

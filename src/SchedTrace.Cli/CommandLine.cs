@@ -86,8 +86,8 @@ internal static class CommandLine
 
         Signals: SIGINT (Ctrl+C), SIGTERM and SIGHUP end a collection as --duration ending does:
         the figures gathered are printed, everything is detached, and the exit code is 0. SIGINT
-        is handled even when it was inherited ignored (a background job of a script). A second
-        signal ends schedtrace at once.
+        is handled even when it was inherited ignored (a background job of a script); SIGHUP
+        and SIGTERM inherited ignored stay ignored (nohup). A second signal ends schedtrace at once.
 
         Exit codes: 0 ok (also when stopped by one of those signals), 2 bad arguments,
         3 permission denied, 4 kernel feature missing, 5 library missing, 6 BPF load/attach

@@ -76,6 +76,7 @@ Cpu Switches Voluntary
     It 'holds text lines to their wording, not their figures' {
         $histogram = "Run-queue latency · 14,376 events in 5.0 s`nmin 631 ns  mean 472.0 µs`n   512-1024 ns    751 |****    |"
         Compare-DocumentExampleOutput -Documented $histogram -Actual "Run-queue latency · 3 events in 1.2 ms`nmin 1.2 µs  mean 2.0 s`n  1.02-2.05 µs  1,547 |**      |" | Should -BeNullOrEmpty
+        Compare-DocumentExampleOutput -Documented $histogram -Actual "Run-queue latency · 1 event in 1.2 ms`nmin 1.2 µs  mean 2.0 s`n  1.02-2.05 µs      1 |**      |" | Should -BeNullOrEmpty
         Compare-DocumentExampleOutput -Documented $histogram -Actual "Run-queue latency · 3 events in 1.2 ms`nminimum 1.2 µs  mean 2.0 s`n  1.02-2.05 µs  1,547 |**      |" | Should -Not -BeNullOrEmpty
         Compare-DocumentExampleOutput -Documented $histogram -Actual "Run-queue latency · 3 events in 1.2 ms`nmin 1.2 µs  mean 2.0 s`n  1.02-2.05 µs  1,547 |**      |`np99 4 ms" | Should -Not -BeNullOrEmpty
     }

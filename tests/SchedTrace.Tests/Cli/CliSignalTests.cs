@@ -42,8 +42,10 @@ public sealed class CliSignalTests
     [InlineData(SigHup)]
     public void ABackgroundJob_StoppedBySignal_PrintsItsReading_ExitsZero_AndLeavesNothingAttached(int signal)
     {
-        var start = new ProcessStartInfo("sh") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "-c", BackgroundJob, "sh" }.Concat(CliBinary.Command).Append("runqlat"))
+        // The script gets SIGHUP and SIGTERM at their defaults, as from a terminal: the test run
+        // itself may have them ignored (under nohup), and an ignored SIGHUP is kept, as nohup wants.
+        var start = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "--default-signal=HUP,TERM", "sh", "-c", BackgroundJob, "sh" }.Concat(CliBinary.Command).Append("runqlat"))
         {
             start.ArgumentList.Add(arg);
         }
