@@ -136,3 +136,50 @@ for (`$i = 1; `$i -le 40 -and -not `$failure; `$i++) {
         $result.Readings | Should -Be $result.Opened
     }
 }
+
+Describe 'a task table that fills' {
+    BeforeAll {
+        # Support/Native/exited_threads.c starts and joins threads one after another on request.
+        $source = Join-Path -Path $script:RepoRoot -ChildPath 'tests/SchedTrace.Tests/Support/Native/exited_threads.c'
+        $script:binaryDirectory = (New-Item -ItemType Directory -Path (Join-Path -Path ([System.IO.Path]::GetTempPath()) -ChildPath "schedtrace-exited-$PID")).FullName
+        $script:exitedThreads = Join-Path -Path $binaryDirectory -ChildPath 'exited_threads'
+        & gcc -O2 -Wall -Wextra -Werror -pthread -o $exitedThreads $source
+        if ($LASTEXITCODE -ne 0) {
+            throw "gcc could not build $source."
+        }
+    }
+
+    AfterAll {
+        Stop-AllSchedTrace
+        Remove-Item -LiteralPath $binaryDirectory -Recurse -Force -ErrorAction Ignore
+    }
+
+    It 'counts the threads left out in DroppedTasks, and each Get-ProcessCpuTime of the session warns with that count' {
+        $session = Start-SchedTrace -Name 'pester-full-table' -Feature CpuTime
+        # Every thread that exits stays in the table until a reading sees it freed: a table's
+        # worth and more between the start and the first reading cannot fit.
+        $spawned = $session.TaskTableCapacity + 4096
+        $child = [System.Diagnostics.Process]::Start([System.Diagnostics.ProcessStartInfo]@{ FileName = $exitedThreads; RedirectStandardInput = $true; RedirectStandardOutput = $true })
+        try {
+            Read-ChildLine -Child $child -What "'ready'" | Should -Be 'ready'
+            $child.StandardInput.WriteLine($spawned)
+            Read-ChildLine -Child $child -What "'done $spawned'" | Should -Be "done $spawned"
+        }
+        finally {
+            $child.StandardInput.Close()
+            $child.WaitForExit()
+        }
+
+        $rows = @($session | Get-ProcessCpuTime -WarningVariable first -WarningAction SilentlyContinue)
+        $rows.Count | Should -BeGreaterThan 0
+        $session.DroppedTasks | Should -BeGreaterOrEqual 4096 -Because "$spawned threads exited into a table of $($session.TaskTableCapacity)"
+        $first.Count | Should -Be 1
+        $first[0].Message | Should -Be "$($session.DroppedTasks) thread(s) did not fit in the task table ($($session.TaskTableCapacity) entries); their CPU time is missing."
+        (Get-SchedTrace -Name 'pester-full-table').DroppedTasks | Should -Be $session.DroppedTasks
+        # A session's figures run from its start, so every later reading lacks those threads too
+        # and says so again.
+        $null = $session | Get-ProcessCpuTime -WarningVariable second -WarningAction SilentlyContinue
+        $second.Count | Should -Be 1
+        $second[0].Message | Should -BeLike "$($session.DroppedTasks) thread(s) did not fit in the task table*"
+    }
+}
