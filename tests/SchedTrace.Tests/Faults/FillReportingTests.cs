@@ -20,15 +20,9 @@ public sealed partial class FillReportingTests(ITestOutputHelper output)
     public void Cli_TaskTableThatFills_IsAWarningOnStderr_WithHowManyThreadsWereLeftOut()
     {
         using var threads = ExitedThreads.Start();
-        var cli = Path.Combine(Path.GetDirectoryName(typeof(CommandLine).Assembly.Location)!, "schedtrace.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         // One reading, at the end: a reading releases the threads it saw freed, so none may
         // fall while the threads come and go.
-        foreach (var arg in new[] { cli, "cputime", "--duration", "5", "--top", "1", "--verbose" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start)!;
+        using var process = Process.Start(CliBinary.Start("cputime", "--duration", "5", "--top", "1", "--verbose"))!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = new List<string>();
         try

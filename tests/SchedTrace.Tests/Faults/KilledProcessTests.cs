@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using SchedTrace.Cli;
 using SchedTrace.Tests.Kernel;
 using SchedTrace.Tests.Support;
 using Xunit.Abstractions;
@@ -20,14 +19,7 @@ public sealed class KilledProcessTests(ITestOutputHelper output)
     [InlineData("runqlat")]                                   // task storage and histograms
     public void KilledCli_LeavesNoProgramMapOrLink(params string[] args)
     {
-        var cli = Path.Combine(Path.GetDirectoryName(typeof(CommandLine).Assembly.Location)!, "schedtrace.dll");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(cli);
-        foreach (var arg in args.Append("--verbose"))
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start)!;
+        using var process = Process.Start(CliBinary.Start([.. args, "--verbose"]))!;
         var stdout = process.StandardOutput.BaseStream.CopyToAsync(Stream.Null);
         HashSet<BpfObjectId> held;
         try

@@ -64,8 +64,9 @@ public sealed class ResourceLimitTests(ITestOutputHelper output)
     public void TooFewFileDescriptors_IsALimitError_NamingRlimitNofile(string verb)
     {
         // The limit is taken from the CLI itself: the files it holds with the session attached,
-        // less a few. Everything before the session fits under it; the session's maps, programs
-        // and links (twenty or more) do not.
+        // less a few. Everything before the session fits under it (the native CLI needs a few
+        // files to start, the CLI on the .NET runtime about 45); the session's maps, programs and
+        // links (twenty or more) do not.
         int withSession = FilesHeldWithSession(verb);
         int limit = withSession - 5;
         using var cli = StartCli([$"--nofile={limit}:{limit}"], verb, "--duration", "0.1");
@@ -103,9 +104,8 @@ public sealed class ResourceLimitTests(ITestOutputHelper output)
 
     private static Process StartCli(string[] limits, params string[] args)
     {
-        var cli = Path.Combine(Path.GetDirectoryName(typeof(CommandLine).Assembly.Location)!, "schedtrace.dll");
         var start = new ProcessStartInfo("prlimit") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in limits.Concat(["--", "dotnet", cli]).Concat(args))
+        foreach (var arg in limits.Concat(["--"]).Concat(CliBinary.Command).Concat(args))
         {
             start.ArgumentList.Add(arg);
         }
