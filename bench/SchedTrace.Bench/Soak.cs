@@ -93,8 +93,12 @@ internal static class Soak
             throw new InvalidOperationException($"soak_pingpong printed '{ready}'");
         }
         int pid = load.Id;
+        // "ready" comes before the main thread reads its stdin and maybe before the bouncers
+        // reach their pipes: the baseline is read once all three sleep there, or the switches
+        // they make on the way are in /proc's figures and in no session's.
+        WaitForState(pid, 'S', expectedThreads: 3);
         var before = ReadOracle(pid);
-        int threads = Directory.GetDirectories($"/proc/{pid}/task").Length;
+        const int threads = 3;
 
         // The readers run one sample longer than the load, and a little more: their last reading
         // is taken after the load is frozen (checked below, not assumed).
@@ -149,7 +153,7 @@ internal static class Soak
         // Freeze the load; once every thread is stopped its counters cannot move.
         Native.kill(pid, Native.SIGSTOP);
         var loadDuration = clock.Elapsed;
-        WaitStopped(pid);
+        WaitForState(pid, 'T', expectedThreads: 3);
         var frozenAt = DateTime.UtcNow;
         var after = ReadOracle(pid);
         File.WriteAllText(stopFlag, "final");
@@ -193,15 +197,21 @@ internal static class Soak
         return new SoakOracle(voluntary, involuntary, runtime);
     }
 
-    /// <summary>Until every thread is in state T: a bounded wait on the kernel's own state.</summary>
-    private static void WaitStopped(int pid)
+    /// <summary>Until the load has its threads, each in <paramref name="state"/> (S: asleep on its
+    /// pipe or stdin; T: stopped): a bounded wait on the kernel's own view of them.</summary>
+    private static void WaitForState(int pid, char state, int expectedThreads)
     {
         var clock = Stopwatch.StartNew();
-        while (!Directory.GetDirectories($"/proc/{pid}/task").All(task => File.ReadAllText(Path.Combine(task, "stat")).Split(") ")[1][0] == 'T'))
+        while (true)
         {
+            var tasks = Directory.GetDirectories($"/proc/{pid}/task");
+            if (tasks.Length == expectedThreads && tasks.All(task => File.ReadAllText(Path.Combine(task, "stat")).Split(") ")[1][0] == state))
+            {
+                return;
+            }
             if (clock.Elapsed > TimeSpan.FromSeconds(10))
             {
-                throw new TimeoutException("the soak load did not stop within 10 s of SIGSTOP");
+                throw new TimeoutException($"the soak load's threads were not all in state {state} within 10 s");
             }
             Thread.Sleep(1);
         }
@@ -440,13 +450,7 @@ internal static class Soak
                 times = readings.Select(r => r.GetProperty("Seconds").GetDouble()).Append(last.GetProperty("Seconds").GetDouble()).ToList();
             }
             double gap = times.Zip(times.Skip(1), (a, b) => b - a).DefaultIfEmpty(double.NaN).Max();
-            // Both cmdlets read the same session: their switch figures must agree too.
             var warnings = new List<string>();
-            if (last.GetProperty("CpuVoluntary").GetInt64() != last.GetProperty("Voluntary").GetInt64()
-                || last.GetProperty("CpuInvoluntary").GetInt64() != last.GetProperty("Involuntary").GetInt64())
-            {
-                warnings.Add($"Get-ProcessCpuTime counted {last.GetProperty("CpuVoluntary")}/{last.GetProperty("CpuInvoluntary")} switches, Get-ContextSwitchCount {last.GetProperty("Voluntary")}/{last.GetProperty("Involuntary")}");
-            }
             if (errors.Length > 0)
             {
                 warnings.Add(errors.ToString().Trim());

@@ -33,6 +33,11 @@ internal static class SoakReport
             md.AppendLine(Inv($"| {r.Name} | {r.Readings:N0} | {r.LongestGapSeconds:F2} s | {r.Switches:N0} ({Diff(r.Switches, soak.Oracle.Switches)}) | {r.Voluntary:N0} ({Diff(r.Voluntary, soak.Oracle.Voluntary)}) | {r.Involuntary:N0} ({Diff(r.Involuntary, soak.Oracle.Involuntary)}) | {(r.CpuTimeNs is long ns ? $"{ns:N0} ({Diff(ns, soak.Oracle.RuntimeNs)})" : "-")} | {(r.DroppedTasks is long d ? d.ToString("N0", CultureInfo.InvariantCulture) : "-")} | {(r.Warnings.Count == 0 ? "none" : string.Join("; ", r.Warnings))} | {r.ExitCode} |"));
         }
         md.AppendLine();
+        bool totalsExact = soak.Readers.All(r => r.Switches == soak.Oracle.Switches && (r.CpuTimeNs is null || r.CpuTimeNs == soak.Oracle.RuntimeNs));
+        long splitOff = soak.Readers.Max(r => Math.Abs(r.Voluntary - soak.Oracle.Voluntary));
+        bool quiet = soak.Readers.All(r => r.Warnings.Count == 0 && r.ExitCode == 0 && (r.DroppedTasks ?? 0) == 0);
+        md.AppendLine(Inv($"Totals (switches, CPU time): **{(totalsExact ? "exact for every reader" : "NOT exact")}**. Voluntary/involuntary split: {(splitOff == 0 ? "exact" : $"off by {splitOff}")} (allowed: one per thread, {soak.WorkloadThreads}: the readers that classify at `sched_switch` count a thread that SIGSTOP finds about to sleep as preempted, where the kernel counts it as voluntary, the README's one known difference; `cputime` copies the kernel's own counters). Drops, losses and warnings: {(quiet ? "none, and none unreported" : "see the table")}."));
+        md.AppendLine();
         md.AppendLine("Commands:").AppendLine();
         foreach (var r in soak.Readers)
         {
