@@ -16,16 +16,17 @@ internal sealed record RssSeries(string Process, IReadOnlyList<(double Seconds, 
         return inside.Count == 0 ? double.NaN : inside.Average();
     }
 
-    /// <summary>Least-squares slope, MiB per hour, over every sample.</summary>
-    internal double SlopeMiBPerHour()
+    /// <summary>Least-squares slope, MiB per hour, over the samples from <paramref name="from"/> seconds on.</summary>
+    internal double SlopeMiBPerHour(double from = 0)
     {
-        if (Samples.Count < 2)
+        var samples = Samples.Where(s => s.Seconds >= from).ToList();
+        if (samples.Count < 2)
         {
             return double.NaN;
         }
-        double meanX = Samples.Average(s => s.Seconds), meanY = Samples.Average(s => s.MiB);
-        double covariance = Samples.Sum(s => (s.Seconds - meanX) * (s.MiB - meanY));
-        double variance = Samples.Sum(s => (s.Seconds - meanX) * (s.Seconds - meanX));
+        double meanX = samples.Average(s => s.Seconds), meanY = samples.Average(s => s.MiB);
+        double covariance = samples.Sum(s => (s.Seconds - meanX) * (s.MiB - meanY));
+        double variance = samples.Sum(s => (s.Seconds - meanX) * (s.Seconds - meanX));
         return covariance / variance * 3600;
     }
 
@@ -43,6 +44,7 @@ internal sealed record SoakOracle(long Voluntary, long Involuntary, long Runtime
 
 internal sealed record SoakResult(
     DateTime Started,
+    double Interval,
     TimeSpan LoadDuration,
     string Workload,
     double SwitchesPerSecond,
@@ -102,13 +104,15 @@ internal static class Soak
 
         // The readers run one sample longer than the load, and a little more: their last reading
         // is taken after the load is frozen (checked below, not assumed).
-        int count = seconds + 10;
+        double interval = options.SoakInterval;
+        int count = (int)Math.Ceiling((seconds + 10) / interval);
+        var intervalText = interval.ToString(CultureInfo.InvariantCulture);
         var pidText = pid.ToString(CultureInfo.InvariantCulture);
         var countText = count.ToString(CultureInfo.InvariantCulture);
-        var switchesCli = CliReader.Start("CLI switches", cli, ["switches", "--interval", "1", "--count", countText, "--pid", pidText, "--total", "--json", "--verbose"], pidText);
-        var cputimeCli = CliReader.Start("CLI cputime", cli, ["cputime", "--interval", "1", "--count", countText, "--pid", pidText, "--json", "--verbose"], pidText);
+        var switchesCli = CliReader.Start("CLI switches", cli, ["switches", "--interval", intervalText, "--count", countText, "--pid", pidText, "--total", "--json", "--verbose"], pidText);
+        var cputimeCli = CliReader.Start("CLI cputime", cli, ["cputime", "--interval", intervalText, "--count", countText, "--pid", pidText, "--json", "--verbose"], pidText);
         var stopFlag = Path.Combine(directory, "final");
-        var pwshReader = PwshReader.Start(pwsh, module, pid, stopFlag, Path.Combine(directory, "soak.ps1"));
+        var pwshReader = PwshReader.Start(pwsh, module, pid, stopFlag, Path.Combine(directory, "soak.ps1"), interval);
         using var killReaders = Cleanup.Register("stop the soak's readers", () =>
         {
             Bench.Run.KillIfRunning(switchesCli.Process);
@@ -123,7 +127,7 @@ internal static class Soak
         cputimeCli.WaitAttached();
         pwshReader.WaitAttached();
 
-        progress($"soak: {seconds} s of {Describe(options.WorkloadCpu)} read every second by two CLIs and pwsh");
+        progress($"soak: {seconds} s of {Describe(options.WorkloadCpu)} read every {intervalText} s by two CLIs and pwsh");
         var started = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
         load.StandardInput.WriteLine("go");
@@ -169,7 +173,7 @@ internal static class Soak
         load.WaitForExit(10_000);
 
         var oracle = new SoakOracle(after.Voluntary - before.Voluntary, after.Involuntary - before.Involuntary, after.RuntimeNs - before.RuntimeNs);
-        return new SoakResult(started, loadDuration, Describe(options.WorkloadCpu), oracle.Switches / loadDuration.TotalSeconds, oracle, threads, readers,
+        return new SoakResult(started, interval, loadDuration, Describe(options.WorkloadCpu), oracle.Switches / loadDuration.TotalSeconds, oracle, threads, readers,
             watched.Select((w, i) => new RssSeries(w.Name, rss[i])).ToList(), File.ReadAllText("/proc/loadavg").Trim());
     }
 
@@ -398,10 +402,11 @@ internal static class Soak
         /// <summary>pwsh's own process: the dotnet-tool pwsh starts it as a child of its launcher.</summary>
         internal int? ProcessId { get; private set; }
 
-        internal const string Command = "Start-SchedTrace -Feature ContextSwitches, CpuTime -ProcessId PID; every second Get-ContextSwitchCount -Session $s -Total and Get-ProcessCpuTime -Session $s -Id PID";
+        internal const string Command = "Start-SchedTrace -Feature ContextSwitches, CpuTime -ProcessId PID; at each interval Get-ContextSwitchCount -Session $s -Total and Get-ProcessCpuTime -Session $s -Id PID";
 
-        internal static PwshReader Start(string pwsh, string module, int pid, string stopFlag, string scriptPath)
+        internal static PwshReader Start(string pwsh, string module, int pid, string stopFlag, string scriptPath, double interval)
         {
+            var intervalText = interval.ToString(CultureInfo.InvariantCulture);
             // Cumulative readings of one session: each is everything since the session started.
             File.WriteAllText(scriptPath, $$"""
                 $ErrorActionPreference = 'Stop'
@@ -412,14 +417,16 @@ internal static class Soak
                 for ($tick = 1; ; $tick++) {
                     $isFinal = Test-Path -LiteralPath '{{stopFlag}}'
                     $switches = Get-ContextSwitchCount -Session $session -Total
-                    $cpu = @(Get-ProcessCpuTime -Session $session -Id {{pid}})
+                    # Before the load's first run (a reading can precede "go") it has no row: an error, as
+                    # for Get-Process, which here only means zero.
+                    $cpu = @(Get-ProcessCpuTime -Session $session -Id {{pid}} -ErrorAction SilentlyContinue) + [pscustomobject]@{ CpuTimeNs = 0; Voluntary = 0; Involuntary = 0 }
                     [pscustomobject]@{
                         Final = $isFinal; Seconds = $clock.Elapsed.TotalSeconds; Switches = $switches.Switches; Voluntary = $switches.Voluntary
                         Involuntary = $switches.Involuntary; CpuTimeNs = $cpu[0].CpuTimeNs; CpuVoluntary = $cpu[0].Voluntary; CpuInvoluntary = $cpu[0].Involuntary
                         DroppedTasks = $session.DroppedTasks
                     } | ConvertTo-Json -Compress
                     if ($isFinal) { break }
-                    $wait = [timespan]::FromSeconds($tick) - $clock.Elapsed
+                    $wait = [timespan]::FromSeconds($tick * {{intervalText}}) - $clock.Elapsed
                     if ($wait -gt [timespan]::Zero) { Start-Sleep -Milliseconds ([int]$wait.TotalMilliseconds) }
                 }
                 Stop-SchedTrace -Name 'soak'

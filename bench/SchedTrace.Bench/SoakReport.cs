@@ -13,14 +13,16 @@ internal static class SoakReport
         md.AppendLine(Inv($"Run {soak.Started:yyyy-MM-dd HH:mm} UTC with `{commandLine}`: {soak.LoadDuration.TotalSeconds:F0} s of `{soak.Workload}`, {soak.SwitchesPerSecond:N0} switches/s of its {soak.WorkloadThreads} threads on average. Load average at the end: {soak.LoadAverage}.")).AppendLine();
         md.AppendLine($"Machine: {machine.CpuModel}, {machine.Cpus} CPUs; kernel {machine.Kernel}; libbpf {machine.LibBpf}; {machine.DotNet}.").AppendLine();
 
+        md.AppendLine(Inv($"Readings every {soak.Interval} s.")).AppendLine();
         md.AppendLine("### Memory (resident set, sampled every second)").AppendLine();
-        md.AppendLine("| process | first minute mean | last minute mean | change | slope (least squares) | max |");
-        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+        md.AppendLine("| process | first minute mean | last minute mean | change | slope (least squares) | slope, second half | max | max first reached |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         double end = soak.LoadDuration.TotalSeconds;
         foreach (var series in soak.Memory)
         {
             double first = series.MeanBetween(0, 60), last = series.MeanBetween(end - 60, end + 1);
-            md.AppendLine(Inv($"| {series.Process} | {first:F1} MiB | {last:F1} MiB | {last - first:+0.0;-0.0} MiB | {series.SlopeMiBPerHour():+0.00;-0.00} MiB/h | {series.Max:F1} MiB |"));
+            double reached = series.Samples.FirstOrDefault(s => s.MiB == series.Max).Seconds;
+            md.AppendLine(Inv($"| {series.Process} | {first:F1} MiB | {last:F1} MiB | {last - first:+0.0;-0.0} MiB | {Slope(series.SlopeMiBPerHour())} | {Slope(series.SlopeMiBPerHour(end / 2))} | {series.Max:F1} MiB | {reached:F0} s |"));
         }
         md.AppendLine();
 
@@ -45,6 +47,9 @@ internal static class SoakReport
         }
         return md.ToString();
     }
+
+    /// <summary>MiB per hour with its sign; a slope that rounds to zero is written 0.00, not -0.00.</summary>
+    private static string Slope(double mibPerHour) => Math.Round(mibPerHour, 2) == 0 ? "0.00 MiB/h" : Inv($"{mibPerHour:+0.00;-0.00} MiB/h");
 
     private static string Diff(long ours, long kernel) => ours == kernel ? "exact" : Inv($"{ours - kernel:+0;-0}");
 
