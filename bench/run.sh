@@ -3,6 +3,9 @@
 #     [--attach-repetitions N] [--slowdown-pairs N] [--slowdown-loops N] [--snapshot-threads N]
 #     [--snapshot-repetitions N] [--no-bpftrace] [--scenario NAME[,NAME...]]
 #     [--startup-only] [--libbpf-tools PATH/TO/runqlat]
+#        sudo bench/run.sh --soak [--soak-seconds N] [--soak-interval S] [--cli PATH] [--cpu N]
+# --soak runs only the soak: a steady load read every second for 10 minutes by the CLI and by
+# pwsh, their memory sampled, their totals checked against /proc (needs make build first).
 # Builds the harness in Release; measures attach time, workload slowdown, snapshot cost and
 # every scenario (about 8 minutes); prints the results as markdown and keeps them in
 # bench/results/<UTC time>.md. Not run by the tests: it needs root, changes

@@ -16,7 +16,7 @@ command -v clang >/dev/null || need+=(clang)
 command -v ld >/dev/null || need+=(binutils)
 command -v llvm-strip >/dev/null || need+=(llvm)
 [[ -f /usr/include/bpf/bpf_helpers.h ]] || need+=(libbpf-dev)
-ldconfig -p | grep -q 'libbpf\.so\.1 ' || need+=(libbpf1)
+ldconfig -p | grep 'libbpf\.so\.1 ' >/dev/null || need+=(libbpf1)  # not grep -q: with pipefail, ldconfig's SIGPIPE would fail the test
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
@@ -27,11 +27,15 @@ perl -Mthreads -e 1 2>/dev/null || need+=(perl)
 command -v chromium >/dev/null || need+=(chromium)
 # The Ctrl+C tests type Ctrl+C into an interactive pwsh in a terminal that tmux provides.
 command -v tmux >/dev/null || need+=(tmux)
+# The fault tests list the kernel's BPF programs, maps and links with bpftool after killing a
+# process that held sessions. Debian's package is bpftool (bookworm; no linux-bpftool there).
+command -v bpftool >/dev/null || need+=(bpftool)
+# The limit tests run the CLI under prlimit (util-linux, as setpriv above).
+command -v prlimit >/dev/null || need+=(util-linux)
 
-# --bench: what bench/run.sh compares against and drives (bpftrace, bpftool, perf bench).
+# --bench: what bench/run.sh compares against and drives (bpftrace, perf bench; bpftool is above).
 if [[ ${1:-} == --bench ]]; then
   command -v bpftrace >/dev/null || need+=(bpftrace)
-  command -v bpftool >/dev/null || need+=(bpftool)
   command -v perf >/dev/null || need+=(linux-perf)
 fi
 

@@ -33,6 +33,19 @@ internal sealed class BenchOptions
 
     public string? OutputPath { get; private set; }
 
+    /// <summary>--soak: only the soak run (a long steady load read every second), nothing else.</summary>
+    public bool Soak { get; private set; }
+
+    /// <summary>How long the soak's load runs.</summary>
+    public int SoakSeconds { get; private set; } = 600;
+
+    /// <summary>Seconds between the soak's readings (default 1; shorter ones reach the GC's first
+    /// collection of the CLI within the run).</summary>
+    public double SoakInterval { get; private set; } = 1;
+
+    /// <summary>The CLI the soak runs (default: the native one every build publishes to out/cli).</summary>
+    public string? CliPath { get; private set; }
+
     public bool SkipBpftrace { get; private set; }
 
     /// <summary>Only the start-to-tracing comparison (about a minute), not the rest of the run.</summary>
@@ -51,7 +64,8 @@ internal sealed class BenchOptions
         "usage: SchedTrace.Bench [--rounds N] [--loops N] [--cpu N] [--attach-repetitions N] [--slowdown-pairs N] [--slowdown-loops N]\n" +
         "                       [--snapshot-threads N] [--snapshot-repetitions N] [--events-repetitions N] [--output FILE.md] [--no-bpftrace]\n" +
         "                       [--scenario NAME[,NAME...]]   (in-kernel cost scenarios: switch-count, cpu-time, events, runqlat, ...)\n" +
-        "                       [--startup-only] [--libbpf-tools PATH/TO/runqlat]...   (start to tracing and peak memory of runqlat --duration 1)";
+        "                       [--startup-only] [--libbpf-tools PATH/TO/runqlat]...   (start to tracing and peak memory of runqlat --duration 1)\n" +
+        "       SchedTrace.Bench --soak [--soak-seconds N] [--soak-interval S] [--cli PATH] [--cpu N] [--output FILE.md]   (the soak run alone)";
 
     internal static BenchOptions Parse(string[] args)
     {
@@ -77,6 +91,10 @@ internal sealed class BenchOptions
                 case "--no-bpftrace": options.SkipBpftrace = true; break;
                 case "--startup-only": options.StartupOnly = true; break;
                 case "--libbpf-tools": options.LibbpfToolsRunqlat = [.. options.LibbpfToolsRunqlat, Path.GetFullPath(Value())]; break;
+                case "--soak": options.Soak = true; break;
+                case "--soak-seconds": options.SoakSeconds = Positive(); break;
+                case "--soak-interval": options.SoakInterval = double.TryParse(Value(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds) && seconds >= 0.01 ? seconds : throw new ArgumentException($"--soak-interval needs seconds, at least 0.01.\n{Usage}"); break;
+                case "--cli": options.CliPath = Path.GetFullPath(Value()); break;
                 case "--scenario": options.Scenarios = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
                 default: throw new ArgumentException($"Unknown option {args[i]}.\n{Usage}");
             }

@@ -10,6 +10,8 @@ internal static partial class Native
 {
     internal const int SigInt = 2;
     internal const int SigKill = 9;
+    internal const int SIGCONT = 18;
+    internal const int SIGSTOP = 19;
 
     /// <summary>Opens a new fd on a program by its id: how we read another process's program (bpftrace's).</summary>
     [LibraryImport("libbpf.so.1")]

@@ -31,6 +31,21 @@ try
     var started = DateTime.UtcNow;
     void Progress(string line) => Console.Error.WriteLine(line);
 
+    if (options.Soak)
+    {
+        // Its own run: ten minutes of one load, which the other measurements must not share.
+        var soak = Soak.Run(options, tools, Progress, cancel.Token);
+        var soakMarkdown = SoakReport.Markdown(soak, string.Join(' ', options.MeasurementArgs.Prepend("sudo bench/run.sh")), MachineInfo.Collect(tools));
+        if (options.OutputPath is { } soakPath)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(soakPath))!);
+            File.WriteAllText(soakPath, soakMarkdown);
+            Progress($"results written to {soakPath}");
+        }
+        Console.Write(soakMarkdown);
+        return 0;
+    }
+
     Progress($"attach latency: 1 cold + {options.AttachRepetitions} warm SchedTraceSession.Start calls");
     var attach = AttachLatency.Measure(options.AttachRepetitions, cancel.Token);
 

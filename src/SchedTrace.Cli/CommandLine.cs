@@ -15,6 +15,7 @@ internal static class CommandLine
     internal const int ExitNotSupported = 4;
     internal const int ExitNotInstalled = 5;
     internal const int ExitAttach = 6;
+    internal const int ExitLimit = 7;
 
     private const string Usage = """
         Usage: schedtrace <verb> [options]
@@ -91,7 +92,7 @@ internal static class CommandLine
 
         Exit codes: 0 ok (also when stopped by one of those signals), 2 bad arguments,
         3 permission denied, 4 kernel feature missing, 5 library missing, 6 BPF load/attach
-        failed, 1 anything else.
+        failed, 7 a limit reached (open files, locked memory), 1 anything else.
         """;
 
     /// <summary>Runs a command line; <paramref name="stop"/> ends a collection early (the process's stop signals).</summary>
@@ -178,6 +179,7 @@ internal static class CommandLine
         SchedTraceErrorKind.NotSupported => ExitNotSupported,
         SchedTraceErrorKind.NotInstalled => ExitNotInstalled,
         SchedTraceErrorKind.AttachFailed => ExitAttach,
+        SchedTraceErrorKind.LimitReached => ExitLimit,
         _ => ExitFailure,
     };
 

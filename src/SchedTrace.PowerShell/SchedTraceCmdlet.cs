@@ -258,6 +258,7 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
         SchedTraceErrorKind.SessionStopped => ErrorCategory.InvalidOperation,
         SchedTraceErrorKind.KernelCallFailed => ErrorCategory.ReadError,
         SchedTraceErrorKind.AlreadyExists => ErrorCategory.ResourceExists,
+        SchedTraceErrorKind.LimitReached => ErrorCategory.LimitsExceeded,
         _ => ErrorCategory.NotSpecified,
     };
 

@@ -20,6 +20,8 @@ public enum SchedTraceErrorKind
     KernelCallFailed,
     /// <summary>Something with that name already exists (a session name that is in use).</summary>
     AlreadyExists,
+    /// <summary>A limit of the process or the machine stopped the load (open files, locked memory).</summary>
+    LimitReached,
 }
 
 /// <summary>

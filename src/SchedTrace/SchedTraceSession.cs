@@ -339,7 +339,7 @@ public sealed partial class SchedTraceSession : IDisposable
             {
                 bpf = SchedBpfObject.Attach(plan, options.PreferredHook, log, notice);
             }
-            catch (SchedTraceException e) when (e.ErrorId == "HookAttachFailed" && i + 1 < methods.Length)
+            catch (SchedTraceException e) when (e.ErrorId is "HookAttachFailed" or "KernelHookMissing" && i + 1 < methods.Length)
             {
                 refusals.Add($"{Describe(method)} could not be used: {string.Join("; ", e.HookFailures.DefaultIfEmpty(e.Message))}.");
                 continue;
@@ -352,6 +352,12 @@ public sealed partial class SchedTraceSession : IDisposable
             try
             {
                 return new SchedTraceSession(options, plan, bpf, method, note);
+            }
+            catch (SchedTraceException e) when (ResourceLimits.Explain(e) is { } limit)
+            {
+                // Out of fds for the ring buffer's epoll or an iterator walk: say which limit.
+                bpf.Dispose();
+                throw limit;
             }
             catch
             {

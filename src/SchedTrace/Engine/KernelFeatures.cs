@@ -9,6 +9,37 @@ internal static class KernelFeatures
     /// </summary>
     internal static bool SchedSwitchHasPrevState { get; } = KernelVersion() >= new Version(5, 18);
 
+    /// <summary>
+    /// Linux 5.11 charges BPF memory to the memory cgroup and no longer to RLIMIT_MEMLOCK
+    /// (libbpf probes the same release, by a helper it added, before deciding to raise the limit).
+    /// </summary>
+    internal static bool ChargesBpfMemoryToCgroup { get; } = KernelVersion() >= new Version(5, 11);
+
+    /// <summary>
+    /// Whether the kernel has each hook, from its BTF: every tracepoint has a btf_trace_NAME
+    /// typedef, every traceable function a FUNC. Asked only after a load failed, to name what
+    /// the kernel lacks.
+    /// </summary>
+    internal static IReadOnlyList<BpfHook> MissingHooks(IEnumerable<BpfHook> hooks)
+    {
+        nint btf = Interop.LibBpf.btf__load_vmlinux_btf();
+        if (btf == 0)
+        {
+            return Array.Empty<BpfHook>();
+        }
+        try
+        {
+            return hooks.Where(hook => hook.BtfSection is null
+                    ? Interop.LibBpf.btf__find_by_name_kind(btf, "btf_trace_" + hook.Tracepoint, Interop.LibBpf.BTF_KIND_TYPEDEF) < 0
+                    : Interop.LibBpf.btf__find_by_name_kind(btf, hook.Tracepoint, Interop.LibBpf.BTF_KIND_FUNC) < 0)
+                .Distinct().ToList();
+        }
+        finally
+        {
+            Interop.LibBpf.btf__free(btf);
+        }
+    }
+
     /// <summary>The largest thread id the kernel hands out, plus one.</summary>
     internal static uint PidMax() =>
         uint.TryParse(File.ReadAllText("/proc/sys/kernel/pid_max").Trim(), out uint pidMax) ? pidMax : 32_768;

@@ -17,7 +17,7 @@ public enum HookKind
 /// (fentry/fexit) has no raw_tp twin: <see cref="RawProgram"/> is null and
 /// <see cref="BtfSection"/> names its section.
 /// </summary>
-internal sealed record BpfHook(string Tracepoint, string BtfProgram, string? RawProgram, string? BtfSection = null)
+internal sealed record BpfHook(string Tracepoint, string BtfProgram, string? RawProgram, string? BtfSection = null, string? Requires = null)
 {
     internal static readonly BpfHook SchedSwitch = new("sched_switch", "switch_btf", "switch_raw");
     internal static readonly BpfHook MigrateTask = new("sched_migrate_task", "migrate_btf", "migrate_raw");
@@ -28,16 +28,24 @@ internal sealed record BpfHook(string Tracepoint, string BtfProgram, string? Raw
     internal static readonly BpfHook WakeupNew = new("sched_wakeup_new", "wakeup_new_btf", "wakeup_new_raw");
 
     /// <summary>Every syscall's entry and exit (raw_syscalls); the programs keep only futex().</summary>
-    internal static readonly BpfHook SysEnter = new("sys_enter", "sys_enter_btf", "sys_enter_raw");
-    internal static readonly BpfHook SysExit = new("sys_exit", "sys_exit_btf", "sys_exit_raw");
+    internal static readonly BpfHook SysEnter = new("sys_enter", "sys_enter_btf", "sys_enter_raw", Requires: SyscallTracepoints);
+    internal static readonly BpfHook SysExit = new("sys_exit", "sys_exit_btf", "sys_exit_raw", Requires: SyscallTracepoints);
 
     /// <summary>Bare tracepoints at the entry and the end of __schedule() (Linux 6.16 and later).</summary>
-    internal static readonly BpfHook SchedEntry = new("sched_entry_tp", "sched_entry_btf", "sched_entry_raw");
-    internal static readonly BpfHook SchedExit = new("sched_exit_tp", "sched_exit_btf", "sched_exit_raw");
+    internal static readonly BpfHook SchedEntry = new("sched_entry_tp", "sched_entry_btf", "sched_entry_raw", Requires: ScheduleTracepoints);
+    internal static readonly BpfHook SchedExit = new("sched_exit_tp", "sched_exit_btf", "sched_exit_raw", Requires: ScheduleTracepoints);
 
     /// <summary>schedule() itself; fentry/fexit need a kernel that allows them (not under lockdown).</summary>
-    internal static readonly BpfHook ScheduleEnter = new("schedule", "schedule_enter", null, "fentry/schedule");
-    internal static readonly BpfHook ScheduleExit = new("schedule", "schedule_exit", null, "fexit/schedule");
+    internal static readonly BpfHook ScheduleEnter = new("schedule", "schedule_enter", null, "fentry/schedule", FunctionHooks);
+    internal static readonly BpfHook ScheduleExit = new("schedule", "schedule_exit", null, "fexit/schedule", FunctionHooks);
+
+    private const string ScheduleTracepoints = "Linux 6.16 or later, which added the sched_entry_tp and sched_exit_tp tracepoints to __schedule()";
+    private const string SyscallTracepoints = "a kernel built with CONFIG_HAVE_SYSCALL_TRACEPOINTS (the raw_syscalls tracepoints)";
+    private const string FunctionHooks = "a kernel whose BTF describes schedule() and that allows fentry/fexit (CONFIG_FUNCTION_TRACER, not in lockdown)";
+    private const string SchedulerTracepoints = "a kernel built with CONFIG_TRACEPOINTS and CONFIG_BPF_EVENTS, which have had every scheduler tracepoint but sched_entry_tp and sched_exit_tp since Linux 4.x";
+
+    /// <summary>The kernel feature a kernel without this hook lacks, in words.</summary>
+    internal string Requirement => Requires ?? SchedulerTracepoints;
 
     internal string ProgramFor(HookKind kind) => kind == HookKind.BtfTracepoint ? BtfProgram : RawProgram!;
 
@@ -148,6 +156,7 @@ internal sealed class SchedBpfObject : IDisposable
         Action<string> notices)
     {
         var failures = new List<string>();
+        var refused = new List<HookFailure>();
         var kinds = preferred == HookKind.BtfTracepoint
             ? new[] { HookKind.BtfTracepoint, HookKind.RawTracepoint }
             : new[] { HookKind.RawTracepoint };
@@ -175,6 +184,16 @@ internal sealed class SchedBpfObject : IDisposable
             catch (HookFailure failure)
             {
                 failures.Add(failure.Message);
+                refused.Add(failure);
+            }
+        }
+        if (refused.Count > 0)
+        {
+            ThrowIfKernelLacksAHook(plan, kinds, failures);
+            if (ResourceLimits.Explain(refused.Select(f => f.Errno).ToList(), refused.Max(f => f.FdsNeeded)) is { } limit)
+            {
+                throw new SchedTraceException(limit.Kind, limit.ErrorId, limit.Message, limit.RecommendedAction)
+                { Errno = limit.Errno, HookFailures = failures };
             }
         }
         throw new SchedTraceException(
@@ -185,10 +204,32 @@ internal sealed class SchedBpfObject : IDisposable
         { HookFailures = failures };
     }
 
+    /// <summary>
+    /// A load that failed because the kernel has no such tracepoint or function names it, and
+    /// the kernel feature it belongs to, rather than libbpf's ESRCH or ENOENT.
+    /// </summary>
+    private static void ThrowIfKernelLacksAHook(BpfLoadPlan plan, IEnumerable<HookKind> kinds, IReadOnlyList<string> failures)
+    {
+        var missing = KernelFeatures.MissingHooks(kinds.SelectMany(plan.HooksFor));
+        if (missing.Count == 0)
+        {
+            return;
+        }
+        var names = string.Join(", ", missing.Select(h => h.BtfSection is null ? h.Tracepoint : h.Tracepoint + "()").Distinct());
+        var requirements = string.Join("; ", missing.Select(h => h.Requirement).Distinct());
+        throw new SchedTraceException(
+            SchedTraceErrorKind.NotSupported,
+            "KernelHookMissing",
+            $"This kernel has no {names} ({(missing.Count == 1 ? "it is" : "they are")} not in /sys/kernel/btf/vmlinux), so SchedTrace's programs could not be attached there: {string.Join("; ", failures)}.",
+            $"It needs {requirements}. Use such a kernel, or leave out the feature that needs it.")
+        { HookFailures = failures };
+    }
+
     private static SchedBpfObject TryAttach(BpfLoadPlan plan, HookKind kind, LibBpfLog.Capture log)
     {
         var hooks = plan.HooksFor(kind);
         var session = new SchedBpfObject(Open(), kind);
+        int fdsNeeded = 0;
         try
         {
             session.Configure(plan.ConfigFor(kind));
@@ -208,6 +249,11 @@ internal sealed class SchedBpfObject : IDisposable
                 wanted.Add(onDemand);
             }
             session.SelectPrograms(wanted);
+            fdsNeeded = session.FileDescriptorsNeeded(wanted.Count, hooks.Count);
+            if (kind == HookKind.BtfTracepoint)
+            {
+                session.TargetTracepoints(hooks, log);
+            }
 
             log.ClearWarnings();
             int error = LibBpf.bpf_object__load(session.obj);
@@ -216,7 +262,7 @@ internal sealed class SchedBpfObject : IDisposable
                 // Function hooks are what a kernel refuses most (lockdown): name them when present.
                 var suspects = hooks.Any(h => h.RawProgram is null) ? hooks.Where(h => h.RawProgram is null) : hooks;
                 var names = string.Join(", ", suspects.Select(h => h.Describe(kind)));
-                throw new HookFailure($"{names} did not load ({Describe(-error, log)})");
+                throw new HookFailure($"{names} did not load ({Describe(-error, log)})", -error);
             }
             // Before the first attach: a program that ran with an empty set would let nothing through.
             session.FillSet("filter_tgids", TaskFilter.InMap(plan.Tasks.Tgids));
@@ -231,10 +277,52 @@ internal sealed class SchedBpfObject : IDisposable
             }
             return session;
         }
+        catch (HookFailure failure)
+        {
+            session.Dispose();
+            failure.FdsNeeded = fdsNeeded;
+            throw;
+        }
         catch
         {
             session.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>About how many fds the loaded object holds: a map each (all of them: the count
+    /// of those created is not exposed), a program each, a link per hook and the task iterator,
+    /// and a few for libbpf's BTF and feature probes.</summary>
+    private int FileDescriptorsNeeded(int programs, int hooks)
+    {
+        int maps = 0;
+        for (nint map = LibBpf.bpf_object__next_map(obj, 0); map != 0; map = LibBpf.bpf_object__next_map(obj, map))
+        {
+            maps++;
+        }
+        return maps + programs + hooks + 1 + 4;
+    }
+
+    /// <summary>
+    /// A tp_btf program loads against the tracepoint its section names. Every hook SchedTrace
+    /// ships names the same one; where a hook names another (the tests ask for one the kernel
+    /// lacks), the program is pointed there, as a kernel without the hook would refuse it.
+    /// </summary>
+    private void TargetTracepoints(IEnumerable<BpfHook> hooks, LibBpfLog.Capture log)
+    {
+        foreach (var hook in hooks.Where(h => h.BtfSection is null))
+        {
+            nint prog = LibBpf.bpf_object__find_program_by_name(obj, hook.BtfProgram);
+            if (prog == 0 || Marshal.PtrToStringUTF8(LibBpf.bpf_program__section_name(prog)) == $"tp_btf/{hook.Tracepoint}")
+            {
+                continue;
+            }
+            log.ClearWarnings();
+            int error = LibBpf.bpf_program__set_attach_target(prog, 0, hook.Tracepoint);
+            if (error < 0)
+            {
+                throw new HookFailure($"{hook.Describe(HookKind.BtfTracepoint)} did not load ({Describe(-error, log)})", -error);
+            }
         }
     }
 
@@ -356,14 +444,17 @@ internal sealed class SchedBpfObject : IDisposable
         nint prog = LibBpf.bpf_object__find_program_by_name(obj, programName);
         if (prog == 0)
         {
-            throw new HookFailure($"{hook.Describe(kind)} has no program ({programName}) in this build");
+            throw new HookFailure($"{hook.Describe(kind)} has no program ({programName}) in this build", 0);
         }
         log.ClearWarnings();
-        nint link = LibBpf.bpf_program__attach(prog);
+        // A raw tracepoint is attached by the hook's name, which its section repeats.
+        nint link = kind == HookKind.RawTracepoint && hook.BtfSection is null
+            ? LibBpf.bpf_program__attach_raw_tracepoint(prog, hook.Tracepoint)
+            : LibBpf.bpf_program__attach(prog);
         if (link == 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            throw new HookFailure($"{hook.Describe(kind)} did not attach ({Describe(errno, log)})");
+            throw new HookFailure($"{hook.Describe(kind)} did not attach ({Describe(errno, log)})", errno);
         }
         links.Add(new BpfLinkHandle(link));
     }
@@ -408,7 +499,7 @@ internal sealed class SchedBpfObject : IDisposable
         if (link == 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            throw new HookFailure($"the task iterator (iter/task) did not attach ({Describe(errno, log)})");
+            throw new HookFailure($"the task iterator (iter/task) did not attach ({Describe(errno, log)})", errno);
         }
         taskIterator = new BpfLinkHandle(link);
         links.Add(taskIterator);
@@ -663,7 +754,14 @@ internal sealed class SchedBpfObject : IDisposable
         return bytes;
     }
 
-    private sealed class HookFailure(string message) : Exception(message);
+    /// <summary>One hook kind's failed attempt; <see cref="Errno"/> 0 when no kernel call failed.</summary>
+    private sealed class HookFailure(string message, int errno) : Exception(message)
+    {
+        internal int Errno { get; } = errno;
+
+        /// <summary>About how many fds the object would have held (0 when it failed before that was known).</summary>
+        internal int FdsNeeded { get; set; }
+    }
 
     /// <summary>
     /// The fds of the loaded programs, by program name, for readers of per-program kernel

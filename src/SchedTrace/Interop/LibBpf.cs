@@ -129,6 +129,27 @@ internal static partial class LibBpf
         public uint Offset;
     }
 
+    [LibraryImport(LibraryName, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial nint bpf_program__attach_raw_tracepoint(nint prog, string tracepointName);
+
+    /// <summary>For a tp_btf program: the tracepoint it loads against (libbpf 1.1 looks it up in the
+    /// kernel's BTF at once and returns -ESRCH when the kernel has none by that name).</summary>
+    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int bpf_program__set_attach_target(nint prog, int attachProgFd, string attachFunctionName);
+
+    [LibraryImport(LibraryName)]
+    internal static partial nint bpf_program__section_name(nint prog);
+
+    /// <summary>Parses /sys/kernel/btf/vmlinux; NULL and errno on failure. Free with <see cref="btf__free"/>.</summary>
+    [LibraryImport(LibraryName, SetLastError = true)]
+    internal static partial nint btf__load_vmlinux_btf();
+
+    [LibraryImport(LibraryName)]
+    internal static partial void btf__free(nint btf);
+
+    internal const uint BTF_KIND_TYPEDEF = 8;
+    internal const uint BTF_KIND_FUNC = 12;
+
     /// <summary>struct bpf_iter_attach_opts.</summary>
     [StructLayout(LayoutKind.Sequential)]
     internal struct BpfIterAttachOpts

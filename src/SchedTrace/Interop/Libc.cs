@@ -6,8 +6,26 @@ internal static partial class Libc
 {
     private const string LibraryName = "libc";
 
+    internal const int EPERM = 1;
     internal const int EINTR = 4;
     internal const int EAGAIN = 11;
+    internal const int ENFILE = 23;
+    internal const int EMFILE = 24;
+
+    internal const int RLIMIT_NOFILE = 7;
+    internal const int RLIMIT_MEMLOCK = 8;
+    internal const ulong RLIM_INFINITY = ulong.MaxValue;
+
+    /// <summary>struct rlimit on 64-bit Linux.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct RLimit
+    {
+        public ulong Current;
+        public ulong Maximum;
+    }
+
+    [LibraryImport(LibraryName, SetLastError = true)]
+    internal static partial int getrlimit(int resource, out RLimit limit);
 
     [LibraryImport(LibraryName)]
     internal static partial uint geteuid();

@@ -14,6 +14,7 @@ public sealed class ErrorCategoryTests
     [InlineData(SchedTraceErrorKind.InvalidArgument, ErrorCategory.InvalidArgument)]
     [InlineData(SchedTraceErrorKind.SessionStopped, ErrorCategory.InvalidOperation)]
     [InlineData(SchedTraceErrorKind.AlreadyExists, ErrorCategory.ResourceExists)]
+    [InlineData(SchedTraceErrorKind.LimitReached, ErrorCategory.LimitsExceeded)]
     public void CategoryFor_MapsEachKind(SchedTraceErrorKind kind, ErrorCategory expected)
     {
         Assert.Equal(expected, SchedTraceCmdlet.CategoryFor(kind));

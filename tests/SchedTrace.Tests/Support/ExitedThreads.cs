@@ -1,0 +1,68 @@
+using System.Diagnostics;
+
+namespace SchedTrace.Tests.Support;
+
+/// <summary>
+/// Runs Support/Native/exited_threads.c (built with gcc on first use): a process that, on the
+/// test's word, starts and joins threads one after another, each with a new thread id.
+/// </summary>
+public sealed class ExitedThreads : IDisposable
+{
+    private static readonly Lazy<string> Binary = new(Build);
+    private readonly Process process;
+
+    private ExitedThreads(Process process) => this.process = process;
+
+    public int ProcessId => process.Id;
+
+    public static ExitedThreads Start()
+    {
+        var start = new ProcessStartInfo(Binary.Value) { RedirectStandardInput = true, RedirectStandardOutput = true };
+        var threads = new ExitedThreads(Process.Start(start) ?? throw new InvalidOperationException("exited_threads did not start"));
+        threads.WaitFor("ready");
+        return threads;
+    }
+
+    /// <summary>Starts and joins <paramref name="count"/> threads; returns once the last has exited.</summary>
+    public void Run(int count)
+    {
+        process.StandardInput.WriteLine(count);
+        process.StandardInput.Flush();
+        WaitFor($"done {count}");
+    }
+
+    private void WaitFor(string expected)
+    {
+        var line = process.StandardOutput.ReadLineAsync();
+        if (!line.Wait(TimeSpan.FromSeconds(60)) || line.Result != expected)
+        {
+            throw new TimeoutException($"exited_threads did not print '{expected}'");
+        }
+    }
+
+    public void Dispose()
+    {
+        process.StandardInput.Close();
+        if (!process.WaitForExit(10_000))
+        {
+            process.Kill();
+        }
+        process.Dispose();
+    }
+
+    private static string Build()
+    {
+        var source = Path.Combine(RepoPaths.RepoRoot, "tests", "SchedTrace.Tests", "Support", "Native", "exited_threads.c");
+        var directory = Directory.CreateTempSubdirectory("schedtrace-exited-threads-");
+        var binary = Path.Combine(directory.FullName, "exited_threads");
+        var gcc = new ProcessStartInfo("gcc") { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-o", binary, source })
+        {
+            gcc.ArgumentList.Add(argument);
+        }
+        using var build = Process.Start(gcc) ?? throw new InvalidOperationException("gcc did not start (sudo apt-get install gcc)");
+        var errors = build.StandardError.ReadToEnd();
+        build.WaitForExit();
+        return build.ExitCode == 0 ? binary : throw new InvalidOperationException($"gcc could not build {source}: {errors}");
+    }
+}
