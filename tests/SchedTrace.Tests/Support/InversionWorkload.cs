@@ -10,7 +10,7 @@ namespace SchedTrace.Tests.Support;
 /// </summary>
 public sealed class InversionWorkload
 {
-    private static readonly Lazy<string> Binary = new(Build);
+    private static readonly Lazy<string> Binary = new(() => NativeProgram.Build("inversion_workload"));
 
     private InversionWorkload(int processId, IReadOnlyList<int> threadIds, string output)
     {
@@ -65,21 +65,5 @@ public sealed class InversionWorkload
         var tids = output.Split('\n').Single(l => l.StartsWith("tids ", StringComparison.Ordinal))
             .Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(t => int.Parse(t, CultureInfo.InvariantCulture)).ToList();
         return new InversionWorkload(process.Id, tids, output);
-    }
-
-    private static string Build()
-    {
-        var source = Path.Combine(RepoPaths.RepoRoot, "tests", "SchedTrace.Tests", "Support", "Native", "inversion_workload.c");
-        var directory = Directory.CreateTempSubdirectory("schedtrace-inversion-");
-        var binary = Path.Combine(directory.FullName, "inversion_workload");
-        var gcc = new ProcessStartInfo("gcc") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-o", binary, source })
-        {
-            gcc.ArgumentList.Add(argument);
-        }
-        using var build = Process.Start(gcc) ?? throw new InvalidOperationException("gcc did not start (sudo apt-get install gcc)");
-        var errors = build.StandardError.ReadToEnd();
-        build.WaitForExit();
-        return build.ExitCode == 0 ? binary : throw new InvalidOperationException($"gcc could not build {source}: {errors}");
     }
 }
