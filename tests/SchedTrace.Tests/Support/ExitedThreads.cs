@@ -8,7 +8,7 @@ namespace SchedTrace.Tests.Support;
 /// </summary>
 public sealed class ExitedThreads : IDisposable
 {
-    private static readonly Lazy<string> Binary = new(Build);
+    private static readonly Lazy<string> Binary = new(() => NativeProgram.Build("exited_threads"));
     private readonly Process process;
 
     private ExitedThreads(Process process) => this.process = process;
@@ -48,21 +48,5 @@ public sealed class ExitedThreads : IDisposable
             process.Kill();
         }
         process.Dispose();
-    }
-
-    private static string Build()
-    {
-        var source = Path.Combine(RepoPaths.RepoRoot, "tests", "SchedTrace.Tests", "Support", "Native", "exited_threads.c");
-        var directory = Directory.CreateTempSubdirectory("schedtrace-exited-threads-");
-        var binary = Path.Combine(directory.FullName, "exited_threads");
-        var gcc = new ProcessStartInfo("gcc") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { "-O2", "-Wall", "-Wextra", "-Werror", "-pthread", "-o", binary, source })
-        {
-            gcc.ArgumentList.Add(argument);
-        }
-        using var build = Process.Start(gcc) ?? throw new InvalidOperationException("gcc did not start (sudo apt-get install gcc)");
-        var errors = build.StandardError.ReadToEnd();
-        build.WaitForExit();
-        return build.ExitCode == 0 ? binary : throw new InvalidOperationException($"gcc could not build {source}: {errors}");
     }
 }
