@@ -14,9 +14,10 @@ BeforeAll {
     function Start-PipePingPong {
         # Two sh processes passing lines over a pipe: the writer's echo wakes the reader, whose
         # read blocks again on the empty pipe, so the pair switches tens of thousands of times a
-        # second. Bounded by its loop count (about 15 s of work) should the test not stop it.
+        # second. Bounded by its loop count should the test not stop it: a minute or two of work,
+        # so that it outlasts every test of a context even when a slow reader makes one long.
         # Start-Process joins -ArgumentList with spaces: the script is quoted inside one string.
-        $shell = Start-Process -FilePath 'sh' -ArgumentList '-c "i=0; while [ $i -lt 3000000 ]; do echo $i; i=$((i+1)); done | while read l; do :; done"' -PassThru
+        $shell = Start-Process -FilePath 'sh' -ArgumentList '-c "i=0; while [ $i -lt 30000000 ]; do echo $i; i=$((i+1)); done | while read l; do :; done"' -PassThru
         Start-Sleep -Milliseconds 200
         if ($shell.HasExited) {
             throw "The pipe ping-pong (sh) exited at once with code $($shell.ExitCode)."
@@ -293,6 +294,7 @@ Describe 'Watch-SchedEvent' {
             $null = $session | Watch-SchedEvent -Count 1 -Duration $Bound -WarningVariable second -WarningAction SilentlyContinue
             $lostAfterSecond = $session.LostEvents
 
+            $shell.HasExited | Should -BeFalse -Because 'the workload must outlast the watches'
             $lostAfterFirst | Should -BeGreaterThan 0 -Because '300 ms of the ping-pong overflows a 4KB buffer nobody reads'
             ($session.LostEventsPerCpu | Measure-Object -Sum).Sum | Should -Be $lostAfterSecond
             $first.Count | Should -Be 1
