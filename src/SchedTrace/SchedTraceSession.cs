@@ -714,11 +714,11 @@ public sealed partial class SchedTraceSession : IDisposable
     }
 
     /// <summary>The thread ids now in the kernel's table (tests: released entries are gone).</summary>
-    internal IReadOnlyList<uint> ReadTaskStatsRaw()
+    internal IReadOnlyList<TaskKey> ReadTaskStatsRaw()
     {
         lock (gate)
         {
-            return (bpf ?? throw Released()).ReadAll<uint, BpfTaskStats>("task_stats").Select(e => e.Key).ToList();
+            return (bpf ?? throw Released()).ReadAll<uint, BpfTaskStats>("task_stats").Select(e => new TaskKey((int)e.Key, e.Value.StartTime)).ToList();
         }
     }
 

@@ -188,7 +188,7 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
 
         var rows = Window(session, before, after, perThread: false);
         Assert.Equal(sleepers.Select(s => s.ProcessId).Order(), rows.Select(r => r.ProcessId).Order());
-        Assert.Equal(sleepers.Select(s => s.ProcessId).Order(), session.ReadTaskStatsRaw().Select(tid => (int)tid).Order());
+        Assert.Equal(sleepers.Select(s => s.ProcessId).Order(), session.ReadTaskStatsRaw().Select(k => k.ThreadId).Order());
         for (int i = 0; i < sleepers.Length; i++)
         {
             var row = rows.Single(r => r.ProcessId == sleepers[i].ProcessId);
@@ -290,6 +290,9 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
         });
         worker.Start();
         worker.Join();
+        // Threads that start from here on are not the worker, even when they reuse its id: pid_max
+        // is 32,768 here and the suite starts thousands of tasks, so an id comes round again soon.
+        ulong workerGone = SchedClock.MonotonicNow();
         Thread.Sleep(50);
         var after = session.ReadTaskStats();
 
@@ -301,12 +304,13 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
         // Released from the kernel table once read after the thread was freed (an RCU grace
         // period after its last switch, normally well within the 50 ms above; up to 2 s allowed).
         var later = session.ReadTaskStats();
-        for (var wait = Stopwatch.StartNew(); ReadKernelTable(session).Contains(tid) && wait.Elapsed < TimeSpan.FromSeconds(2);)
+        bool WorkerInTable() => session.ReadTaskStatsRaw().Any(k => k.ThreadId == tid && k.StartTime < workerGone);
+        for (var wait = Stopwatch.StartNew(); WorkerInTable() && wait.Elapsed < TimeSpan.FromSeconds(2);)
         {
             Thread.Sleep(20);
             later = session.ReadTaskStats();
         }
-        Assert.DoesNotContain(ReadKernelTable(session), id => id == tid);
+        Assert.False(WorkerInTable(), "the exited worker's entry is still in the kernel table");
         var sinceStart = ProcessCpuTime.Between(0, session.StartTaskSnapshot, later, new CpuTimeQuery { PerThread = true });
         Assert.Equal(row.CpuTimeNs, ThreadRow(sinceStart, tid).CpuTimeNs);
         Assert.DoesNotContain(Window(session, after, later), r => r.ThreadId == tid);
@@ -430,6 +434,4 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
         Assert.DoesNotContain("task_counters", raw.LoadedPrograms);
     }
 
-    private static IEnumerable<int> ReadKernelTable(SchedTraceSession session) =>
-        session.ReadTaskStatsRaw().Select(e => (int)e);
 }
