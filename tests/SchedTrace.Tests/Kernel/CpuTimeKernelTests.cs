@@ -143,9 +143,12 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
             // /proc read and a reading: the window holds at most what /proc saw.
             Assert.InRange(row.Switches, 0, switchedOut);
             Assert.InRange(row.CpuTimeNs, proc1 - proc0 - 2 * TickTolerance.Ticks * 100, proc1 - proc0 + 2 * TickTolerance.Ticks * 100);
-            // The fair server may give normal tasks up to 50 ms per second on the hog's CPU (5 %,
-            // seen in full here); below 90 % the hog did not run as this test means it to.
-            Assert.True(row.CpuPercent > 90, $"a FIFO hog alone on CPU {cpu} runs nearly the whole window, saw {row.CpuPercent:F1} %");
+            // The fair server may give normal tasks up to 50 ms per second on the hog's CPU, and
+            // all of it can fall inside this 400 ms window (seen: 88.3 %); with a tick at each
+            // edge, less than that means the hog did not run as this test means it to.
+            double window = row.Duration.TotalMilliseconds;
+            double floor = 100 * (window - 50 - 2 * TickTolerance.TotalMilliseconds) / window;
+            Assert.True(row.CpuPercent > floor, $"a FIFO hog alone on CPU {cpu} runs the window but for the fair server's 50 ms, saw {row.CpuPercent:F1} %, floor {floor:F1} %");
             Assert.Equal(cpu.ToString(), row.Cpus);
             Assert.InRange(row.Priority, 0, 99);
         }

@@ -169,7 +169,10 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
         Assert.Equal((ulong)(kernel.Blocks + kernel.Preemptions), switched);
         Assert.Equal(0UL, Of(LatencyKind.OffOther).Count);
         Assert.Equal(moved, (long)preempted - kernel.Preemptions);
-        Assert.InRange(moved, 1, kernel.Round.Interrupts);
+        // A block cut short by the signal is a switch only when another task is due on the CPU at
+        // that instant, so a run may move none (1 of 12 fresh-clone runs did); never more than
+        // the sleep calls the signal cut short.
+        Assert.InRange(moved, 0, kernel.Round.Interrupts);
     }
 
     /// <summary>
