@@ -47,7 +47,7 @@ struct task_struct___pre_5_14 {
 	long state;
 } __attribute__((preserve_access_index));
 
-/* The registers a syscall tracepoint hands over (x86-64 layout; see inversion.h). */
+/* The registers a syscall tracepoint hands over (x86-64 layout; see measures/inversion.bpf.h). */
 struct pt_regs {
 	unsigned long dx;
 	unsigned long si;

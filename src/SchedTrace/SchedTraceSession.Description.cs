@@ -1,5 +1,6 @@
 using System.Globalization;
 using SchedTrace.Engine;
+using SchedTrace.Measures;
 
 namespace SchedTrace;
 
@@ -21,61 +22,28 @@ public sealed partial class SchedTraceSession
             ? $"Started a session for this command only ({Features})."
             : $"Started session '{Name}' (Id {Id}): {Features}.").ToList();
 
-    private static IReadOnlyList<string> SetupLines(SchedTraceSessionOptions options, BpfLoadPlan plan, SchedBpfObject bpf)
+    private static IReadOnlyList<string> SetupLines(SchedTraceSessionOptions options, IReadOnlyList<Measure> measures, SchedBpfObject bpf)
     {
         var kind = bpf.HookKind;
+        var request = bpf.Request;
         var lines = new List<string>();
-        var hooks = plan.HooksFor(kind).Select(h => h.Describe(kind)).Distinct().ToList();
-        var extra = plan.CpuTimeProgram(kind) switch
-        {
-            BpfLoadPlan.TaskIterator => plan.Tasks.Tgids.Count == 1 || plan.Tasks.Tids.Count == 1
-                ? "; a task iterator (iter/task) over the filtered tasks runs at the start and at each reading"
-                : "; a task iterator (iter/task) over every task runs at the start and at each reading",
-            BpfLoadPlan.SnapshotProgram => "; a program runs on each CPU at each reading (BPF_PROG_TEST_RUN)",
-            _ => string.Empty,
-        };
+        var hooks = request.Hooks.Select(h => h.Describe(kind)).Distinct().ToList();
+        var extra = string.Concat(measures.Select(m => m.DescribePrograms(request)));
         lines.Add(bpf.Fallback is null
             ? $"Attached {string.Join(", ", hooks)}{extra}."
             : $"Attached {string.Join(", ", hooks)}{extra}, the {BpfHook.SectionPrefix(kind)} fallback ({BpfHook.SectionPrefix(HookKind.BtfTracepoint)} was refused; see the warning).");
 
         var filters = new List<string>();
-        AddIds(filters, "process", "processes", plan.Tasks.Tgids);
-        AddIds(filters, "thread", "threads", plan.Tasks.Tids);
+        AddIds(filters, "process", "processes", request.Tasks.Tgids);
+        AddIds(filters, "thread", "threads", request.Tasks.Tids);
         if (options.Cpu is int cpu)
         {
             filters.Add($"CPU {cpu}");
         }
-        if (options.Features.HasFlag(SchedTraceFeature.Events))
-        {
-            if (!string.IsNullOrEmpty(options.EventName))
-            {
-                filters.Add($"task name '{options.EventName}'");
-            }
-            if (options.EventMinRuntime is { } minimum && minimum > TimeSpan.Zero)
-            {
-                filters.Add($"switches after at least {FormatDuration(minimum)} on the CPU");
-            }
-        }
+        filters.AddRange(measures.SelectMany(m => m.DescribeFilters(options)));
         lines.Add(filters.Count == 0 ? "Kernel filters: none (every task on every CPU)." : $"Kernel filters: {string.Join("; ", filters)}.");
 
-        var sizes = new List<string>();
-        if (plan.CpuTime)
-        {
-            sizes.Add($"task table {Count(plan.TaskTable.MaxEntries)} entries{(plan.TaskTable.AllocateOnUse ? " (allocated as used)" : string.Empty)}");
-        }
-        if (options.Features.HasFlag(SchedTraceFeature.Events))
-        {
-            sizes.Add($"event ring buffer {Bytes(plan.RingBufferBytes)}");
-        }
-        if (options.Features.HasFlag(SchedTraceFeature.PriorityInversion))
-        {
-            sizes.Add($"alert ring buffer {Bytes(plan.AlertRingBytes)}");
-        }
-        if (plan.Latency.ProcessRows > 0)
-        {
-            double rowKiB = System.Runtime.InteropServices.Marshal.SizeOf<BpfProcHist>() / 1024.0;
-            sizes.Add($"{Count(plan.Latency.ProcessRows)} per-process latency rows of {rowKiB.ToString("0.#", CultureInfo.InvariantCulture)} KiB");
-        }
+        var sizes = measures.SelectMany(m => m.DescribeTables(request)).Distinct().ToList();
         if (sizes.Count > 0)
         {
             lines.Add($"Tables: {string.Join("; ", sizes)}.");
@@ -94,16 +62,6 @@ public sealed partial class SchedTraceSession
             filters.Add($"{several} {Narration.Ids(ids.Select(id => (int)id).ToList())} (a hash set of {ids.Count})");
         }
     }
-
-    private static string Count(uint n) => n.ToString("N0", CultureInfo.InvariantCulture);
-
-    private static string Bytes(uint bytes) =>
-        bytes % (1u << 20) == 0 ? $"{bytes >> 20} MiB"
-        : bytes % (1u << 10) == 0 ? $"{bytes >> 10} KiB"
-        : $"{bytes} bytes";
-
-    private static string FormatDuration(TimeSpan value) =>
-        value.TotalMilliseconds >= 1 ? $"{value.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture)} ms" : $"{(value.Ticks / 10.0).ToString("0.#", CultureInfo.InvariantCulture)} µs";
 
     /// <summary>The process and thread ids a session keeps, checked, in order and without repeats.</summary>
     private static TaskFilter TaskFilterFor(SchedTraceSessionOptions options) => new(

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using SchedTrace.Engine;
+using SchedTrace.Measures;
 
 namespace SchedTrace;
 
@@ -29,14 +30,6 @@ public sealed partial record SchedTraceSessionOptions
 
 public sealed partial class SchedTraceSession
 {
-    /// <summary>The futex syscall on x86-64, the one architecture whose syscall registers the lock
-    /// detection reads (bpf/sched_types.h pt_regs).</summary>
-    private const uint FutexX64 = 202;
-
-    /// <summary>256 KiB: about 960 alerts; the reader drains it every 10 ms, and the default rate limit
-    /// lets through at most 100 per second per CPU.</summary>
-    private const uint AlertRingBytes = 256 << 10;
-
     private InversionStream? inversions;
 
     /// <summary>PriorityInversion: the threshold the kernel applies (null without the feature).</summary>
@@ -61,77 +54,8 @@ public sealed partial class SchedTraceSession
     /// <summary>Mutex waits the lock detection could not track because its tables were full, as of <see cref="CountersAsOf"/>.</summary>
     public long UntrackedLockWaits => Counters.LockWaitsDropped;
 
-    private static IReadOnlyCollection<PriorityInversionKind> KindsFor(SchedTraceSessionOptions options) =>
-        options.InversionKinds ?? (LockDetectionSupported
-            ? new[] { PriorityInversionKind.RunQueue, PriorityInversionKind.Lock }
-            : new[] { PriorityInversionKind.RunQueue });
-
     /// <summary>Whether this machine can detect lock inversions (x86-64 syscall registers).</summary>
-    public static bool LockDetectionSupported => RuntimeInformation.ProcessArchitecture == Architecture.X64;
-
-    private static void ValidateInversion(SchedTraceSessionOptions options)
-    {
-        if (!options.Features.HasFlag(SchedTraceFeature.PriorityInversion))
-        {
-            return;
-        }
-        if (options.InversionThreshold <= TimeSpan.Zero)
-        {
-            throw Invalid("InvalidThreshold", $"A threshold of {options.InversionThreshold} is not valid.", "Give a positive duration, e.g. 0.01 (10 ms) or '500us'.");
-        }
-        if (options.InversionMinNiceGap is < 1 or > 39)
-        {
-            throw Invalid("InvalidNiceGap", $"A nice gap of {options.InversionMinNiceGap} is not valid.", "Give a gap from 1 to 39 nice levels.");
-        }
-        if (options.MaxInversionsPerSecond is < 1 or > 1_000_000)
-        {
-            throw Invalid("InvalidAlertRate", $"A rate of {options.MaxInversionsPerSecond} alerts per second is not valid.", "Give 1 to 1000000 alerts per second per CPU.");
-        }
-        if (options.InversionKinds is { Count: 0 })
-        {
-            throw Invalid("NoInversionKinds", "No kind of priority inversion was asked for.", "Give RunQueue, Lock or both.");
-        }
-        if (KindsFor(options).Contains(PriorityInversionKind.Lock) && !LockDetectionSupported)
-        {
-            throw new SchedTraceException(SchedTraceErrorKind.NotSupported, "LockInversionNotSupported",
-                $"Lock inversions can only be detected on x86-64; this machine is {RuntimeInformation.ProcessArchitecture}.",
-                "Ask for RunQueue inversions only (-Kind RunQueue, --kind runqueue).");
-        }
-    }
-
-    private static void ConfigureInversion(ref BpfConfig config, SchedTraceSessionOptions options)
-    {
-        if (!options.Features.HasFlag(SchedTraceFeature.PriorityInversion))
-        {
-            return;
-        }
-        var kinds = KindsFor(options);
-        config.Inversion = (kinds.Contains(PriorityInversionKind.RunQueue) ? 1u : 0) | (kinds.Contains(PriorityInversionKind.Lock) ? 2u : 0);
-        config.InversionThresholdNs = (ulong)options.InversionThreshold.Ticks * 100;
-        config.InversionMinNiceGap = (uint)options.InversionMinNiceGap;
-        config.InversionCostNs = 1_000_000_000UL / (ulong)options.MaxInversionsPerSecond;
-        config.InversionBurstNs = config.InversionCostNs * (ulong)options.MaxInversionsPerSecond;
-        config.FutexNr = FutexX64;
-    }
-
-    private static uint AlertRingBytesFor(SchedTraceSessionOptions options) =>
-        options.Features.HasFlag(SchedTraceFeature.PriorityInversion) ? AlertRingBytes : 4096;
-
-    /// <summary>Run-queue stamps come from wakeups and switches; lock waits from futex() entry and exit.</summary>
-    private static IEnumerable<BpfHook> InversionHooks(SchedTraceSessionOptions options)
-    {
-        if (!options.Features.HasFlag(SchedTraceFeature.PriorityInversion))
-        {
-            yield break;
-        }
-        yield return BpfHook.Wakeup;
-        yield return BpfHook.WakeupNew;
-        if (KindsFor(options).Contains(PriorityInversionKind.Lock))
-        {
-            yield return BpfHook.SysEnter;
-            yield return BpfHook.SysExit;
-        }
-    }
+    public static bool LockDetectionSupported => PriorityInversionMeasure.LockDetectionSupported;
 
     private void OpenInversions(SchedTraceSessionOptions options, SchedBpfObject bpf)
     {
@@ -139,9 +63,9 @@ public sealed partial class SchedTraceSession
         {
             return;
         }
-        inversions = new InversionStream(bpf.MapFd("inv_alerts"), new SchedClock());
+        inversions = new InversionStream(bpf.MapFd(PriorityInversionMeasure.AlertRing), new SchedClock());
         InversionThreshold = options.InversionThreshold;
-        InversionKinds = new TextList<PriorityInversionKind>(KindsFor(options).Order(), (kind, _) => kind.ToString(), ", ");
+        InversionKinds = new TextList<PriorityInversionKind>(PriorityInversionMeasure.KindsFor(options).Order(), (kind, _) => kind.ToString(), ", ");
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using SchedTrace.Engine;
 using SchedTrace.Interop;
+using SchedTrace.Measures;
 
 namespace SchedTrace;
 
@@ -128,6 +129,9 @@ public sealed partial class SchedTraceSession : IDisposable
     private long? stopTimestamp;
 
     private readonly RetiredTasks retiredTasks = new();
+
+    /// <summary>Whether a measure records into the latency histograms.</summary>
+    private readonly bool recordsLatency;
     private readonly EventStream? events;
 
     /// <summary>The loss and drop counters as of the last read: every counter property comes from this one object.</summary>
@@ -139,42 +143,36 @@ public sealed partial class SchedTraceSession : IDisposable
     /// <summary>Why Stop could not keep the final figures, when it could not.</summary>
     private SchedTraceException? finalReadingFailure;
 
-    private SchedTraceSession(SchedTraceSessionOptions options, BpfLoadPlan plan, SchedBpfObject bpf, ScheduleTimeMethod scheduleMethod, string? scheduleMethodNote)
+    private SchedTraceSession(SchedTraceSessionOptions options, IReadOnlyList<Measure> measures, int[] chosen, SchedBpfObject bpf, string? fallbackNote)
     {
         this.bpf = bpf;
+        var request = bpf.Request;
+        recordsLatency = measures.OfType<HistogramMeasure>().Any();
         if (options.Features.HasFlag(SchedTraceFeature.Events))
         {
-            events = new EventStream(bpf.MapFd("events"), new SchedClock());
+            events = new EventStream(bpf.MapFd(EventsMeasure.RingBuffer), new SchedClock());
         }
         OpenInversions(options, bpf);
-        // Stamped before the CPU-time base is taken, so the session's window holds every
-        // nanosecond its CPU time counts (the base walk and the setup below take milliseconds on
-        // a busy machine, and a window that began after the base would be shorter than the time counted).
+        // Stamped before any measure takes its base, so the session's window holds every
+        // nanosecond it counts (a base walk and the setup below take milliseconds on a busy
+        // machine, and a window that began after the base would be shorter than the time counted).
         startTimestamp = Stopwatch.GetTimestamp();
         StartTime = DateTime.UtcNow;
-        if (options.Features.HasFlag(SchedTraceFeature.CpuTime))
+        foreach (var measure in measures)
         {
-            if (bpf.HookKind == HookKind.BtfTracepoint)
-            {
-                // Every task alive now is counted from its counters now.
-                bpf.WalkTasks();
-            }
-            else
-            {
-                // The task running on each CPU is counted from now, not from when it got the CPU.
-                ForEachOnlineCpu(cpu => bpf.RunOnCpu(BpfLoadPlan.SnapshotProgram, cpu, argument: 1));
-            }
+            measure.Started(bpf);
         }
         Features = options.Features;
-        ProcessIds = IdList(plan.Tasks.Tgids);
+        ProcessIds = IdList(request.Tasks.Tgids);
         Cpu = options.Cpu;
-        ThreadIds = IdList(plan.Tasks.Tids);
-        setup = SetupLines(options, plan, bpf);
+        ThreadIds = IdList(request.Tasks.Tids);
+        setup = SetupLines(options, measures, bpf);
         Hook = bpf.HookKind;
-        ScheduleMethod = scheduleMethod;
-        ScheduleMethodNote = scheduleMethodNote;
+        int schedule = measures.ToList().FindIndex(m => m is ScheduleTimeMeasure);
+        ScheduleMethod = schedule < 0 ? ScheduleTimeMethod.None : ScheduleTimeMeasure.MethodOf(chosen[schedule]);
+        ScheduleMethodNote = fallbackNote;
         LatencyPerProcess = options.LatencyPerProcess;
-        TaskTableCapacity = options.Features.HasFlag(SchedTraceFeature.CpuTime) ? TaskTableFor(options).MaxEntries : 0;
+        TaskTableCapacity = request.MapSizes.GetValueOrDefault(CpuTimeMeasure.TaskTable);
         counters = SessionCounters.Zero(StartTime, events is not null, inversions is not null);
         LostAtLastDrain = counters.EventsLostPerCpu;
     }
@@ -289,6 +287,12 @@ public sealed partial class SchedTraceSession : IDisposable
     /// (they are in the per-CPU and global figures), as of <see cref="CountersAsOf"/>.</summary>
     public long LatencyDropped => Volatile.Read(ref counters).LatencyDropped;
 
+    /// <summary>Durations missing from every latency figure, as of <see cref="CountersAsOf"/>: a
+    /// thread's stamps could not be kept or read when it left or got the CPU (the kernel's task
+    /// storage refuses tracing programs on a CPU while a task there is freeing its own), so its
+    /// next duration is lost. Rare; counted, never silent. Priority inversion uses the same stamps.</summary>
+    public long LatencyLost => Volatile.Read(ref counters).LatencyLost;
+
     /// <summary>Entries of the per-task table: four times the threads alive at start, at least 16,384, at most pid_max.</summary>
     public long TaskTableCapacity { get; }
 
@@ -296,62 +300,54 @@ public sealed partial class SchedTraceSession : IDisposable
     public static SchedTraceSession Start(SchedTraceSessionOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        Validate(options);
+        var measures = Validate(options);
         Preflight.Check();
 
         using var log = LibBpfLog.Begin(options.Log, options.LogLevel);
         var tasks = TaskFilterFor(options);
-        var config = tasks.Configure(new BpfConfig
+        var shared = tasks.Configure(new BpfSessionConfig
         {
             PrevStateArg = KernelFeatures.SchedSwitchHasPrevState ? 1u : 0u,
-            CountSwitches = options.Features.HasFlag(SchedTraceFeature.ContextSwitches) ? 1u : 0u,
             SessionStartNs = SchedClock.MonotonicNow(),
-            Latency = (uint)LatencyFor(options.Features),
-            LatencyPerProcess = options.LatencyPerProcess ? 1u : 0u,
             FilterCpu = options.Cpu is int cpu ? (uint)cpu + 1 : 0,
         });
-        bool streaming = options.Features.HasFlag(SchedTraceFeature.Events);
-        if (streaming)
-        {
-            config.Emit = (uint)EmitFor(options.EventTypes);
-            config.MinRuntimeNs = options.EventMinRuntime is { } minimum ? (ulong)minimum.Ticks * 100 : 0;
-            config.SetFilterComm(options.EventName);
-        }
-        ConfigureInversion(ref config, options);
-        var latencyMaps = config.Latency == 0
-            ? default
-            : new LatencyMaps(LatencyKinds, options.LatencyPerProcess ? ProcessLatencyRows(options.Features) : 0);
-        latencyMaps = latencyMaps with { Stamps = config.Inversion != 0 };
         var notice = options.Notice ?? (_ => { });
 
-        // schedule() is timed with the best method that loads: each candidate is a full attach.
-        var methods = options.Features.HasFlag(SchedTraceFeature.ScheduleTime)
-            ? new[] { ScheduleTimeMethod.FunctionExit, ScheduleTimeMethod.SchedTracepoints, ScheduleTimeMethod.SwitchTracepoint }
-            : new[] { ScheduleTimeMethod.None };
+        // A measure served more than one way (schedule() time) is tried best way first; each
+        // alternative is a full attach.
+        var chosen = new int[measures.Count];
         var refusals = new List<string>();
-        for (int i = 0; ; i++)
+        while (true)
         {
-            var method = methods[i];
-            config.ScheduleMethod = (uint)method;
-            var plan = new BpfLoadPlan(HooksFor(options, method), config, TaskTableFor(options), streaming ? RingBufferSize(options.RingBufferBytes) : 4096, latencyMaps, AlertRingBytesFor(options), options.Features.HasFlag(SchedTraceFeature.CpuTime), tasks);
+            BpfRequest RequestFor(HookKind kind)
+            {
+                var request = MeasureRegistry.NewRequest(kind, tasks);
+                request.SetConstants(BpfSessionConfig.Section, shared);
+                for (int m = 0; m < measures.Count; m++)
+                {
+                    measures[m].Request(request, options, chosen[m]);
+                }
+                return request.Complete();
+            }
             SchedBpfObject bpf;
             try
             {
-                bpf = SchedBpfObject.Attach(plan, options.PreferredHook, log, notice);
+                bpf = SchedBpfObject.Attach(RequestFor, options.PreferredHook, log, notice);
             }
-            catch (SchedTraceException e) when (e.ErrorId is "HookAttachFailed" or "KernelHookMissing" && i + 1 < methods.Length)
+            catch (SchedTraceException e) when (e.ErrorId is "HookAttachFailed" or "KernelHookMissing" && NextAlternative(measures, chosen) is int m)
             {
-                refusals.Add($"{Describe(method)} could not be used: {string.Join("; ", e.HookFailures.DefaultIfEmpty(e.Message))}.");
+                refusals.Add($"{measures[m].DescribeAlternative(chosen[m] - 1)} could not be used: {string.Join("; ", e.HookFailures.DefaultIfEmpty(e.Message))}.");
                 continue;
             }
-            string? note = refusals.Count == 0 ? null : $"{string.Join(" ", refusals)} Timing schedule() with {Describe(method)} instead.";
+            var fallback = measures.Select((measure, m) => chosen[m] > 0 ? measure.DescribeFallback(chosen[m]) : null).FirstOrDefault(text => text is not null);
+            string? note = refusals.Count == 0 ? null : $"{string.Join(" ", refusals)} {fallback}";
             if (note is not null)
             {
                 notice(note);
             }
             try
             {
-                return new SchedTraceSession(options, plan, bpf, method, note);
+                return new SchedTraceSession(options, measures, chosen, bpf, note);
             }
             catch (SchedTraceException e) when (ResourceLimits.Explain(e) is { } limit)
             {
@@ -367,40 +363,27 @@ public sealed partial class SchedTraceSession : IDisposable
         }
     }
 
-    /// <summary>
-    /// Per-process latency rows, preallocated at 5 KiB each: one per process alive now and
-    /// histogram kind the features record, plus 1,024 for processes that start later, at most
-    /// 16,384 (84 MiB). A process beyond that is left out of the per-process rows, counted in
-    /// <see cref="LatencyDropped"/> and warned about; the global and per-CPU figures keep it.
-    /// </summary>
-    private static uint ProcessLatencyRows(SchedTraceFeature features)
+    /// <summary>Moves the first measure that has another way to be served to it; null when none has.</summary>
+    private static int? NextAlternative(IReadOnlyList<Measure> measures, int[] chosen)
     {
-        uint kinds = (features.HasFlag(SchedTraceFeature.RunQueueLatency) ? 1u : 0)
-            + (features.HasFlag(SchedTraceFeature.OffCpuTime) ? 4u : 0)
-            + (features.HasFlag(SchedTraceFeature.ScheduleTime) ? 2u : 0);
-        return Math.Min(16_384u, KernelFeatures.ProcessCount() * kinds + 1024);
+        for (int m = 0; m < measures.Count; m++)
+        {
+            if (chosen[m] + 1 < measures[m].Alternatives)
+            {
+                chosen[m]++;
+                return m;
+            }
+        }
+        return null;
     }
 
-    /// <summary>Histogram kinds in the latency map (LAT_KINDS in bpf/latency.h).</summary>
-    private const uint LatencyKinds = 9;
-
-    private static BpfLatency LatencyFor(SchedTraceFeature features) =>
-        (features.HasFlag(SchedTraceFeature.RunQueueLatency) ? BpfLatency.RunQueue : 0)
-        | (features.HasFlag(SchedTraceFeature.OffCpuTime) ? BpfLatency.OffCpu : 0)
-        | (features.HasFlag(SchedTraceFeature.ScheduleTime) ? BpfLatency.Schedule : 0);
-
     /// <summary>What a method hooks, for messages and the Method column of readings.</summary>
-    public static string Describe(ScheduleTimeMethod method) => method switch
-    {
-        ScheduleTimeMethod.FunctionExit => "fentry/fexit on schedule()",
-        ScheduleTimeMethod.SchedTracepoints => "the sched_entry_tp/sched_exit_tp tracepoints of __schedule()",
-        ScheduleTimeMethod.SwitchTracepoint => "sched_switch (switch-out to switch-in)",
-        _ => "nothing",
-    };
+    public static string Describe(ScheduleTimeMethod method) => ScheduleTimeMeasure.Describe(method);
 
-    private static void Validate(SchedTraceSessionOptions options)
+    /// <summary>The measures for the options, each having checked them; the session-wide options are checked here.</summary>
+    private static IReadOnlyList<Measure> Validate(SchedTraceSessionOptions options)
     {
-        if (options.Features == 0 || (options.Features & ~AllFeatures) != 0)
+        if (options.Features == 0 || (options.Features & ~MeasureRegistry.AllFeatures) != 0)
         {
             throw Invalid("InvalidFeature", $"Unknown feature set '{options.Features}'.", "Choose from: " + string.Join(", ", Enum.GetNames<SchedTraceFeature>()) + ".");
         }
@@ -410,98 +393,30 @@ public sealed partial class SchedTraceSession : IDisposable
         {
             throw Invalid("InvalidCpu", $"CPU {cpu} does not exist on this machine.", $"Give a CPU from 0 to {SchedBpfObject.PossibleCpus - 1}.");
         }
-        if (options.EventMinRuntime is { } minimum && minimum < TimeSpan.Zero)
-        {
-            throw Invalid("InvalidMinRuntime", $"A minimum run time of {minimum} is not valid.", "Give zero or a positive duration.");
-        }
-        if (options.RingBufferBytes is < 4096 or > (1L << 30))
-        {
-            throw Invalid("InvalidBufferSize", $"A ring buffer of {options.RingBufferBytes} bytes is not valid.", "Give a size from 4KB to 1GB (e.g. 8MB); it is rounded up to a power of two.");
-        }
-        if (options.LatencyPerProcess && (options.Features & LatencyFeatures) == 0)
-        {
-            throw Invalid("PerProcessWithoutLatency", "Per-process latency was asked for, but no latency feature.", "Add RunQueueLatency, OffCpuTime or ScheduleTime to the features.");
-        }
-        ValidateInversion(options);
-        if (options.Features.HasFlag(SchedTraceFeature.Events) && options.EventTypes.Count == 0)
-        {
-            throw Invalid("NoEventTypes", "No event types were asked for.", "Give at least one of: " + string.Join(", ", Enum.GetNames<SchedEventType>()) + ".");
-        }
+        return MeasureRegistry.Validated(options);
     }
-
-    private const SchedTraceFeature AllFeatures = SchedTraceFeature.ContextSwitches | SchedTraceFeature.CpuTime | SchedTraceFeature.Events
-        | SchedTraceFeature.RunQueueLatency | SchedTraceFeature.OffCpuTime | SchedTraceFeature.ScheduleTime | SchedTraceFeature.PriorityInversion;
-
-    private const SchedTraceFeature LatencyFeatures = SchedTraceFeature.RunQueueLatency | SchedTraceFeature.OffCpuTime | SchedTraceFeature.ScheduleTime;
 
     private static SchedTraceException Invalid(string id, string message, string action) =>
         new(SchedTraceErrorKind.InvalidArgument, id, message, action);
-
-    private static IReadOnlyList<BpfHook> HooksFor(SchedTraceSessionOptions options, ScheduleTimeMethod method)
-    {
-        var features = options.Features;
-        // CPU time alone needs nothing on sched_switch on tp_btf (BpfLoadPlan adds its own hooks).
-        var hooks = new List<BpfHook>();
-        if ((features & ~SchedTraceFeature.CpuTime) != 0)
-        {
-            hooks.Add(BpfHook.SchedSwitch);
-        }
-        if (features.HasFlag(SchedTraceFeature.RunQueueLatency))
-        {
-            hooks.Add(BpfHook.Wakeup);
-            hooks.Add(BpfHook.WakeupNew);
-        }
-        if (method == ScheduleTimeMethod.FunctionExit)
-        {
-            hooks.Add(BpfHook.ScheduleEnter);
-            hooks.Add(BpfHook.ScheduleExit);
-        }
-        else if (method == ScheduleTimeMethod.SchedTracepoints)
-        {
-            hooks.Add(BpfHook.SchedEntry);
-            hooks.Add(BpfHook.SchedExit);
-        }
-        bool streaming = features.HasFlag(SchedTraceFeature.Events);
-        if (streaming && options.EventTypes.Contains(SchedEventType.Migrate))
-        {
-            hooks.Add(BpfHook.MigrateTask);
-        }
-        if (streaming && options.EventTypes.Contains(SchedEventType.Wakeup))
-        {
-            hooks.Add(BpfHook.Wakeup);
-        }
-        if (streaming && options.EventTypes.Contains(SchedEventType.WakeupNew))
-        {
-            hooks.Add(BpfHook.WakeupNew);
-        }
-        hooks.AddRange(InversionHooks(options));
-        return hooks.Distinct().ToList();
-    }
 
     /// <summary>The tracepoints (and the task iterator) a session with these features attaches to on
     /// tp_btf, for -WhatIf and messages.</summary>
     public static string TracepointsFor(SchedTraceFeature features)
     {
-        var method = features.HasFlag(SchedTraceFeature.ScheduleTime) ? ScheduleTimeMethod.SchedTracepoints : ScheduleTimeMethod.None;
-        var plan = new BpfLoadPlan(HooksFor(new SchedTraceSessionOptions { Features = features }, method), default, default, CpuTime: features.HasFlag(SchedTraceFeature.CpuTime));
-        var attached = plan.HooksFor(HookKind.BtfTracepoint).Select(h => h.Tracepoint).Distinct();
-        if (plan.CpuTimeProgram(HookKind.BtfTracepoint) == BpfLoadPlan.TaskIterator)
+        var options = new SchedTraceSessionOptions { Features = features };
+        var request = MeasureRegistry.NewRequest(HookKind.BtfTracepoint, TaskFilter.None);
+        foreach (var measure in MeasureRegistry.For(features))
+        {
+            // The method most kernels here have: the schedule() tracepoints rather than fentry.
+            measure.Request(request, options, Math.Min(1, measure.Alternatives - 1));
+        }
+        var attached = request.Hooks.Select(h => h.Tracepoint).Distinct();
+        if (request.TaskIterator is not null)
         {
             attached = attached.Append("iter/task");
         }
         return string.Join(", ", attached);
     }
-
-    private static BpfEmit EmitFor(IEnumerable<SchedEventType> types) => types.Aggregate(BpfEmit.None, (emit, type) => emit | type switch
-    {
-        SchedEventType.Switch => BpfEmit.Switch,
-        SchedEventType.Wakeup or SchedEventType.WakeupNew => BpfEmit.Wakeup,
-        SchedEventType.Migrate => BpfEmit.Migrate,
-        _ => BpfEmit.None,
-    });
-
-    /// <summary>A ring buffer is a power-of-two number of pages.</summary>
-    internal static uint RingBufferSize(long bytes) => (uint)Math.Max(Environment.SystemPageSize, (long)System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)bytes));
 
     /// <summary>
     /// Takes every event the ring buffer holds now, decoded, in the order the kernel reserved
@@ -548,8 +463,8 @@ public sealed partial class SchedTraceSession : IDisposable
     private void RefreshCounters(SchedBpfObject reader) => Volatile.Write(ref counters, ReadCounters(reader, DateTime.UtcNow));
 
     private SessionCounters ReadCounters(SchedBpfObject reader, DateTime utc) =>
-        SessionCounters.From(utc, reader.ReadPerCpu<BpfSessionStats>("session_stats"), events is not null,
-            inversions is null ? null : reader.ReadPerCpu<BpfInvStats>("inv_stats"));
+        SessionCounters.From(utc, reader.ReadPerCpu<BpfSessionStats>(SchedBpfObject.SessionStats), events is not null,
+            inversions is null ? null : reader.ReadPerCpu<BpfInvStats>(PriorityInversionMeasure.StatsMap));
 
     /// <summary>The counters as they stood when the session started: all zero.</summary>
     internal SwitchSnapshot StartSnapshot => new(StartTime, startTimestamp, new BpfSwitchCounts[SchedBpfObject.PossibleCpus]);
@@ -564,34 +479,12 @@ public sealed partial class SchedTraceSession : IDisposable
             {
                 return FinalFigures().Switches!;
             }
-            var perCpu = reader.ReadPerCpu<BpfSwitchCounts>("switch_counts");
+            var perCpu = reader.ReadPerCpu<BpfSwitchCounts>(ContextSwitchesMeasure.CountsMap);
             var snapshot = new SwitchSnapshot(DateTime.UtcNow, Stopwatch.GetTimestamp(), perCpu);
             RefreshCounters(reader);
             return snapshot;
         }
     }
-
-    /// <summary>
-    /// The per-task table: four times the threads alive now, at least 16,384, never more than
-    /// pid_max. A snapshot reads the table in batches, and the batches visit every hash bucket,
-    /// so a table sized to a pid_max of 4,194,304 (systemd's default on many distributions) would
-    /// cost milliseconds per snapshot even when nearly empty. Threads beyond the table are
-    /// counted in <see cref="DroppedTasks"/> and reported. From 6.1 the kernel allocates entries
-    /// as they are used; older kernels preallocate, so there the table is also capped at 65,536.
-    /// </summary>
-    private static TaskTableSize TaskTable
-    {
-        get
-        {
-            uint entries = Math.Min(KernelFeatures.PidMax(), Math.Max(16_384u, 4 * KernelFeatures.ThreadCount()));
-            return KernelFeatures.KernelVersion() >= new Version(6, 1)
-                ? new TaskTableSize(entries, AllocateOnUse: true)
-                : new TaskTableSize(Math.Min(entries, 65_536u), AllocateOnUse: false);
-        }
-    }
-
-    private static TaskTableSize TaskTableFor(SchedTraceSessionOptions options) =>
-        options.TaskTableEntries is uint entries ? TaskTable with { MaxEntries = entries } : TaskTable;
 
     /// <summary>The empty task snapshot at the session's start.</summary>
     internal TaskSnapshot StartTaskSnapshot => new(StartTime, startTimestamp, new Dictionary<TaskKey, TaskCounters>());
@@ -631,19 +524,19 @@ public sealed partial class SchedTraceSession : IDisposable
         }
         else
         {
-            ForEachOnlineCpu(cpu => reader.RunOnCpu(BpfLoadPlan.SnapshotProgram, cpu, argument: 0));
+            ForEachOnlineCpu(cpu => reader.RunOnCpu(CpuTimeMeasure.SnapshotProgram, cpu, argument: 0));
         }
         var tasks = retiredTasks.Copy();
-        foreach (var (tid, stats) in reader.ReadAll<uint, BpfTaskStats>("task_stats"))
+        foreach (var (taskKey, stats) in reader.ReadAll<BpfTaskKey, BpfTaskStats>(CpuTimeMeasure.TaskTable))
         {
             var entry = stats;
             if (stats.Released)
             {
                 // Take it out in one step: nothing can change it after its free, but read and delete stay one operation.
-                entry = reader.Take<uint, BpfTaskStats>("task_stats", tid) ?? stats;
+                entry = reader.Take<BpfTaskKey, BpfTaskStats>(CpuTimeMeasure.TaskTable, taskKey) ?? stats;
             }
-            var key = new TaskKey((int)tid, entry.StartTime);
-            var taskCounters = TaskCounters.From((int)tid, entry);
+            var key = new TaskKey((int)taskKey.Tid, taskKey.StartTime);
+            var taskCounters = TaskCounters.From((int)taskKey.Tid, entry);
             if (entry.Released)
             {
                 taskCounters = retiredTasks.Add(key, taskCounters);
@@ -666,7 +559,7 @@ public sealed partial class SchedTraceSession : IDisposable
     /// </summary>
     internal LatencySnapshot ReadLatency()
     {
-        if ((Features & LatencyFeatures) == 0)
+        if (!recordsLatency)
         {
             RequireFeature(SchedTraceFeature.RunQueueLatency);
         }
@@ -686,14 +579,14 @@ public sealed partial class SchedTraceSession : IDisposable
     private (Dictionary<LatencyKind, LatencyHistogram[]> PerCpu, Dictionary<(int ProcessId, LatencyKind Kind), (string Name, LatencyHistogram Histogram)> PerProcess) CollectLatency(SchedBpfObject reader)
     {
         var perCpu = new Dictionary<LatencyKind, LatencyHistogram[]>();
-        for (uint kind = 0; kind < LatencyKinds; kind++)
+        for (uint kind = 0; kind < LatencyTables.Kinds; kind++)
         {
-            perCpu[(LatencyKind)kind] = reader.ReadPerCpu<BpfLatencyHist>("latency", kind).Select(h => h.ToHistogram()).ToArray();
+            perCpu[(LatencyKind)kind] = reader.ReadPerCpu<BpfLatencyHist>(LatencyTables.Histograms, kind).Select(h => h.ToHistogram()).ToArray();
         }
         var perProcess = new Dictionary<(int ProcessId, LatencyKind Kind), (string Name, LatencyHistogram Histogram)>();
         if (LatencyPerProcess)
         {
-            foreach (var (key, row) in reader.ReadAll<BpfProcHistKey, BpfProcHist>("proc_latency"))
+            foreach (var (key, row) in reader.ReadAll<BpfProcHistKey, BpfProcHist>(LatencyTables.ProcessHistograms))
             {
                 perProcess[((int)key.Tgid, (LatencyKind)key.Kind)] = (row.CommText(), row.Hist.ToHistogram());
             }
@@ -718,7 +611,7 @@ public sealed partial class SchedTraceSession : IDisposable
     {
         lock (gate)
         {
-            return (bpf ?? throw Released()).ReadAll<uint, BpfTaskStats>("task_stats").Select(e => new TaskKey((int)e.Key, e.Value.StartTime)).ToList();
+            return (bpf ?? throw Released()).ReadAll<BpfTaskKey, BpfTaskStats>(CpuTimeMeasure.TaskTable).Select(e => new TaskKey((int)e.Key.Tid, e.Key.StartTime)).ToList();
         }
     }
 
@@ -848,8 +741,8 @@ public sealed partial class SchedTraceSession : IDisposable
     private FinalReading TakeFinalReading(SchedBpfObject reader)
     {
         var tasks = Features.HasFlag(SchedTraceFeature.CpuTime) ? CollectTasks(reader) : null;
-        var latency = (Features & LatencyFeatures) != 0 ? CollectLatency(reader) : default;
-        var switches = Features.HasFlag(SchedTraceFeature.ContextSwitches) ? reader.ReadPerCpu<BpfSwitchCounts>("switch_counts") : null;
+        var latency = recordsLatency ? CollectLatency(reader) : default;
+        var switches = Features.HasFlag(SchedTraceFeature.ContextSwitches) ? reader.ReadPerCpu<BpfSwitchCounts>(ContextSwitchesMeasure.CountsMap) : null;
         return new FinalReading(switches, tasks, latency.PerCpu, latency.PerProcess);
     }
 
@@ -910,6 +803,7 @@ internal sealed record SessionCounters(
     long[] EventsLostPerCpu,
     long TasksDropped,
     long LatencyDropped,
+    long LatencyLost,
     long[] InversionAlertsPerCpu,
     long[] InversionsSuppressedPerCpu,
     long[] InversionsLostPerCpu,
@@ -918,7 +812,7 @@ internal sealed record SessionCounters(
     internal static SessionCounters Zero(DateTime utc, bool events, bool inversions)
     {
         long[] PerCpu(bool has) => has ? new long[SchedBpfObject.PossibleCpus] : Array.Empty<long>();
-        return new(utc, PerCpu(events), 0, 0, PerCpu(inversions), PerCpu(inversions), PerCpu(inversions), 0);
+        return new(utc, PerCpu(events), 0, 0, 0, PerCpu(inversions), PerCpu(inversions), PerCpu(inversions), 0);
     }
 
     internal static SessionCounters From(DateTime utc, BpfSessionStats[] stats, bool events, BpfInvStats[]? inversions)
@@ -929,6 +823,7 @@ internal sealed record SessionCounters(
             events ? stats.Select(cpu => (long)cpu.EventsLost).ToArray() : none,
             stats.Sum(cpu => (long)cpu.TasksDropped),
             stats.Sum(cpu => (long)cpu.LatencyDropped),
+            stats.Sum(cpu => (long)cpu.StampsLost),
             inversions?.Select(cpu => (long)cpu.Alerts).ToArray() ?? none,
             inversions?.Select(cpu => (long)cpu.Suppressed).ToArray() ?? none,
             inversions?.Select(cpu => (long)cpu.Lost).ToArray() ?? none,

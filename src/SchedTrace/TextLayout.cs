@@ -109,6 +109,16 @@ public static class TextLayout
         }
     }
 
+    /// <summary>A buffer size as the kernel was given it: "4 MiB", "256 KiB", "4000 bytes".</summary>
+    internal static string Bytes(uint bytes) =>
+        bytes % (1u << 20) == 0 ? $"{bytes >> 20} MiB"
+        : bytes % (1u << 10) == 0 ? $"{bytes >> 10} KiB"
+        : $"{bytes} bytes";
+
+    /// <summary>A short duration in words: "1.5 ms", "250 µs".</summary>
+    internal static string ShortDuration(TimeSpan value) =>
+        value.TotalMilliseconds >= 1 ? $"{value.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture)} ms" : $"{(value.Ticks / 10.0).ToString("0.#", CultureInfo.InvariantCulture)} µs";
+
     /// <summary>
     /// An instant as round-trip ISO 8601 text in UTC ("2026-12-01T22:58:08.9590414Z"): every tick
     /// of the DateTime, and the zone. Export-Csv writes a DateTime in the culture's short form,

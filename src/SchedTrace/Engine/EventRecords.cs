@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 
 namespace SchedTrace.Engine;
 
-/// <summary>Mirror of <c>struct switch_event</c> in bpf/schedtrace.bpf.c.</summary>
+/// <summary>Mirror of <c>struct switch_event</c> in bpf/measures/events.bpf.h.</summary>
 [StructLayout(LayoutKind.Sequential)]
 [KernelMirror("switch_event")]
 internal unsafe struct BpfSwitchEvent

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace SchedTrace.Engine;
 
-/// <summary>Mirror of <c>struct inv_task</c> in bpf/inversion.h.</summary>
+/// <summary>Mirror of <c>struct inv_task</c> in bpf/measures/inversion.bpf.h.</summary>
 [StructLayout(LayoutKind.Sequential)]
 [KernelMirror("inv_task")]
 internal unsafe struct BpfInvTask

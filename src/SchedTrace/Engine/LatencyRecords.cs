@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace SchedTrace.Engine;
 
-/// <summary>Histogram indexes of the <c>latency</c> map: <c>enum latency_kind</c> in bpf/latency.h.</summary>
+/// <summary>Histogram indexes of the <c>latency</c> map: <c>enum latency_kind</c> in bpf/lib/latency.bpf.h.</summary>
 internal enum LatencyKind : uint
 {
     RunQueue = 0,

@@ -54,47 +54,6 @@ internal sealed record BpfHook(string Tracepoint, string BtfProgram, string? Raw
     internal static string SectionPrefix(HookKind kind) => kind == HookKind.BtfTracepoint ? "tp_btf" : "raw_tp";
 }
 
-/// <summary>Sizes of the latency maps: how many histogram kinds, and per-process rows (0: none).
-/// <paramref name="Stamps"/>: the per-thread stamps are needed even without histograms (priority inversion).</summary>
-internal readonly record struct LatencyMaps(uint Kinds, uint ProcessRows, bool Stamps = false);
-
-/// <summary>
-/// What to load: the hooks to attach, the constants, the size of the per-task table, and
-/// whether per-task CPU time is gathered. How CPU time is gathered depends on the hook kind
-/// (<see cref="BpfTrackTasks"/>), so its hooks, program and constant are chosen per kind.
-/// </summary>
-internal sealed record BpfLoadPlan(IReadOnlyList<BpfHook> Hooks, BpfConfig Config, TaskTableSize TaskTable, uint RingBufferBytes = 4096, LatencyMaps Latency = default, uint AlertRingBytes = 4096, bool CpuTime = false, TaskFilter? Filter = null)
-{
-    /// <summary>The process and thread ids the programs keep (<see cref="Config"/> holds a single id, the maps several).</summary>
-    internal TaskFilter Tasks => Filter ?? TaskFilter.None;
-
-    /// <summary>tp_btf: walks every task and copies its counters (an iter/task program).</summary>
-    internal const string TaskIterator = "task_counters";
-
-    /// <summary>raw_tp: run on each CPU to credit the task running there (BPF_PROG_TEST_RUN).</summary>
-    internal const string SnapshotProgram = "snapshot_cpu";
-
-    private static readonly BpfHook[] TaskLifeHooks = { BpfHook.MigrateTask, BpfHook.ProcessExit, BpfHook.ProcessFree, BpfHook.ProcessExec };
-
-    internal IReadOnlyList<BpfHook> HooksFor(HookKind kind)
-    {
-        if (!CpuTime)
-        {
-            return Hooks;
-        }
-        var perSwitch = kind == HookKind.RawTracepoint ? new[] { BpfHook.SchedSwitch } : Array.Empty<BpfHook>();
-        return perSwitch.Concat(Hooks).Concat(TaskLifeHooks).Distinct().ToList();
-    }
-
-    internal BpfConfig ConfigFor(HookKind kind) => !CpuTime ? Config : Config with
-    {
-        TrackTasks = (uint)(kind == HookKind.BtfTracepoint ? BpfTrackTasks.Counters : BpfTrackTasks.Switches),
-    };
-
-    /// <summary>The program CPU time needs besides its hooks: loaded, run on demand.</summary>
-    internal string? CpuTimeProgram(HookKind kind) => !CpuTime ? null : kind == HookKind.BtfTracepoint ? TaskIterator : SnapshotProgram;
-}
-
 /// <summary>
 /// The process (tgid) and thread ids a session keeps; empty: every one. A single id is a
 /// constant of the programs (a compare, the cheapest filter); several go into a hash set that
@@ -105,7 +64,7 @@ internal sealed record TaskFilter(IReadOnlyList<uint> Tgids, IReadOnlyList<uint>
     internal static readonly TaskFilter None = new(Array.Empty<uint>(), Array.Empty<uint>());
 
     /// <summary>The constants for these ids: one id in FilterTgid/FilterTid, several flagged in FilterSets.</summary>
-    internal BpfConfig Configure(BpfConfig config) => config with
+    internal BpfSessionConfig Configure(BpfSessionConfig config) => config with
     {
         FilterTgid = Tgids.Count == 1 ? Tgids[0] : 0,
         FilterTid = Tids.Count == 1 ? Tids[0] : 0,
@@ -115,9 +74,6 @@ internal sealed record TaskFilter(IReadOnlyList<uint> Tgids, IReadOnlyList<uint>
     /// <summary>The ids a map must hold: none when the constant holds the only one.</summary>
     internal static IReadOnlyList<uint> InMap(IReadOnlyList<uint> ids) => ids.Count > 1 ? ids : Array.Empty<uint>();
 }
-
-/// <summary>Entries of the per-task table, and whether they are allocated as they are used.</summary>
-internal readonly record struct TaskTableSize(uint MaxEntries, bool AllocateOnUse);
 
 /// <summary>
 /// The embedded BPF object, loaded with only the programs a session needs, attached, and
@@ -140,6 +96,12 @@ internal sealed class SchedBpfObject : IDisposable
 
     internal HookKind HookKind { get; }
 
+    /// <summary>What was loaded and attached.</summary>
+    internal BpfRequest Request { get; private set; } = null!;
+
+    /// <summary>The per-CPU loss counters every session has (bpf/lib/common.bpf.h).</summary>
+    internal const string SessionStats = "session_stats";
+
     /// <summary>Why the preferred hook kind was not used, when it was not.</summary>
     internal string? Fallback { get; private set; }
 
@@ -150,30 +112,33 @@ internal sealed class SchedBpfObject : IDisposable
     /// all hooks at once; <paramref name="notices"/> receives what fell back and why.
     /// </summary>
     internal static SchedBpfObject Attach(
-        BpfLoadPlan plan,
+        Func<HookKind, BpfRequest> requestFor,
         HookKind preferred,
         LibBpfLog.Capture log,
         Action<string> notices)
     {
         var failures = new List<string>();
         var refused = new List<HookFailure>();
+        var requests = new Dictionary<HookKind, BpfRequest>();
+        BpfRequest RequestFor(HookKind kind) => requests.TryGetValue(kind, out var request) ? request : requests[kind] = requestFor(kind);
         var kinds = preferred == HookKind.BtfTracepoint
             ? new[] { HookKind.BtfTracepoint, HookKind.RawTracepoint }
             : new[] { HookKind.RawTracepoint };
-        if (plan.Hooks.Any(h => h.RawProgram is null))
+        var functionHooks = RequestFor(HookKind.BtfTracepoint).Hooks.Where(h => h.RawProgram is null).ToList();
+        if (functionHooks.Count > 0)
         {
             // Function hooks have no raw_tp twin: tp_btf or nothing.
             kinds = preferred == HookKind.BtfTracepoint ? new[] { HookKind.BtfTracepoint } : Array.Empty<HookKind>();
             if (kinds.Length == 0)
             {
-                failures.Add(string.Join(", ", plan.Hooks.Where(h => h.RawProgram is null).Select(h => h.Describe(HookKind.BtfTracepoint)).Distinct()) + " cannot be attached as raw tracepoints");
+                failures.Add(string.Join(", ", functionHooks.Select(h => h.Describe(HookKind.BtfTracepoint)).Distinct()) + " cannot be attached as raw tracepoints");
             }
         }
         foreach (var kind in kinds)
         {
             try
             {
-                var attached = TryAttach(plan, kind, log);
+                var attached = TryAttach(RequestFor(kind), log);
                 if (failures.Count > 0)
                 {
                     attached.Fallback = $"{failures[^1]}; fell back to {BpfHook.SectionPrefix(kind)}, which attached.";
@@ -189,7 +154,7 @@ internal sealed class SchedBpfObject : IDisposable
         }
         if (refused.Count > 0)
         {
-            ThrowIfKernelLacksAHook(plan, kinds, failures);
+            ThrowIfKernelLacksAHook(kinds.SelectMany(kind => RequestFor(kind).Hooks), failures);
             if (ResourceLimits.Explain(refused.Select(f => f.Errno).ToList(), refused.Max(f => f.FdsNeeded)) is { } limit)
             {
                 throw new SchedTraceException(limit.Kind, limit.ErrorId, limit.Message, limit.RecommendedAction)
@@ -208,9 +173,9 @@ internal sealed class SchedBpfObject : IDisposable
     /// A load that failed because the kernel has no such tracepoint or function names it, and
     /// the kernel feature it belongs to, rather than libbpf's ESRCH or ENOENT.
     /// </summary>
-    private static void ThrowIfKernelLacksAHook(BpfLoadPlan plan, IEnumerable<HookKind> kinds, IReadOnlyList<string> failures)
+    private static void ThrowIfKernelLacksAHook(IEnumerable<BpfHook> hooks, IReadOnlyList<string> failures)
     {
-        var missing = KernelFeatures.MissingHooks(kinds.SelectMany(plan.HooksFor));
+        var missing = KernelFeatures.MissingHooks(hooks);
         if (missing.Count == 0)
         {
             return;
@@ -225,29 +190,34 @@ internal sealed class SchedBpfObject : IDisposable
         { HookFailures = failures };
     }
 
-    private static SchedBpfObject TryAttach(BpfLoadPlan plan, HookKind kind, LibBpfLog.Capture log)
+    private static SchedBpfObject TryAttach(BpfRequest request, LibBpfLog.Capture log)
     {
-        var hooks = plan.HooksFor(kind);
+        var kind = request.Kind;
+        var hooks = request.Hooks;
         var session = new SchedBpfObject(Open(), kind);
         int fdsNeeded = 0;
         try
         {
-            session.Configure(plan.ConfigFor(kind));
-            session.SizeTaskTable(plan.TaskTable);
-            session.SizeMap("events", plan.RingBufferBytes);
-            session.SizeMap("inv_alerts", plan.AlertRingBytes);
-            // Lock-inversion tables only where lock waits are tracked (an LRU map is allocated up front).
-            bool locks = (plan.Config.Inversion & 2) != 0;
-            session.SizeMap("lock_owners", locks ? 4096u : 1);
-            session.SizeMap("lock_waiters", locks ? 16_384u : 1);
-            session.SizeLatencyMaps(plan.Latency, plan.TaskTable, kind);
-            session.SizeMap("filter_tgids", (uint)Math.Max(1, TaskFilter.InMap(plan.Tasks.Tgids).Count));
-            session.SizeMap("filter_tids", (uint)Math.Max(1, TaskFilter.InMap(plan.Tasks.Tids).Count));
-            var wanted = hooks.Select(h => h.ProgramFor(kind)).ToHashSet(StringComparer.Ordinal);
-            if (plan.CpuTimeProgram(kind) is { } onDemand)
+            foreach (var (section, bytes) in request.Constants)
             {
-                wanted.Add(onDemand);
+                session.SetConstants(section, bytes);
             }
+            session.SizeMap("filter_tgids", (uint)Math.Max(1, TaskFilter.InMap(request.Tasks.Tgids).Count));
+            session.SizeMap("filter_tids", (uint)Math.Max(1, TaskFilter.InMap(request.Tasks.Tids).Count));
+            foreach (var (map, entries) in request.MapSizes)
+            {
+                session.SizeMap(map, Math.Max(1, entries));
+            }
+            foreach (var map in request.AllocateOnUse)
+            {
+                nint handle = session.FindMapByName(map);
+                LibBpf.bpf_map__set_map_flags(handle, LibBpf.bpf_map__map_flags(handle) | LibBpf.BPF_F_NO_PREALLOC);
+            }
+            foreach (var map in request.NotCreated)
+            {
+                LibBpf.bpf_map__set_autocreate(session.FindMapByName(map), false);
+            }
+            var wanted = hooks.Select(h => h.ProgramFor(kind)).Concat(request.OnDemand).ToHashSet(StringComparer.Ordinal);
             session.SelectPrograms(wanted);
             fdsNeeded = session.FileDescriptorsNeeded(wanted.Count, hooks.Count);
             if (kind == HookKind.BtfTracepoint)
@@ -265,16 +235,17 @@ internal sealed class SchedBpfObject : IDisposable
                 throw new HookFailure($"{names} did not load ({Describe(-error, log)})", -error);
             }
             // Before the first attach: a program that ran with an empty set would let nothing through.
-            session.FillSet("filter_tgids", TaskFilter.InMap(plan.Tasks.Tgids));
-            session.FillSet("filter_tids", TaskFilter.InMap(plan.Tasks.Tids));
+            session.FillSet("filter_tgids", TaskFilter.InMap(request.Tasks.Tgids));
+            session.FillSet("filter_tids", TaskFilter.InMap(request.Tasks.Tids));
             foreach (var hook in hooks)
             {
                 session.AttachProgram(hook, kind, log);
             }
-            if (plan.CpuTimeProgram(kind) == BpfLoadPlan.TaskIterator)
+            if (request.TaskIterator is { } iterator)
             {
-                session.AttachTaskIterator(plan.Config, log);
+                session.AttachTaskIterator(iterator, request.Tasks, log);
             }
+            session.Request = request;
             return session;
         }
         catch (HookFailure failure)
@@ -358,59 +329,39 @@ internal sealed class SchedBpfObject : IDisposable
         }
     }
 
-    private void Configure(BpfConfig config)
+    /// <summary>Writes a .rodata section's constants; refuses a mirror whose size is not the section's.</summary>
+    private void SetConstants(string section, byte[] bytes)
     {
-        nint rodata = FindMap(name => name.EndsWith(".rodata.config", StringComparison.Ordinal));
+        nint rodata = FindMap(name => name.EndsWith(section, StringComparison.Ordinal));
         uint size = LibBpf.bpf_map__value_size(rodata);
-        if (size != Marshal.SizeOf<BpfConfig>())
+        if (size != bytes.Length)
         {
-            throw new InvalidOperationException($"BPF .rodata is {size} bytes but BpfConfig is {Marshal.SizeOf<BpfConfig>()}: the mirror in BpfConfig.cs is stale.");
+            throw new InvalidOperationException($"BPF {section} is {size} bytes but its mirror is {bytes.Length}: the mirror is stale.");
         }
         unsafe
         {
-            int error = LibBpf.bpf_map__set_initial_value(rodata, (nint)(&config), size);
-            if (error < 0)
+            fixed (byte* value = bytes)
             {
-                throw new InvalidOperationException($"bpf_map__set_initial_value failed: {Libc.ErrnoMessage(-error)}");
+                int error = LibBpf.bpf_map__set_initial_value(rodata, (nint)value, size);
+                if (error < 0)
+                {
+                    throw new InvalidOperationException($"bpf_map__set_initial_value({section}) failed: {Libc.ErrnoMessage(-error)}");
+                }
             }
         }
     }
 
-    private void SizeTaskTable(TaskTableSize size)
-    {
-        nint map = SizeMap("task_stats", Math.Max(1, size.MaxEntries));
-        if (size.AllocateOnUse)
-        {
-            LibBpf.bpf_map__set_map_flags(map, LibBpf.bpf_map__map_flags(map) | LibBpf.BPF_F_NO_PREALLOC);
-        }
-    }
-
-    /// <summary>
-    /// Sessions without latency keep the latency maps minimal (the programs still reference
-    /// them, so they exist). The stamps live in task storage on tp_btf and in an LRU hash on
-    /// raw_tp; the one not used is not created (raw_tp-only kernels may lack task storage).
-    /// </summary>
-    private void SizeLatencyMaps(LatencyMaps latency, TaskTableSize tasks, HookKind kind)
-    {
-        SizeMap("latency", Math.Max(1, latency.Kinds));
-        SizeMap("proc_latency", Math.Max(1, latency.ProcessRows));
-        SizeMap("task_lat_hash", kind == HookKind.RawTracepoint && (latency.Kinds > 0 || latency.Stamps) ? Math.Max(1, tasks.MaxEntries) : 1);
-        if (kind == HookKind.RawTracepoint)
-        {
-            LibBpf.bpf_map__set_autocreate(LibBpf.bpf_object__find_map_by_name(obj, "task_lat_store"), false);
-        }
-    }
-
-    private nint SizeMap(string name, uint maxEntries)
+    private nint FindMapByName(string name)
     {
         nint map = LibBpf.bpf_object__find_map_by_name(obj, name);
         if (map == 0)
         {
             throw new InvalidOperationException($"The BPF object has no map named {name}.");
         }
-        LibBpf.bpf_map__set_max_entries(map, maxEntries);
         return map;
     }
+
+    private void SizeMap(string name, uint maxEntries) => LibBpf.bpf_map__set_max_entries(FindMapByName(name), maxEntries);
 
     /// <summary>Adds <paramref name="ids"/> to a loaded hash set (value: 1).</summary>
     private void FillSet(string mapName, IReadOnlyList<uint> ids)
@@ -478,14 +429,16 @@ internal sealed class SchedBpfObject : IDisposable
     /// readings cost what that process has, not what the machine has. Older kernels refuse the
     /// filter; there the walk visits every task and the program skips the others.
     /// </summary>
-    private void AttachTaskIterator(BpfConfig config, LibBpfLog.Capture log)
+    private void AttachTaskIterator(string program, TaskFilter tasks, LibBpfLog.Capture log)
     {
-        nint prog = LibBpf.bpf_object__find_program_by_name(obj, BpfLoadPlan.TaskIterator);
+        nint prog = LibBpf.bpf_object__find_program_by_name(obj, program);
         log.ClearWarnings();
         nint link = 0;
-        if (prog != 0 && (config.FilterTid != 0 || config.FilterTgid != 0))
+        uint tid = tasks.Tids.Count == 1 ? tasks.Tids[0] : 0;
+        uint tgid = tasks.Tgids.Count == 1 ? tasks.Tgids[0] : 0;
+        if (prog != 0 && (tid != 0 || tgid != 0))
         {
-            var task = new LibBpf.BpfIterTaskLinkInfo { Tid = config.FilterTid, Pid = config.FilterTid != 0 ? 0 : config.FilterTgid };
+            var task = new LibBpf.BpfIterTaskLinkInfo { Tid = tid, Pid = tid != 0 ? 0 : tgid };
             unsafe
             {
                 var opts = new LibBpf.BpfIterAttachOpts { Size = (nuint)sizeof(LibBpf.BpfIterAttachOpts), LinkInfo = (nint)(&task), LinkInfoLength = (uint)sizeof(LibBpf.BpfIterTaskLinkInfo) };

@@ -1,3 +1,5 @@
+using SchedTrace.Measures;
+
 namespace SchedTrace.Engine;
 
 /// <summary>A thread, told apart from a later thread that reuses its id by its start time.</summary>

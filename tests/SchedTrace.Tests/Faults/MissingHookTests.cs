@@ -18,13 +18,11 @@ public sealed class MissingHookTests(ITestOutputHelper output)
 
     private static readonly BpfHook MissingHook = new(Missing, "wakeup_btf", "wakeup_raw", Requires: "Linux 99.0 or later (a test's hook)");
 
-    private static readonly BpfConfig Config = new() { PrevStateArg = KernelFeatures.SchedSwitchHasPrevState ? 1u : 0u, CountSwitches = 1 };
-
     [KernelFact]
     public void MissingTracepoint_IsNotSupported_NamesTheHookAndTheKernelItNeeds_AndLeavesNothingLoaded()
     {
         // sched_switch attaches first, so raw_tp fails with a loaded object and a live link.
-        var plan = new BpfLoadPlan(new[] { BpfHook.SchedSwitch, BpfHook.Wakeup, MissingHook }, Config, new TaskTableSize(16, AllocateOnUse: false));
+        var plan = TestRequests.CountingSwitches(BpfHook.SchedSwitch, BpfHook.Wakeup, MissingHook);
         int fdsBefore = ProcFs.BpfFileDescriptors();
         var heldBefore = BpfObjectId.HeldByThisProcess();
         var notices = new List<string>();

@@ -1,5 +1,6 @@
 using SchedTrace.Engine;
 using SchedTrace.Interop;
+using SchedTrace.Measures;
 using SchedTrace.Tests.Support;
 
 namespace SchedTrace.Tests.Kernel;
@@ -11,10 +12,8 @@ namespace SchedTrace.Tests.Kernel;
 [Collection(KernelCollection.Name)]
 public sealed class HookFallbackTests
 {
-    private static readonly BpfConfig Config = new() { PrevStateArg = KernelFeatures.SchedSwitchHasPrevState ? 1u : 0u, CountSwitches = 1 };
-
-    private static BpfLoadPlan Plan(string btfProgram, string rawProgram) =>
-        new(new[] { new BpfHook("sched_switch", btfProgram, rawProgram) }, Config, new TaskTableSize(16, AllocateOnUse: false));
+    private static Func<HookKind, BpfRequest> Plan(string btfProgram, string rawProgram) =>
+        TestRequests.CountingSwitches(new BpfHook("sched_switch", btfProgram, rawProgram));
 
     [KernelFact]
     public void FailedBtfHook_FallsBackToRawTracepoint_AndSaysWhy()
@@ -30,7 +29,7 @@ public sealed class HookFallbackTests
         Assert.Contains("no_such_btf_program", notice);
         Assert.Contains("fell back to raw_tp", notice);
         Assert.Equal(notice, attached.Fallback);
-        Assert.NotEmpty(attached.ReadPerCpu<BpfSwitchCounts>("switch_counts"));
+        Assert.NotEmpty(attached.ReadPerCpu<BpfSwitchCounts>(ContextSwitchesMeasure.CountsMap));
     }
 
     [KernelFact]

@@ -2,6 +2,8 @@ using System.Management.Automation;
 using SchedTrace.Engine;
 using SchedTrace.PowerShell;
 
+using SchedTrace.Measures;
+
 namespace SchedTrace.Tests.Properties;
 
 /// <summary>
@@ -42,7 +44,7 @@ public sealed class EdgeCaseTests
     [InlineData("abcdefghijklmn\u00e9", new byte[] { 97, 98, 99, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 0xc3 })]
     public unsafe void TheKernelFilter_FoldsOnlyAsciiLetters_AndKeepsFifteenBytes(string name, byte[] expected)
     {
-        var config = default(BpfConfig);
+        var config = default(BpfEventsConfig);
         config.SetFilterComm(name);
         var filter = new ReadOnlySpan<byte>(config.FilterComm, 16).ToArray();
         Assert.Equal([.. expected, .. new byte[16 - expected.Length]], filter);

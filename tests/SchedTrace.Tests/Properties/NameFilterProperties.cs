@@ -6,13 +6,15 @@ using SchedTrace.Cli;
 using SchedTrace.Engine;
 using SchedTrace.PowerShell;
 
+using SchedTrace.Measures;
+
 namespace SchedTrace.Tests.Properties;
 
 /// <summary>
 /// The three places a task name is matched: the cmdlets' -Name (<see cref="ProcessNameFilter"/>,
 /// PowerShell wildcards, any case), the CLI's --name (* and ?, any case), and the kernel's
-/// compare of a single literal name (<see cref="BpfConfig.SetFilterComm"/> and comm_matches() in
-/// bpf/schedtrace.bpf.c, ASCII case only). Each must accept the comm the kernel gives a task of
+/// compare of a single literal name (<see cref="BpfEventsConfig.SetFilterComm"/> and comm_matches() in
+/// bpf/measures/events.bpf.h, ASCII case only). Each must accept the comm the kernel gives a task of
 /// the name it was given, however long (a comm keeps 15 bytes) and whatever its characters.
 /// </summary>
 public sealed class NameFilterProperties
@@ -167,12 +169,12 @@ public sealed class NameFilterProperties
 
     private static unsafe byte[] FilterBytes(string? name)
     {
-        var config = default(BpfConfig);
+        var config = default(BpfEventsConfig);
         config.SetFilterComm(name);
         return new ReadOnlySpan<byte>(config.FilterComm, 16).ToArray();
     }
 
-    /// <summary>comm_matches() of bpf/schedtrace.bpf.c, line for line, on the filter <see cref="BpfConfig.SetFilterComm"/> writes.</summary>
+    /// <summary>comm_matches() of bpf/measures/events.bpf.h, line for line, on the filter <see cref="BpfEventsConfig.SetFilterComm"/> writes.</summary>
     private static bool KernelMatches(string? name, byte[] commBytes)
     {
         var filter = FilterBytes(name);

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using SchedTrace.Engine;
 
+using SchedTrace.Measures;
+
 namespace SchedTrace.Tests.Unit;
 
 public sealed class DurationParserTests

@@ -131,7 +131,7 @@ public sealed class LatencyHistogramTests
     [Fact]
     public void MapValueMirror_ReadsTheKernelLayout()
     {
-        // struct latency_hist: count, sum, min, max, then the slots, each a u64 (bpf/latency.h).
+        // struct latency_hist: count, sum, min, max, then the slots, each a u64 (bpf/lib/latency.bpf.h).
         var words = new ulong[4 + LatencyHistogram.Slots];
         (words[0], words[1], words[2], words[3]) = (3, 3000, 500, 1500);
         words[4 + LatencyHistogram.SlotOf(500)] = 1;

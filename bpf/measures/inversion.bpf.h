@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Priority-inversion detection (feature PriorityInversion), included by schedtrace.bpf.c after
- * its config, filters and switch_args, before latency.h (whose switch-in calls in here).
+ * Measure PriorityInversion: priority-inversion alerts (user side: Measures/PriorityInversion).
+ * Uses the runnable stamps of lib/latency.bpf.h.
  *
  * Two detections, both decided in the kernel when a waiting task finally gets the CPU:
  *
  *  - Run-queue inversion: task W was runnable on this CPU for at least the threshold (the
- *    runnable_since stamp of latency.h) while tasks of strictly lower priority ran here.
+ *    runnable_since stamp of lib/latency.bpf.h) while tasks of strictly lower priority ran here.
  *  - Lock inversion: task L (lower priority) owns a glibc mutex that H (higher priority) is
  *    blocked on; L waited runnable, while H was blocked, at least the threshold, and tasks of
  *    lower priority than H ran on L's CPU meanwhile (the textbook "medium" task M).
@@ -22,9 +22,23 @@
  */
 #pragma once
 
-/* cfg.inversion bits */
+#include "lib/latency.bpf.h"
+
+/* inversion_cfg.detect bits */
 #define INV_RUNQ 1
 #define INV_LOCK 2
+
+/* Mirrored by BpfInversionConfig (Measures/PriorityInversion/PriorityInversionMeasure.cs). */
+struct inversion_config {
+	__u32 detect;         /* INV_* detections; 0: the measure is off */
+	__u32 min_nice_gap;   /* normal tasks: the least nice gap that counts as lower priority */
+	__u64 threshold_ns;   /* waits shorter than this are not inversions */
+	__u64 cost_ns;        /* rate limit: one alert per this much time per CPU... */
+	__u64 burst_ns;       /* ...with up to this much banked */
+	__u32 futex_nr;       /* the futex syscall's number on this architecture */
+	__u32 pad;
+};
+const volatile struct inversion_config inversion_cfg SEC(".rodata.inversion") = {};
 
 #define INV_RUNNERS 8     /* distinct tasks remembered per CPU */
 #define INV_MAX_RAN 4     /* tasks named in one alert */
@@ -48,7 +62,7 @@ struct inv_runner {
 
 struct inv_cpu {
 	__u64 cur_start;  /* when the running task got this CPU (0: before we looked) */
-	__u64 credit_ns;  /* token bucket: time credit, one alert costs cfg.inv_cost_ns */
+	__u64 credit_ns;  /* token bucket: time credit, one alert costs inversion_cfg.cost_ns */
 	__u64 credit_at;  /* when the credit was last brought up to date */
 	__u32 cur_tid;    /* the running task, and its priority when it got the CPU: a task */
 	__s32 cur_prio;   /* boosted by priority inheritance leaves deboosted, but ran boosted */
@@ -127,7 +141,7 @@ struct inv_owner {
 /* Owner tid -> its waiters. LRU: an entry left by a process that died mid-wait ages out. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, 1); /* sized by user space: lock detection only */
 	__type(key, __u32);
 	__type(value, struct inv_owner);
 } lock_owners SEC(".maps");
@@ -140,7 +154,7 @@ struct inv_wait {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 1); /* sized by user space: lock detection only */
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32);
 	__type(value, struct inv_wait);
@@ -168,7 +182,7 @@ static __always_inline int inv_class(__s32 prio, __u32 policy)
 /*
  * Whether `o` has strictly lower priority than `w`, as the detections count it: a lower class
  * always; within real-time any higher prio number; within normal tasks a nice gap of at least
- * cfg.inv_min_nice_gap (fair sharing between near nice levels is by design); deadline tasks
+ * inversion_cfg.min_nice_gap (fair sharing between near nice levels is by design); deadline tasks
  * among themselves and SCHED_IDLE tasks among themselves never.
  */
 static __always_inline bool inv_below(__s32 w_prio, __u32 w_policy, __s32 o_prio, __u32 o_policy)
@@ -180,7 +194,7 @@ static __always_inline bool inv_below(__s32 w_prio, __u32 w_policy, __s32 o_prio
 	if (cw == 2)
 		return o_prio > w_prio;
 	if (cw == 1)
-		return o_prio - w_prio >= (__s32)cfg.inv_min_nice_gap;
+		return o_prio - w_prio >= (__s32)inversion_cfg.min_nice_gap;
 	return false;
 }
 
@@ -202,7 +216,7 @@ static __always_inline void inversion_switch_out(struct task_struct *prev, struc
 	__u32 victim = 0;
 	__s32 prio = a->prev_prio;
 
-	if (!c)
+	if (!inversion_cfg.detect || !c)
 		return;
 	start = c->cur_start;
 	if (c->cur_tid == a->prev_tid && c->cur_prio < prio)
@@ -249,19 +263,19 @@ static __always_inline __u64 inv_ran_since(struct inv_runner *r, __u64 from)
 	return r->ran_ns < span ? r->ran_ns : span;
 }
 
-/* Token bucket per CPU: cfg.inv_cost_ns of credit per alert, at most cfg.inv_burst_ns banked. */
+/* Token bucket per CPU: inversion_cfg.cost_ns of credit per alert, at most inversion_cfg.burst_ns banked. */
 static __always_inline bool inv_take_token(struct inv_cpu *c, __u64 now)
 {
-	__u64 credit = c->credit_at ? c->credit_ns + (now - c->credit_at) : cfg.inv_burst_ns;
+	__u64 credit = c->credit_at ? c->credit_ns + (now - c->credit_at) : inversion_cfg.burst_ns;
 
-	if (credit > cfg.inv_burst_ns)
-		credit = cfg.inv_burst_ns;
+	if (credit > inversion_cfg.burst_ns)
+		credit = inversion_cfg.burst_ns;
 	c->credit_at = now;
-	if (credit < cfg.inv_cost_ns) {
+	if (credit < inversion_cfg.cost_ns) {
 		c->credit_ns = credit;
 		return false;
 	}
-	c->credit_ns = credit - cfg.inv_cost_ns;
+	c->credit_ns = credit - inversion_cfg.cost_ns;
 	return true;
 }
 
@@ -303,7 +317,7 @@ static __always_inline void inv_emit(struct inv_cpu *c, __u32 kind, struct inv_t
 	for (__u32 i = 0; i < INV_RUNNERS; i++)
 		if (inv_counts(&c->r[i], w, skip, from))
 			below += inv_ran_since(&c->r[i], from);
-	if (below < cfg.inv_threshold_ns)
+	if (below < inversion_cfg.threshold_ns)
 		return;
 	stats = inv_stats_here();
 	if (!inv_take_token(c, now)) {
@@ -375,7 +389,7 @@ static __always_inline void inv_check_lock(struct inv_cpu *c, struct inv_task *l
 		if (!inv_below(s->task.prio, s->task.policy, l->prio, l->policy))
 			continue;
 		from = s->since > runnable_since ? s->since : runnable_since;
-		if (now <= from || now - from < cfg.inv_threshold_ns)
+		if (now <= from || now - from < inversion_cfg.threshold_ns)
 			continue;
 		if (best && s->task.prio >= best->task.prio)
 			continue; /* keep the highest-priority waiter */
@@ -400,7 +414,8 @@ static __always_inline void inversion_switch_in(struct task_struct *next, struct
 	struct inv_cpu *c;
 	struct inv_task w;
 
-	if (!runnable_since || now <= runnable_since || now - runnable_since < cfg.inv_threshold_ns)
+	if (!inversion_cfg.detect || !runnable_since || now <= runnable_since ||
+	    now - runnable_since < inversion_cfg.threshold_ns)
 		return;
 	c = bpf_map_lookup_elem(&inv_cpu, &zero);
 	if (!c)
@@ -410,9 +425,9 @@ static __always_inline void inversion_switch_in(struct task_struct *next, struct
 	w.prio = a->next_prio;
 	w.policy = inv_policy(next, btf);
 	bpf_probe_read_kernel(w.comm, sizeof(w.comm), __builtin_preserve_access_index(&next->comm));
-	if (cfg.inversion & INV_RUNQ)
+	if (inversion_cfg.detect & INV_RUNQ)
 		inv_emit(c, INV_KIND_RUNQ, &w, NULL, 0, runnable_since, now);
-	if (cfg.inversion & INV_LOCK)
+	if (inversion_cfg.detect & INV_LOCK)
 		inv_check_lock(c, &w, runnable_since, now);
 }
 
@@ -519,7 +534,7 @@ int BPF_PROG(sys_enter_btf, struct pt_regs *regs, long id)
 {
 	struct task_struct *task;
 
-	if (id != cfg.futex_nr)
+	if (id != inversion_cfg.futex_nr)
 		return 0;
 	task = bpf_get_current_task_btf();
 	inversion_futex_enter(task, regs->di, regs->si, regs->dx, true);
@@ -529,7 +544,7 @@ int BPF_PROG(sys_enter_btf, struct pt_regs *regs, long id)
 SEC("raw_tp/sys_enter")
 int BPF_PROG(sys_enter_raw, struct pt_regs *regs, long id)
 {
-	if (id != cfg.futex_nr)
+	if (id != inversion_cfg.futex_nr)
 		return 0;
 	inversion_futex_enter((struct task_struct *)bpf_get_current_task(), BPF_CORE_READ(regs, di),
 			      BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx), false);
@@ -539,7 +554,7 @@ int BPF_PROG(sys_enter_raw, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
 {
-	if (regs->orig_ax != cfg.futex_nr)
+	if (regs->orig_ax != inversion_cfg.futex_nr)
 		return 0;
 	inversion_futex_exit((__u32)bpf_get_current_pid_tgid());
 	return 0;
@@ -548,7 +563,7 @@ int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
 SEC("raw_tp/sys_exit")
 int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
 {
-	if (BPF_CORE_READ(regs, orig_ax) != cfg.futex_nr)
+	if (BPF_CORE_READ(regs, orig_ax) != inversion_cfg.futex_nr)
 		return 0;
 	inversion_futex_exit((__u32)bpf_get_current_pid_tgid());
 	return 0;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Latency measures (features RunQueueLatency, OffCpuTime, ScheduleTime), included by
- * schedtrace.bpf.c after its config, filters and switch_args.
+ * What the latency measures (run-queue latency, off-CPU time, schedule() time) share, and
+ * priority inversion uses: per-thread stamps and in-kernel histograms. Knows no measure: each
+ * one's header records its own kinds of duration through record_latency().
  *
  * Every measure is a duration between two events of the SAME THREAD, so its start stamp is
  * kept per thread, never per CPU: a task often leaves schedule() on another CPU than the one
@@ -11,20 +12,23 @@
  * A stamp is only ever set while the session runs, so no value can exceed the session, and a
  * duration is recorded only when the clock moved forward, so none is negative.
  *
- * Durations go to histograms kept in the kernel: one per measure per CPU (the CPU where the
- * measure ended), and, when asked, one per process and measure.
+ * Durations go to histograms kept in the kernel: one per kind per CPU (the CPU where the
+ * duration ended), and, when asked, one per process and kind.
  */
 #pragma once
 
-/* cfg.latency bits */
-#define LAT_RUNQ     1
-#define LAT_OFFCPU   2
-#define LAT_SCHEDULE 4
+#include "lib/common.bpf.h"
 
-/* cfg.schedule_method: how a schedule() call is timed (user space picks the best that loads). */
-#define SCHED_METHOD_FEXIT       1 /* fentry/fexit on schedule(): the call itself */
-#define SCHED_METHOD_TRACEPOINTS 2 /* sched_entry_tp/sched_exit_tp around __schedule() */
-#define SCHED_METHOD_SWITCH      3 /* sched_switch only: switch-out to switch-in of the thread */
+/* latency_cfg.stamps: which per-thread stamps the session keeps. */
+#define STAMP_RUNNABLE 1 /* when a thread became runnable: woken, new, or preempted */
+#define STAMP_OFF      2 /* when and why a thread left the CPU */
+
+/* Mirrored by BpfLatencyConfig (Measures/Latency/LatencyTables.cs). */
+struct latency_config {
+	__u32 stamps;      /* STAMP_* bits; 0: no latency measure and no inversion detection */
+	__u32 per_process; /* also keep one histogram per process and kind */
+};
+const volatile struct latency_config latency_cfg SEC(".rodata.latency") = {};
 
 /* Histogram indexes; mirrored by LatencyKind in Engine/LatencyRecords.cs. */
 enum latency_kind {
@@ -61,7 +65,7 @@ struct latency_hist {
 /* One per CPU per kind: each CPU adds to its own copy without atomics. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, LAT_KINDS);
+	__uint(max_entries, 1); /* sized by user space: LAT_KINDS when a measure records */
 	__type(key, __u32);
 	__type(value, struct latency_hist);
 } latency SEC(".maps");
@@ -120,19 +124,21 @@ struct {
 	__type(value, struct task_lat);
 } task_lat_hash SEC(".maps");
 
-/* Per CPU, for the handover: when the outgoing task entered __schedule() and who came in. */
-struct handover {
-	__u64 entry_ns;
-	__u32 next_tid;
-	__u32 switched; /* sched_switch fired in this __schedule() call */
-};
+/*
+ * A stamp that could not be kept or read: that thread's next duration is lost, and counted.
+ * Task storage refuses every call of a tracing program on a CPU while a task there holds its
+ * lock (bpf_task_storage_busy): the kernel takes it with migration disabled, not preemption,
+ * while it frees an exiting task's storage, so a task preempted there leaves the CPU's switches
+ * without stamps until it runs again. The raw_tp path's LRU hash can evict a live thread's.
+ */
+static __always_inline void count_stamp_lost(void)
+{
+	__u32 zero = 0;
+	struct session_stats *lost = bpf_map_lookup_elem(&session_stats, &zero);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct handover);
-} handover SEC(".maps");
+	if (lost)
+		lost->stamps_lost++;
+}
 
 /*
  * The thread's stamps. `btf` is a constant at every call site: clang keeps only one branch,
@@ -284,7 +290,7 @@ static __always_inline void record_latency(__u32 kind, __u64 v, struct task_stru
 	h = bpf_map_lookup_elem(&latency, &kind);
 	if (h)
 		hist_add(h, v);
-	if (cfg.latency_per_process && kind != LAT_KIND_HANDOVER)
+	if (latency_cfg.per_process && kind != LAT_KIND_HANDOVER)
 		record_per_process(kind, v, task, tgid);
 }
 
@@ -299,51 +305,53 @@ static __always_inline __u32 off_kind(bool runnable, long state)
 	return LAT_KIND_OFF_OTHER;
 }
 
+
 /*
- * sched_switch: prev leaves (stamp), next arrives (measure). prev waits for a CPU again
- * right away when it leaves runnable: preempted, or yielding (state still TASK_RUNNING).
- * A preempted task can carry a sleeping state (it was preempted on its way to sleep), but it
- * stays on the run queue, so `preempt` wins.
+ * sched_switch, outgoing side: prev leaves the CPU now. It waits for a CPU again right away
+ * when it leaves runnable: preempted, or yielding (state still TASK_RUNNING). A preempted task
+ * can carry a sleeping state (it was preempted on its way to sleep), but it stays on the run
+ * queue, so `preempt` wins. A stamp that cannot be kept is counted: that thread's next
+ * duration is lost.
  */
-static __always_inline void latency_switch(struct task_struct *prev, struct task_struct *next,
-					   struct switch_args *a, bool preempt, long prev_state, bool btf, __u64 now)
+static __always_inline void stamps_switch_out(struct task_struct *prev, struct switch_args *a, bool preempt,
+					      long prev_state, bool btf, __u64 now)
 {
 	bool runnable = preempt || prev_state == TASK_RUNNING;
 	struct task_lat *lat;
-	__u32 zero = 0;
-	struct handover *slot;
 
-	if (cfg.schedule_method == SCHED_METHOD_TRACEPOINTS) {
-		slot = bpf_map_lookup_elem(&handover, &zero);
-		if (slot) {
-			slot->next_tid = a->next_tid;
-			slot->switched = 1;
-		}
+	if (!lat_wanted(a->prev_tid, a->prev_tgid))
+		return;
+	lat = lat_of(prev, a->prev_tid, btf, true);
+	if (!lat) {
+		count_stamp_lost();
+		return;
 	}
-	if (lat_wanted(a->prev_tid, a->prev_tgid)) {
-		lat = lat_of(prev, a->prev_tid, btf, true);
-		if (lat) {
-			lat->off_since = now;
-			lat->off_kind = off_kind(runnable, prev_state);
-			lat->runnable_since = runnable ? now : 0;
-		}
-	}
+	lat->off_since = now;
+	lat->off_kind = off_kind(runnable, prev_state);
+	lat->runnable_since = runnable ? now : 0;
+}
+
+/*
+ * sched_switch, incoming side: next's stamps, for the measures to read (all zero for a thread
+ * not stamped yet); NULL when it is not traced, or (counted) when they cannot be read. Created
+ * if missing, which tells a refusal from an absence: the thread would get them at its
+ * switch-out anyway.
+ */
+static __always_inline struct task_lat *stamps_switch_in(struct task_struct *next, struct switch_args *a, bool btf)
+{
+	struct task_lat *lat;
+
 	if (!lat_wanted(a->next_tid, a->next_tgid))
-		return;
-	lat = lat_of(next, a->next_tid, btf, false);
+		return NULL;
+	lat = lat_of(next, a->next_tid, btf, true);
 	if (!lat)
-		return;
-	if ((cfg.latency & LAT_RUNQ) && lat->runnable_since && now > lat->runnable_since)
-		record_latency(LAT_KIND_RUNQ, now - lat->runnable_since, next, a->next_tgid);
-	if (cfg.inversion)
-		inversion_switch_in(next, a, lat->runnable_since, now, btf);
-	if (lat->off_since && now > lat->off_since) {
-		if (cfg.latency & LAT_OFFCPU)
-			record_latency(lat->off_kind, now - lat->off_since, next, a->next_tgid);
-		/* Without schedule() hooks, a call that switched is seen from switch-out to switch-in. */
-		if ((cfg.latency & LAT_SCHEDULE) && cfg.schedule_method == SCHED_METHOD_SWITCH)
-			record_latency(LAT_KIND_SCHED_SWITCHED, now - lat->off_since, next, a->next_tgid);
-	}
+		count_stamp_lost();
+	return lat;
+}
+
+/* After every measure has read next's stamps: it runs now, and waits for nothing. */
+static __always_inline void stamps_consumed(struct task_lat *lat)
+{
 	lat->runnable_since = 0;
 	lat->off_since = 0;
 }
@@ -352,128 +360,17 @@ static __always_inline void latency_switch(struct task_struct *prev, struct task
  * sched_wakeup(_new): the task is runnable from now. A task already waiting keeps its earlier
  * stamp: the kernel also reports a wakeup for a task that is still on the run queue.
  */
-static __always_inline void latency_wakeup(struct task_struct *task, __u32 tid, __u32 tgid, bool btf)
+static __always_inline void stamps_wakeup(struct task_struct *task, __u32 tid, __u32 tgid, bool btf)
 {
 	struct task_lat *lat;
 
-	/* Priority inversion needs the runnable stamps too. */
-	if (!((cfg.latency & LAT_RUNQ) || cfg.inversion) || !lat_wanted(tid, tgid))
+	if (!(latency_cfg.stamps & STAMP_RUNNABLE) || !lat_wanted(tid, tgid))
 		return;
 	lat = lat_of(task, tid, btf, true);
-	if (lat && !lat->runnable_since)
+	if (!lat) {
+		count_stamp_lost();
+		return;
+	}
+	if (!lat->runnable_since)
 		lat->runnable_since = bpf_ktime_get_ns();
-}
-
-/* Entry of schedule() (fentry) or __schedule() (sched_entry_tp), on the calling thread. */
-static __always_inline void schedule_entered(struct task_struct *task, __u32 tid, __u32 tgid, bool btf,
-					     bool handover_too)
-{
-	__u64 now = bpf_ktime_get_ns();
-	struct task_lat *lat;
-	struct handover *slot;
-	__u32 zero = 0;
-
-	if (handover_too) {
-		/* Idle (tid 0) hands over too, so this comes before the per-thread filter. */
-		slot = bpf_map_lookup_elem(&handover, &zero);
-		if (slot) {
-			slot->entry_ns = now;
-			slot->switched = 0;
-		}
-	}
-	if (!lat_wanted(tid, tgid))
-		return;
-	lat = lat_of(task, tid, btf, true);
-	if (lat)
-		lat->sched_entry = now;
-}
-
-/*
- * Return from the call, on the same thread: after a switch this runs once the thread has the
- * CPU again, so a call that blocked includes the time the thread was off the CPU.
- */
-static __always_inline void schedule_returned(struct task_struct *task, __u32 tid, __u32 tgid, bool btf,
-					      __u32 kind, bool handover_too)
-{
-	__u64 now = bpf_ktime_get_ns();
-	struct task_lat *lat;
-	struct handover *slot;
-	__u32 zero = 0;
-
-	if (handover_too) {
-		/* The incoming task's first moment: the end of this CPU's handover. A task that
-		 * starts life in ret_from_fork never returns here; the next entry re-arms the slot. */
-		slot = bpf_map_lookup_elem(&handover, &zero);
-		if (slot && slot->switched && slot->next_tid == tid && slot->entry_ns && now > slot->entry_ns &&
-		    (!filtering() || lat_wanted(tid, tgid)))
-			record_latency(LAT_KIND_HANDOVER, now - slot->entry_ns, task, tgid);
-		if (slot)
-			slot->switched = 0;
-	}
-	if (!lat_wanted(tid, tgid))
-		return;
-	lat = lat_of(task, tid, btf, false);
-	if (!lat || !lat->sched_entry)
-		return;
-	if (now > lat->sched_entry)
-		record_latency(kind, now - lat->sched_entry, task, tgid);
-	lat->sched_entry = 0;
-}
-
-SEC("tp_btf/sched_entry_tp")
-int BPF_PROG(sched_entry_btf, bool preempt)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-
-	schedule_entered(task, task->pid, task->tgid, true, true);
-	return 0;
-}
-
-SEC("raw_tp/sched_entry_tp")
-int BPF_PROG(sched_entry_raw, bool preempt)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-
-	schedule_entered(task, BPF_CORE_READ(task, pid), BPF_CORE_READ(task, tgid), false, true);
-	return 0;
-}
-
-SEC("tp_btf/sched_exit_tp")
-int BPF_PROG(sched_exit_btf, bool is_switch)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-
-	schedule_returned(task, task->pid, task->tgid, true,
-			  is_switch ? LAT_KIND_SCHED_SWITCHED : LAT_KIND_SCHED_NOT_SWITCHED, true);
-	return 0;
-}
-
-SEC("raw_tp/sched_exit_tp")
-int BPF_PROG(sched_exit_raw, bool is_switch)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-
-	schedule_returned(task, BPF_CORE_READ(task, pid), BPF_CORE_READ(task, tgid), false,
-			  is_switch ? LAT_KIND_SCHED_SWITCHED : LAT_KIND_SCHED_NOT_SWITCHED, true);
-	return 0;
-}
-
-/* schedule() itself, as the assignment's kprobe/kretprobe pair meant it; needs fentry, which
- * kernel lockdown and some configurations refuse. */
-SEC("fentry/schedule")
-int BPF_PROG(schedule_enter)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-
-	schedule_entered(task, task->pid, task->tgid, true, false);
-	return 0;
-}
-
-SEC("fexit/schedule")
-int BPF_PROG(schedule_exit)
-{
-	struct task_struct *task = bpf_get_current_task_btf();
-
-	schedule_returned(task, task->pid, task->tgid, true, LAT_KIND_SCHED_ALL, false);
-	return 0;
 }

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Measure RunQueueLatency: from becoming runnable (woken, new, or preempted) to running
+ * (user side: Measures/RunQueueLatency). The stamps are lib/latency.bpf.h's.
+ */
+#pragma once
+
+#include "lib/latency.bpf.h"
+
+/* Mirrored by BpfRunQueueLatencyConfig (Measures/RunQueueLatency/RunQueueLatencyMeasure.cs). */
+struct runqlat_config {
+	__u32 enabled;
+	__u32 pad;
+};
+const volatile struct runqlat_config runqlat_cfg SEC(".rodata.runqlat") = {};
+
+static __always_inline void runqlat_switch_in(struct task_struct *next, struct switch_args *a, struct task_lat *lat,
+					      __u64 now)
+{
+	if (runqlat_cfg.enabled && lat->runnable_since && now > lat->runnable_since)
+		record_latency(LAT_KIND_RUNQ, now - lat->runnable_since, next, a->next_tgid);
+}

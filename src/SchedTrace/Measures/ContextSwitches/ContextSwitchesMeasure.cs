@@ -1,0 +1,40 @@
+using System.Runtime.InteropServices;
+using SchedTrace.Engine;
+
+namespace SchedTrace.Measures;
+
+/// <summary>Context switches per CPU, voluntary / involuntary / out of idle (bpf/measures/switches.bpf.h).</summary>
+internal sealed class ContextSwitchesMeasure : Measure
+{
+    internal const string Constants = ".rodata.switches";
+
+    /// <summary>The per-CPU counters (one slot, a copy per CPU).</summary>
+    internal const string CountsMap = "switch_counts";
+
+    internal override SchedTraceFeature Feature => SchedTraceFeature.ContextSwitches;
+
+    internal override void Request(BpfRequest request, SchedTraceSessionOptions options, int alternative)
+    {
+        request.Attach(BpfHook.SchedSwitch);
+        request.SetConstants(Constants, new BpfSwitchesConfig { Enabled = 1 });
+    }
+}
+
+/// <summary>Mirror of <c>struct switches_config</c> (.rodata.switches).</summary>
+[StructLayout(LayoutKind.Sequential)]
+[KernelMirror("switches_config")]
+internal struct BpfSwitchesConfig
+{
+    public uint Enabled;
+    public uint Pad;
+}
+
+/// <summary>Mirror of <c>struct switch_counts</c>: one copy per CPU.</summary>
+[StructLayout(LayoutKind.Sequential)]
+[KernelMirror("switch_counts")]
+internal struct BpfSwitchCounts
+{
+    public ulong Voluntary;
+    public ulong Involuntary;
+    public ulong FromIdle;
+}

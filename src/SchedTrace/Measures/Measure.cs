@@ -1,0 +1,52 @@
+using SchedTrace.Engine;
+
+namespace SchedTrace.Measures;
+
+/// <summary>
+/// One measure's part in a session: the options it checks, and what it asks of the kernel (hooks,
+/// constants, map sizes) for each hook kind. A measure lives in its own folder with its kernel
+/// mirrors, and its kernel side in bpf/measures/; <see cref="MeasureRegistry"/> composes them, so
+/// the session and the BPF plumbing know none by name.
+/// </summary>
+internal abstract class Measure
+{
+    /// <summary>The feature that turns the measure on.</summary>
+    internal abstract SchedTraceFeature Feature { get; }
+
+    /// <summary>Refuses options the measure cannot honour, before anything is loaded.</summary>
+    internal virtual void Validate(SchedTraceSessionOptions options)
+    {
+    }
+
+    /// <summary>
+    /// How many ways the measure can be served, best first (see <see cref="Request"/>'s
+    /// alternative); the session tries the next when a kernel refuses one. Most have one.
+    /// </summary>
+    internal virtual int Alternatives => 1;
+
+    /// <summary>An alternative in words, for the notice that says one was refused.</summary>
+    internal virtual string DescribeAlternative(int alternative) => Feature.ToString();
+
+    /// <summary>The sentence that ends that notice: what the measure does instead.</summary>
+    internal virtual string DescribeFallback(int alternative) => $"Using {DescribeAlternative(alternative)} instead.";
+
+    /// <summary>Adds what the measure needs, served its <paramref name="alternative"/> way, to the request for one hook kind.</summary>
+    internal abstract void Request(BpfRequest request, SchedTraceSessionOptions options, int alternative);
+
+    /// <summary>Once attached, at the session's start: takes the measure's base, if it has one.</summary>
+    internal virtual void Started(SchedBpfObject bpf)
+    {
+    }
+
+    /// <summary>For -Verbose: the programs it runs besides its hooks, as a clause ("; a task iterator ...").</summary>
+    internal virtual string DescribePrograms(BpfRequest request) => string.Empty;
+
+    /// <summary>For -Verbose: the kernel filters of its own it applies ("task name 'x'").</summary>
+    internal virtual IEnumerable<string> DescribeFilters(SchedTraceSessionOptions options) => [];
+
+    /// <summary>For -Verbose: the sizes of its tables and buffers ("task table 16,384 entries").</summary>
+    internal virtual IEnumerable<string> DescribeTables(BpfRequest request) => [];
+
+    protected static SchedTraceException Invalid(string id, string message, string action) =>
+        new(SchedTraceErrorKind.InvalidArgument, id, message, action);
+}

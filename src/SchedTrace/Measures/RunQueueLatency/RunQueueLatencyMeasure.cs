@@ -1,0 +1,30 @@
+using System.Runtime.InteropServices;
+using SchedTrace.Engine;
+
+namespace SchedTrace.Measures;
+
+/// <summary>Run-queue latency: from becoming runnable (woken, new, or preempted) to running (bpf/measures/runqlat.bpf.h).</summary>
+internal sealed class RunQueueLatencyMeasure : HistogramMeasure
+{
+    internal const string Constants = ".rodata.runqlat";
+
+    internal override SchedTraceFeature Feature => SchedTraceFeature.RunQueueLatency;
+
+    protected override uint Kinds => 1;
+
+    internal override void Request(BpfRequest request, SchedTraceSessionOptions options, int alternative)
+    {
+        request.Attach(BpfHook.SchedSwitch, BpfHook.Wakeup, BpfHook.WakeupNew);
+        request.SetConstants(Constants, new BpfRunQueueLatencyConfig { Enabled = 1 });
+        RecordInto(request, options, BpfStamps.Runnable | BpfStamps.OffCpu);
+    }
+}
+
+/// <summary>Mirror of <c>struct runqlat_config</c> (.rodata.runqlat).</summary>
+[StructLayout(LayoutKind.Sequential)]
+[KernelMirror("runqlat_config")]
+internal struct BpfRunQueueLatencyConfig
+{
+    public uint Enabled;
+    public uint Pad;
+}
