@@ -45,14 +45,14 @@ internal static class CommandLine
         Options for cputime (and --duration, --interval, --count, --json, --csv, --raw-tp, --verbose, --debug):
           --top N          Only the N busiest rows (default: all), busiest first.
           --pid N[,N...]   Only these processes.
-          --name PATTERN   Only processes whose name matches (* and ? wildcards).
+          --name PATTERN   Only processes whose name matches (*, ?, [a-z] wildcards).
           --threads        One row per thread instead of one per process.
 
         Options for events (and --json, --raw-tp, --verbose, --debug):
           --type T[,T...]  switch (default), wakeup, wakeup-new, migrate.
           --pid N[,N...]   Only events of these processes (either side of a switch).
           --tid N[,N...]   Only events of these threads (either side of a switch).
-          --name PATTERN   Only events of tasks with this name (* and ? wildcards).
+          --name PATTERN   Only events of tasks with this name (*, ?, [a-z] wildcards).
           --cpu N          Only events on CPU N.
           --min-runtime S  Only switches whose previous task ran at least S seconds (e.g. 1ms).
           --duration S     Stop after S seconds (default: until Ctrl+C).
@@ -68,7 +68,7 @@ internal static class CommandLine
                            printed when collection ends, Ctrl+C included.
           --interval S     Print the figures of every S seconds instead (Ctrl+C stops; --count N).
           --pid N[,N...]   Only these processes.
-          --name PATTERN   Only processes whose name matches (* and ? wildcards).
+          --name PATTERN   Only processes whose name matches (*, ?, [a-z] wildcards).
           --cpu N          Only intervals that ended on CPU N.
           --per-process    One row per process (and reason), most time first, as a table.
           --per-cpu        One row per CPU (and reason), as a table.
@@ -80,10 +80,14 @@ internal static class CommandLine
           --min-nice-gap N Between normal tasks, the least nice gap that counts (default 10).
           --max-alerts N   Rate limit: alerts per second per CPU (default 100); the rest are counted.
           --pid N[,N...]   Only inversions in which a task of these processes takes part.
-          --name PATTERN   Only inversions in which a task with this name takes part (* and ?).
+          --name PATTERN   Only inversions in which a task with this name takes part (*, ?, [a-z]).
                            With --json the summary rows follow the alerts (they have "Count").
 
           --help, --version
+
+        Names (--name) are the kernel's names of tasks, at most 15 bytes, in any case: * matches
+        any characters, ? one, [abc] and [a-z] one of a set, and a backtick makes the next
+        character literal (`[). A name without wildcards is compared on its first 15 bytes.
 
         Signals: SIGINT (Ctrl+C), SIGTERM and SIGHUP end a collection as --duration ending does:
         the figures gathered are printed, everything is detached, and the exit code is 0. SIGINT
@@ -283,9 +287,9 @@ internal static class CommandLine
             // A bad path fails now, not after the watch.
             TimelineExport.Check(perfettoPath, svgPath, overwrite: true);
         }
-        var name = options.Text("name");
-        bool wildcard = name is not null && name.IndexOfAny(new[] { '*', '?' }) >= 0;
-        var nameFilter = wildcard ? options.Pattern("name") : null;
+        // One name without wildcards is compared in the kernel; a pattern is matched here.
+        var names = options.Names("name");
+        var nameFilter = names is { SingleLiteral: null } ? names.Filter : null;
         // Read before anything is attached: a mistake in them is exit 2 wherever it is run, not a session's error.
         var count = options.Int("count");
         var duration = options.WatchDuration("duration");
@@ -297,7 +301,7 @@ internal static class CommandLine
             EventTypes = options.EventTypes("type"),
             Cpu = options.Int("cpu", allowZero: true),
             EventMinRuntime = options.Duration("min-runtime"),
-            EventName = wildcard ? null : name,
+            EventName = names?.SingleLiteral,
             RingBufferBytes = options.ByteSize("buffer-size") ?? SchedTraceSessionOptions.DefaultRingBufferBytes,
         });
         // Files replace the live table (a table of a whole machine's switches is unreadable
@@ -526,28 +530,28 @@ internal sealed class Options
     }
 
     /// <summary>
-    /// A * and ? wildcard pattern, matched case-insensitively like PowerShell's -Name. A name
-    /// without wildcards is compared as the kernel keeps it, on its first 15 bytes (as -Name and
-    /// the kernel's own filter of the events verb do). * and ? span any character, line breaks
-    /// included: a comm may hold one.
+    /// The task names of --name: PowerShell's wildcard language, as the cmdlets' -Name reads it
+    /// (<see cref="NameFilter"/>). A malformed pattern is a usage error, before anything is attached.
     /// </summary>
-    internal Func<string, bool>? Pattern(string name)
+    internal NameFilter? Names(string name)
     {
         if (!values.TryGetValue(name, out var text))
         {
             return null;
         }
         text ??= string.Empty;
-        if (text.IndexOfAny(['*', '?']) < 0)
+        try
         {
-            var comm = CommName.Of(text);
-            return candidate => string.Equals(candidate, comm, StringComparison.OrdinalIgnoreCase);
+            return new NameFilter([text]);
         }
-        var regex = new System.Text.RegularExpressions.Regex(
-            "^" + System.Text.RegularExpressions.Regex.Escape(text).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "\\z",
-            System.Text.RegularExpressions.RegexOptions.IgnoreCase | System.Text.RegularExpressions.RegexOptions.CultureInvariant | System.Text.RegularExpressions.RegexOptions.Singleline);
-        return regex.IsMatch;
+        catch (SchedTraceException e) when (e.ErrorId == NamePattern.InvalidPatternId)
+        {
+            throw new UsageException($"--{name}: '{text}' is not a valid wildcard pattern; escape [ and ] with a backtick, or close the bracket");
+        }
     }
+
+    /// <summary>The matcher of --name for a core query (<see cref="Names"/>); null without --name.</summary>
+    internal Func<string, bool>? Pattern(string name) => Names(name)?.Filter;
 
     internal TimeSpan? Duration(string name) =>
         values.TryGetValue(name, out var text) ? DurationParser.Parse(text, "--" + name) : null;

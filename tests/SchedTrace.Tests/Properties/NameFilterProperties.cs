@@ -9,8 +9,8 @@ using SchedTrace.PowerShell;
 namespace SchedTrace.Tests.Properties;
 
 /// <summary>
-/// The three places a task name is matched: the cmdlets' -Name (<see cref="ProcessNameFilter"/>,
-/// PowerShell wildcards, any case), the CLI's --name (* and ?, any case), and the kernel's
+/// The three places a task name is matched: the cmdlets' -Name (<see cref="ProcessNameFilter"/>),
+/// the CLI's --name (both the core's <see cref="NameFilter"/>: PowerShell wildcards, any case), and the kernel's
 /// compare of a single literal name (<see cref="BpfConfig.SetFilterComm"/> and comm_matches() in
 /// bpf/schedtrace.bpf.c, ASCII case only). Each must accept the comm the kernel gives a task of
 /// the name it was given, however long (a comm keeps 15 bytes) and whatever its characters.
