@@ -34,15 +34,7 @@ internal sealed class CpuTimeVerb : Verb
         // The processes are filtered in the kernel too, so other tasks cost nothing.
         using var session = StartSession(options, stderr, SessionOptions(options, stderr) with { Features = SchedTraceFeature.CpuTime, ProcessIds = processIds });
         var writer = new RecordWriter<ProcessCpuTime>(stdout, format, Columns);
-        foreach (var rows in ProcessCpuTime.Collect(session, plan, query, cancellation))
-        {
-            if (rows.Count > 0)
-            {
-                VerboseWindow(options, stderr, rows[0].Sample, rows[0].WindowStart, rows[0].WindowEnd, rows[0].Duration);
-            }
-            writer.Write(rows);
-            stdout.Flush(); // each sample as soon as it is taken
-        }
+        WriteWindows(options, stdout, stderr, ProcessCpuTime.Collect(session, plan, query, cancellation), r => (r.Sample, r.WindowStart, r.WindowEnd, r.Duration), writer.Write);
         if (session.DroppedTasks > 0)
         {
             Warn(stderr, $"{session.DroppedTasks} thread updates did not fit in the task table ({session.TaskTableCapacity} entries); their time is missing.");

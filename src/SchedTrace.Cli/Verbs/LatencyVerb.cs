@@ -10,7 +10,11 @@ namespace SchedTrace.Cli.Verbs;
 /// --per-process or --per-cpu, or every figure as JSON lines or CSV. A verb is its report kind
 /// and its words.
 /// </summary>
-internal abstract class LatencyVerb : Verb
+/// <param name="name">The verb.</param>
+/// <param name="summary">Its line under "Verbs:".</param>
+/// <param name="kind">Which report it prints.</param>
+/// <param name="what">What it traces, for the line that says how to stop ("tracing run-queue latency; press Ctrl+C ...").</param>
+internal abstract class LatencyVerb(string name, string summary, LatencyReportKind kind, string what) : Verb
 {
     private static readonly CliOption Duration = new("duration", "S",
         "Collect for S seconds (default: until Ctrl+C). Either way the figures are printed when collection ends, Ctrl+C included.");
@@ -26,13 +30,11 @@ internal abstract class LatencyVerb : Verb
         SharedOptions.Json, SharedOptions.Csv, SharedOptions.RawTracepoints, SharedOptions.Verbose, SharedOptions.Debug,
     ];
 
+    internal sealed override string Name => name;
+
+    internal sealed override string Summary => summary;
+
     internal sealed override IReadOnlyList<CliOption> Options => LatencyOptions;
-
-    /// <summary>Which report the verb prints.</summary>
-    private protected abstract LatencyReportKind Kind { get; }
-
-    /// <summary>What is traced, for the line that says how to stop ("tracing run-queue latency; press Ctrl+C ...").</summary>
-    private protected abstract string What { get; }
 
     private protected sealed override int Execute(Options options, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
@@ -41,7 +43,7 @@ internal abstract class LatencyVerb : Verb
         var processIds = options.IntList(SharedOptions.ProcessIds.Name);
         var query = new LatencyQuery
         {
-            Kind = Kind,
+            Kind = kind,
             PerProcess = options.Flag(PerProcess.Name),
             PerCpu = options.Flag(PerCpu.Name),
             ProcessIds = processIds,
@@ -73,7 +75,7 @@ internal abstract class LatencyVerb : Verb
 
         if (format == OutputFormat.Table)
         {
-            foreach (var line in Preamble(Kind, session, query, options))
+            foreach (var line in Preamble(kind, session, query, options))
             {
                 stdout.WriteLine(line);
             }
@@ -81,20 +83,12 @@ internal abstract class LatencyVerb : Verb
         }
         if (plan.Mode == SamplingMode.UntilStopped)
         {
-            stderr.WriteLine($"schedtrace: tracing {What}; press Ctrl+C to stop and print the figures.");
+            stderr.WriteLine($"schedtrace: tracing {what}; press Ctrl+C to stop and print the figures.");
             stderr.Flush();
         }
 
         var writer = new LatencyWriter(stdout, format);
-        foreach (var rows in LatencyReport.Collect(session, plan, query, cancellation))
-        {
-            if (rows.Count > 0)
-            {
-                VerboseWindow(options, stderr, rows[0].Sample, rows[0].WindowStart, rows[0].WindowEnd, rows[0].Duration);
-            }
-            writer.Write(rows, query);
-            stdout.Flush(); // each window as soon as it ends
-        }
+        WriteWindows(options, stdout, stderr, LatencyReport.Collect(session, plan, query, cancellation), r => (r.Sample, r.WindowStart, r.WindowEnd, r.Duration), rows => writer.Write(rows, query));
         session.Stop();
         if (session.LatencyDropped > 0)
         {

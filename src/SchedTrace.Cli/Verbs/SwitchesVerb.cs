@@ -32,15 +32,7 @@ internal sealed class SwitchesVerb : Verb
             ThreadIds = options.IntList(ThreadIds.Name),
         });
         var writer = new RecordWriter<ContextSwitchCount>(stdout, format, Columns);
-        foreach (var rows in ContextSwitchCount.Collect(session, plan, total, cancellation))
-        {
-            if (rows.Count > 0)
-            {
-                VerboseWindow(options, stderr, rows[0].Sample, rows[0].WindowStart, rows[0].WindowEnd, rows[0].Duration);
-            }
-            writer.Write(rows);
-            stdout.Flush(); // each sample as soon as it is taken
-        }
+        WriteWindows(options, stdout, stderr, ContextSwitchCount.Collect(session, plan, total, cancellation), r => (r.Sample, r.WindowStart, r.WindowEnd, r.Duration), writer.Write);
         return CommandLine.ExitOk;
     }
 

@@ -61,7 +61,22 @@ internal abstract class Verb
             Notice = text => Warn(stderr, text),
         };
 
-    /// <summary>The --verbose line of a window that ended, with --name (which the kernel filters' line does not show).</summary>
-    private protected static void VerboseWindow(Options options, TextWriter stderr, int sample, DateTime start, DateTime end, TimeSpan duration) =>
-        Verbose(options, stderr, Narration.Window(sample, start, end, duration, [Narration.Names(options.Text(SharedOptions.ProcessName.Name) is { } name ? [name] : null)]));
+    /// <summary>
+    /// Writes each window of a reading as it ends (one, or one per --interval sample), after its
+    /// --verbose line, which names --name too (the kernel filters' line does not show it).
+    /// </summary>
+    private protected static void WriteWindows<T>(Options options, TextWriter stdout, TextWriter stderr, IEnumerable<IReadOnlyList<T>> windows,
+        Func<T, (int Sample, DateTime Start, DateTime End, TimeSpan Duration)> window, Action<IReadOnlyList<T>> write)
+    {
+        foreach (var rows in windows)
+        {
+            if (rows.Count > 0)
+            {
+                var (sample, start, end, duration) = window(rows[0]);
+                Verbose(options, stderr, Narration.Window(sample, start, end, duration, [Narration.Names(options.Text(SharedOptions.ProcessName.Name) is { } name ? [name] : null)]));
+            }
+            write(rows);
+            stdout.Flush(); // each window as soon as it ends
+        }
+    }
 }
