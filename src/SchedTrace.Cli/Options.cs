@@ -1,4 +1,5 @@
 using System.Globalization;
+using SchedTrace.Cli.Verbs;
 
 namespace SchedTrace.Cli;
 
@@ -166,9 +167,10 @@ internal sealed class Options
             ? throw new UsageException($"--{name} needs a duration greater than 0, not '{Text(name)}'")
             : Duration(name);
 
-    internal OutputFormat OutputFormat() => (Flag("json"), Flag("csv")) switch
+    /// <summary>--json, --csv or neither (a table).</summary>
+    internal OutputFormat OutputFormat() => (Flag(SharedOptions.Json.Name), Flag(SharedOptions.Csv.Name)) switch
     {
-        (true, true) => throw new UsageException("choose one of --json and --csv"),
+        (true, true) => throw new UsageException($"choose one of --{SharedOptions.Json.Name} and --{SharedOptions.Csv.Name}"),
         (true, false) => Cli.OutputFormat.Json,
         (false, true) => Cli.OutputFormat.Csv,
         _ => Cli.OutputFormat.Table,
@@ -177,19 +179,20 @@ internal sealed class Options
     /// <summary>--duration for one reading (default 1 s), or --interval [--count] for samples.</summary>
     internal SamplingPlan SamplingPlan()
     {
-        var interval = Duration("interval");
-        if (interval is null)
+        string duration = SharedOptions.Duration.Name, interval = SharedOptions.Interval.Name, count = SharedOptions.Count.Name;
+        var every = Duration(interval);
+        if (every is null)
         {
-            if (Flag("count"))
+            if (Flag(count))
             {
-                throw new UsageException("--count goes with --interval");
+                throw new UsageException($"--{count} goes with --{interval}");
             }
-            return SchedTrace.SamplingPlan.ForDuration(Duration("duration") ?? TimeSpan.FromSeconds(1));
+            return SchedTrace.SamplingPlan.ForDuration(Duration(duration) ?? TimeSpan.FromSeconds(1));
         }
-        if (Flag("duration"))
+        if (Flag(duration))
         {
-            throw new UsageException("choose one of --duration and --interval");
+            throw new UsageException($"choose one of --{duration} and --{interval}");
         }
-        return SchedTrace.SamplingPlan.ForIntervals(interval.Value, Int("count"));
+        return SchedTrace.SamplingPlan.ForIntervals(every.Value, Int(count));
     }
 }

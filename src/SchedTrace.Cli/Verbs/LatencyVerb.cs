@@ -109,7 +109,7 @@ internal abstract class LatencyVerb(string name, string summary, LatencyReportKi
         }
         if (options.Flag(SharedOptions.Count.Name))
         {
-            throw new UsageException("--count goes with --interval");
+            throw new UsageException($"--{SharedOptions.Count.Name} goes with --{Interval.Name}");
         }
         return SamplingPlan.UntilStopped;
     }
