@@ -2,7 +2,6 @@ using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace SchedTrace.PowerShell;
 
@@ -69,7 +68,7 @@ public sealed class ProcessNameCompleter : IArgumentCompleter
     internal static IReadOnlyList<string> Matching(IEnumerable<string> names, string? wordToComplete)
     {
         var typed = (wordToComplete ?? string.Empty).Trim('\'', '"');
-        if (WildcardRegex(typed + "*") is not { } pattern)
+        if (!NamePattern.TryParse(typed + "*", out var pattern, out _))
         {
             return Array.Empty<string>();
         }
@@ -80,64 +79,6 @@ public sealed class ProcessNameCompleter : IArgumentCompleter
             .OrderBy(n => n, StringComparer.OrdinalIgnoreCase)
             .ThenBy(n => n, StringComparer.Ordinal)
             .ToList();
-    }
-
-    /// <summary>
-    /// PowerShell's wildcard language (what WildcardPattern matches, case-insensitively): *, ?,
-    /// [abc] and [a-z] sets, and ` to escape the next character. Written out here because the
-    /// tests run against the reference stub of System.Management.Automation, whose
-    /// WildcardPattern does nothing; null for an unclosed [.
-    /// </summary>
-    internal static Regex? WildcardRegex(string wildcard)
-    {
-        var regex = new StringBuilder("^");
-        for (int i = 0; i < wildcard.Length; i++)
-        {
-            char c = wildcard[i];
-            if (c == '`' && i + 1 < wildcard.Length)
-            {
-                regex.Append(Regex.Escape(wildcard[++i].ToString()));
-            }
-            else if (c == '*')
-            {
-                regex.Append(".*");
-            }
-            else if (c == '?')
-            {
-                regex.Append('.');
-            }
-            else if (c == '[')
-            {
-                int close = wildcard.IndexOf(']', i + 1);
-                if (close < i + 2)
-                {
-                    return null; // unclosed, or [] with nothing in it
-                }
-                regex.Append('[');
-                string set = wildcard[(i + 1)..close];
-                for (int j = 0; j < set.Length; j++)
-                {
-                    // A - between two characters is a range; anywhere else it is itself.
-                    bool range = set[j] == '-' && j > 0 && j < set.Length - 1;
-                    regex.Append(range ? "-" : Regex.Escape(set[j].ToString()).Replace("-", "\\-", StringComparison.Ordinal));
-                }
-                regex.Append(']');
-                i = close;
-            }
-            else
-            {
-                regex.Append(Regex.Escape(c.ToString()));
-            }
-        }
-        regex.Append('$');
-        try
-        {
-            return new Regex(regex.ToString(), RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Singleline);
-        }
-        catch (ArgumentException)
-        {
-            return null; // a range in reverse order, such as [z-a]
-        }
     }
 
     /// <summary>

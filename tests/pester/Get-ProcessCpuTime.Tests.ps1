@@ -139,6 +139,24 @@ Describe 'Get-ProcessCpuTime' {
             $rows.ProcessId | Should -Contain $spinner.Id
         }
 
+        It 'matches a set and an escaped wildcard character as PowerShell reads them' {
+            # [x] is one character of a set; `[ is a literal [, so the second name matches no comm.
+            $set = "[$($spinnerName[0])]" + $spinnerName.Substring(1)
+            $rows = @(Get-ProcessCpuTime -Duration 0.5 -Name $set, ($spinnerName + '`[*'))
+
+            $rows.ProcessId | Should -Contain $spinner.Id
+            $rows.Name | Sort-Object -Unique | Should -Be $spinnerName
+        }
+
+        It 'refuses a malformed pattern as InvalidNamePattern' {
+            $failure = { Get-ProcessCpuTime -Duration 5 -Name 'a[' } | Should -Throw -ErrorId 'InvalidNamePattern,SchedTrace.PowerShell.GetProcessCpuTimeCommand' -PassThru
+
+            $failure.CategoryInfo.Category | Should -Be 'InvalidArgument'
+            $failure.TargetObject | Should -Be 'a['
+            $failure.ErrorDetails.Message | Should -Be "'a[' is not a valid wildcard pattern: The specified wildcard character pattern is not valid: a["
+            $failure.ErrorDetails.RecommendedAction | Should -Match 'backtick'
+        }
+
         It 'reports a literal name that matched nothing as ProcessNameNotFound' {
             $rows = @(Get-ProcessCpuTime -Duration 0.3 -Name 'no-such-process' -ErrorAction SilentlyContinue -ErrorVariable missing)
 

@@ -15,7 +15,7 @@ namespace SchedTrace.Tests.Properties;
 /// </summary>
 public sealed class CliOptionProperties
 {
-    private enum Kind { Flag, PositiveDuration, NonNegativeDuration, Count, Whole, IdList, ByteSize, EventTypes, InversionKinds, Text }
+    private enum Kind { Flag, PositiveDuration, NonNegativeDuration, Count, Whole, IdList, ByteSize, EventTypes, InversionKinds, NamePattern }
 
     private static readonly Dictionary<string, Kind> Kinds = new()
     {
@@ -27,7 +27,7 @@ public sealed class CliOptionProperties
         ["buffer-size"] = Kind.ByteSize,
         ["type"] = Kind.EventTypes,
         ["kind"] = Kind.InversionKinds,
-        ["name"] = Kind.Text,
+        ["name"] = Kind.NamePattern,
         ["total"] = Kind.Flag, ["json"] = Kind.Flag, ["csv"] = Kind.Flag, ["raw-tp"] = Kind.Flag, ["verbose"] = Kind.Flag, ["debug"] = Kind.Flag,
         ["threads"] = Kind.Flag, ["per-process"] = Kind.Flag, ["per-cpu"] = Kind.Flag,
     };
@@ -272,7 +272,7 @@ public sealed class CliOptionProperties
             Gen.Elements(allowed).Select(o => ("given twice", (string?)null, Kinds[o] == Kind.Flag ? new[] { "--" + o, "--" + o } : new[] { "--" + o, Valid(o), "--" + o, Valid(o) })),
             Gen.Elements(valued).Select(o => ("no value", (string?)null, new[] { "--" + o })),
             UnknownOption(allowed).Select(o => ("unknown option", (string?)null, new[] { o })),
-            Gen.Elements(valued.Where(o => Kinds[o] != Kind.Text && !extras.Contains(o)).ToArray()).SelectMany(o => BadValue(o).Select(v => ($"bad --{o}", (string?)null, new[] { $"--{o}={v}" }))),
+            Gen.Elements(valued.Where(o => !extras.Contains(o)).ToArray()).SelectMany(o => BadValue(o).Select(v => ($"bad --{o}", (string?)null, new[] { $"--{o}={v}" }))),
         };
         var conflicts = new List<string[]>();
         if (allowed.Contains("interval"))
@@ -324,13 +324,15 @@ public sealed class CliOptionProperties
             && (parts.Length == 0 || parts.Any(p => p.ToLowerInvariant() is not ("switch" or "wakeup" or "wakeup-new" or "wakeupnew" or "migrate")))),
         Kind.InversionKinds => InversionKindsText.Where(t => t.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) is var parts
             && (parts.Length == 0 || parts.Any(p => p.ToLowerInvariant() is not ("runqueue" or "run-queue" or "lock")))),
+        // What PowerShell's wildcard parser refuses, or the regular expression it makes of a set.
+        Kind.NamePattern => Gen.Elements("a[", "[]", "[z-a]", "x[b[-[a-z]", "[!-[]", "a[b`]", "*[", "[a-c]]["),
         _ => throw new ArgumentException($"--{option} has no bad values", nameof(option)),
     };
 
     private static string Valid(string option) => Harmless.TryGetValue(option, out var value) && value.Length > 0 ? value : Kinds[option] switch
     {
         Kind.PositiveDuration or Kind.NonNegativeDuration => "1",
-        Kind.Text => "x",
+        Kind.NamePattern => "x",
         _ => "1",
     };
 

@@ -62,6 +62,9 @@ public sealed class EdgeCaseTests
     [InlineData("abc", "abc\n", false)]
     [InlineData("ab*", "abc\n", true)]
     [InlineData("a*c", "abc\n", false)]
+    [InlineData("[ab]c", "Bc", true)] // the cmdlets' wildcard language: sets, and ` to escape
+    [InlineData("a`*", "a*", true)]
+    [InlineData("a`*", "ab", false)]
     public void TheCliNameFilter_MatchesCommsAsTheKernelKeepsThem(string pattern, string comm, bool matches)
     {
         Assert.Equal(matches, SchedTrace.Cli.Options.Parse(["--name", pattern]).Pattern("name")!(comm));
@@ -93,6 +96,20 @@ public sealed class EdgeCaseTests
         var stderr = new StringWriter();
         Assert.Equal(SchedTrace.Cli.CommandLine.ExitUsage, SchedTrace.Cli.CommandLine.Run([verb, "--verbose", option, value], TextWriter.Null, stderr));
         Assert.Single(stderr.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    /// <summary>A --name PowerShell would refuse as a wildcard pattern is a usage error, said in one line before anything is attached.</summary>
+    [Theory]
+    [InlineData("cputime", "a[")]
+    [InlineData("events", "[z-a]")]
+    [InlineData("runqlat", "x[b[-[a-z]")]
+    [InlineData("inversions", "[]")]
+    public void AMalformedCliName_IsExitTwo_BeforeAnythingIsAttached(string verb, string name)
+    {
+        var stderr = new StringWriter();
+        Assert.Equal(SchedTrace.Cli.CommandLine.ExitUsage, SchedTrace.Cli.CommandLine.Run([verb, "--verbose", "--name", name], TextWriter.Null, stderr));
+        var line = Assert.Single(stderr.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal($"schedtrace: --name: '{name}' is not a valid wildcard pattern; escape [ and ] with a backtick, or close the bracket (see schedtrace --help)", line);
     }
 
     /// <summary>An argument with a line break in it ($'x\ny' in bash) still gives one line on stderr, the break shown as \n.</summary>

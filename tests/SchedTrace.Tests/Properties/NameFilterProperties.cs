@@ -11,8 +11,8 @@ using SchedTrace.Measures;
 namespace SchedTrace.Tests.Properties;
 
 /// <summary>
-/// The three places a task name is matched: the cmdlets' -Name (<see cref="ProcessNameFilter"/>,
-/// PowerShell wildcards, any case), the CLI's --name (* and ?, any case), and the kernel's
+/// The three places a task name is matched: the cmdlets' -Name (<see cref="ProcessNameFilter"/>),
+/// the CLI's --name (both the core's <see cref="NameFilter"/>: PowerShell wildcards, any case), and the kernel's
 /// compare of a single literal name (<see cref="BpfEventsConfig.SetFilterComm"/> and comm_matches() in
 /// bpf/measures/events.bpf.h, ASCII case only). Each must accept the comm the kernel gives a task of
 /// the name it was given, however long (a comm keeps 15 bytes) and whatever its characters.

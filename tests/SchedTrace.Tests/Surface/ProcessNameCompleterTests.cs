@@ -65,28 +65,6 @@ public sealed class ProcessNameCompleterTests
         Assert.Equal(expected, ProcessNameCompleter.CompletionText(name));
     }
 
-    [Theory]
-    [InlineData("[z-a]")]
-    [InlineData("[]")]
-    [InlineData("abc[")]
-    public void WildcardRegex_IsNullForAPatternPowerShellRejects(string wildcard)
-    {
-        Assert.Null(ProcessNameCompleter.WildcardRegex(wildcard));
-    }
-
-    [Theory]
-    [InlineData("[-a]", "-", true)] // a - at the edge of a set is itself
-    [InlineData("[a-]", "-", true)]
-    [InlineData("[a-c]", "-", false)]
-    [InlineData("[a-c]", "B", true)]
-    [InlineData("a.c", "abc", false)] // regex characters are literal
-    [InlineData("a+", "aa", false)]
-    [InlineData("a*", "A\nb", true)] // * spans any character
-    public void WildcardRegex_ReadsPowerShellWildcards(string wildcard, string input, bool matches)
-    {
-        Assert.Equal(matches, ProcessNameCompleter.WildcardRegex(wildcard)!.IsMatch(input));
-    }
-
     public static TheoryData<Hashtable?, bool> BoundParameters => new()
     {
         { null, false },

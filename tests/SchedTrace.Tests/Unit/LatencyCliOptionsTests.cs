@@ -1,4 +1,5 @@
 using SchedTrace.Cli;
+using SchedTrace.Cli.Verbs;
 
 namespace SchedTrace.Tests.Unit;
 
@@ -9,18 +10,18 @@ public sealed class LatencyCliOptionsTests
     [Fact]
     public void WithoutDurationOrInterval_CollectsUntilCtrlC()
     {
-        Assert.Equal(SamplingMode.UntilStopped, LatencyVerbs.Plan(Options.Parse(ReadOnlySpan<string>.Empty)).Mode);
-        Assert.Throws<UsageException>(() => LatencyVerbs.Plan(Options.Parse(new[] { "--count", "2" })));
+        Assert.Equal(SamplingMode.UntilStopped, LatencyVerb.Plan(Options.Parse(ReadOnlySpan<string>.Empty)).Mode);
+        Assert.Throws<UsageException>(() => LatencyVerb.Plan(Options.Parse(new[] { "--count", "2" })));
     }
 
     [Fact]
     public void DurationAndIntervalArePlans()
     {
-        var duration = LatencyVerbs.Plan(Options.Parse(new[] { "--duration", "500ms" }));
+        var duration = LatencyVerb.Plan(Options.Parse(new[] { "--duration", "500ms" }));
         Assert.Equal((SamplingMode.Duration, TimeSpan.FromMilliseconds(500)), (duration.Mode, duration.Duration));
-        var interval = LatencyVerbs.Plan(Options.Parse(new[] { "--interval=2", "--count", "3" }));
+        var interval = LatencyVerb.Plan(Options.Parse(new[] { "--interval=2", "--count", "3" }));
         Assert.Equal((SamplingMode.Interval, TimeSpan.FromSeconds(2), (int?)3), (interval.Mode, interval.Interval, interval.Count));
-        Assert.Throws<UsageException>(() => LatencyVerbs.Plan(Options.Parse(new[] { "--interval", "1", "--duration", "1" })));
+        Assert.Throws<UsageException>(() => LatencyVerb.Plan(Options.Parse(new[] { "--interval", "1", "--duration", "1" })));
     }
 
     [Fact]
@@ -56,15 +57,15 @@ public sealed class LatencyCliOptionsTests
     [Fact]
     public void MethodLines_SayWhatWasHookedAndWhatItMeans()
     {
-        var tracepoints = LatencyVerbs.MethodLines(ScheduleTimeMethod.SchedTracepoints, "tp_btf", fentryRefused: true).ToList();
+        var tracepoints = LatencyVerb.MethodLines(ScheduleTimeMethod.SchedTracepoints, "tp_btf", fentryRefused: true).ToList();
         Assert.StartsWith("Method: tp_btf on the sched_entry_tp/sched_exit_tp tracepoints", tracepoints[0]);
         Assert.Contains("fentry/fexit on schedule() was refused", tracepoints[0]);
         Assert.Contains(tracepoints, l => l.Contains("Switch handover", StringComparison.Ordinal));
         Assert.Contains(tracepoints, l => l.Contains("NotSwitched", StringComparison.Ordinal));
 
-        Assert.DoesNotContain("refused", LatencyVerbs.MethodLines(ScheduleTimeMethod.SchedTracepoints, "raw_tp", fentryRefused: false).First());
-        Assert.StartsWith("Method: fentry/fexit on schedule()", LatencyVerbs.MethodLines(ScheduleTimeMethod.FunctionExit, "tp_btf", false).First());
-        var switchOnly = LatencyVerbs.MethodLines(ScheduleTimeMethod.SwitchTracepoint, "raw_tp", true).ToList();
+        Assert.DoesNotContain("refused", LatencyVerb.MethodLines(ScheduleTimeMethod.SchedTracepoints, "raw_tp", fentryRefused: false).First());
+        Assert.StartsWith("Method: fentry/fexit on schedule()", LatencyVerb.MethodLines(ScheduleTimeMethod.FunctionExit, "tp_btf", false).First());
+        var switchOnly = LatencyVerb.MethodLines(ScheduleTimeMethod.SwitchTracepoint, "raw_tp", true).ToList();
         Assert.StartsWith("Method: raw_tp on sched_switch only", switchOnly[0]);
         Assert.Contains(switchOnly, l => l.Contains("not seen", StringComparison.Ordinal));
     }

@@ -1,25 +1,44 @@
 using System.Globalization;
 
-namespace SchedTrace.Cli;
+namespace SchedTrace.Cli.Verbs;
 
 /// <summary>`schedtrace inversions`: priority-inversion alerts as they happen, and a summary per pair of tasks at the end.</summary>
-internal static class InversionVerb
+internal sealed class InversionsVerb : Verb
 {
-    internal static int Run(Options options, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
+    private static readonly CliOption Threshold = new("threshold", "S", "Only inversions lasting at least S seconds (default 0.01).");
+    private static readonly CliOption Duration = new("duration", "S", "Stop after S seconds (default: until Ctrl+C); then print the summary.");
+    private static readonly CliOption Kind = new("kind", "K[,K]", "runqueue, lock (default: both; lock needs x86-64).");
+    private static readonly CliOption MinNiceGap = new("min-nice-gap", "N", "Between normal tasks, the least nice gap that counts (default 10).");
+    private static readonly CliOption MaxAlerts = new("max-alerts", "N", "Rate limit: alerts per second per CPU (default 100); the rest are counted.");
+    private static readonly CliOption ProcessIds = new("pid", "N[,N...]", "Only inversions in which a task of these processes takes part.");
+    private static readonly CliOption TaskName = new("name", "PATTERN", "Only inversions in which a task with this name takes part (*, ?, [a-z]).");
+
+    internal override string Name => "inversions";
+
+    internal override string Summary => "Priority inversions as they happen; a summary per pair of tasks at the end.";
+
+    internal override IReadOnlyList<CliOption> Options { get; } =
+    [
+        Threshold, Duration, Kind, MinNiceGap, MaxAlerts, ProcessIds, TaskName,
+        SharedOptions.Json, SharedOptions.RawTracepoints, SharedOptions.Verbose, SharedOptions.Debug,
+    ];
+
+    internal override string Note => "With --json the summary rows follow the alerts (they have \"Count\").";
+
+    private protected override int Execute(Options options, TextWriter stdout, TextWriter stderr, CancellationToken cancellation)
     {
-        options.Allow("threshold", "duration", "kind", "min-nice-gap", "max-alerts", "pid", "name", "json", "raw-tp", "verbose", "debug");
         var format = options.OutputFormat();
-        var name = options.Pattern("name");
-        var filter = InversionFilter.Create(options.IntList("pid"), name is null ? null : [name], null);
+        var name = options.Pattern(TaskName.Name);
+        var filter = InversionFilter.Create(options.IntList(ProcessIds.Name), name is null ? null : [name], null);
         // Read before anything is attached: a mistake in it is exit 2 wherever it is run, not a session's error.
-        var duration = options.WatchDuration("duration");
-        using var session = CommandLine.StartSession(options, stderr, CommandLine.SessionOptions(options, stderr) with
+        var duration = options.WatchDuration(Duration.Name);
+        using var session = StartSession(options, stderr, SessionOptions(options, stderr) with
         {
             Features = SchedTraceFeature.PriorityInversion,
-            InversionThreshold = options.Duration("threshold") ?? SchedTraceSessionOptions.DefaultInversionThreshold,
-            InversionKinds = Kinds(options.Text("kind")),
-            InversionMinNiceGap = options.Int("min-nice-gap") ?? SchedTraceSessionOptions.DefaultInversionMinNiceGap,
-            MaxInversionsPerSecond = options.Int("max-alerts") ?? SchedTraceSessionOptions.DefaultMaxInversionsPerSecond,
+            InversionThreshold = options.Duration(Threshold.Name) ?? SchedTraceSessionOptions.DefaultInversionThreshold,
+            InversionKinds = Kinds(options.Text(Kind.Name)),
+            InversionMinNiceGap = options.Int(MinNiceGap.Name) ?? SchedTraceSessionOptions.DefaultInversionMinNiceGap,
+            MaxInversionsPerSecond = options.Int(MaxAlerts.Name) ?? SchedTraceSessionOptions.DefaultMaxInversionsPerSecond,
         });
         var alerts = new RecordWriter<PriorityInversion>(stdout, format, AlertColumns);
         var report = new InversionWatchReport();
@@ -39,11 +58,11 @@ internal static class InversionVerb
         stdout.Flush();
         if (report.Suppressed > 0)
         {
-            stderr.WriteLine($"schedtrace: warning: {report.Suppressed} priority inversions were not reported because of the rate limit ({InversionWatchReport.DescribeByCpu(report.SuppressedPerCpu)}); raise --max-alerts or --threshold.");
+            Warn(stderr, $"{report.Suppressed} priority inversions were not reported because of the rate limit ({InversionWatchReport.DescribeByCpu(report.SuppressedPerCpu)}); raise --max-alerts or --threshold.");
         }
         if (report.Lost > 0)
         {
-            stderr.WriteLine($"schedtrace: warning: {report.Lost} priority-inversion alerts were lost because the ring buffer was full ({InversionWatchReport.DescribeByCpu(report.LostPerCpu)}).");
+            Warn(stderr, $"{report.Lost} priority-inversion alerts were lost because the ring buffer was full ({InversionWatchReport.DescribeByCpu(report.LostPerCpu)}).");
         }
         return CommandLine.ExitOk;
     }
