@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Reflection;
-using SchedTrace.Interop;
 using SchedTrace.Timeline;
 
 namespace SchedTrace.Cli;
@@ -363,9 +362,9 @@ internal static class CommandLine
     internal static SchedTraceSessionOptions SessionOptions(Options options, TextWriter stderr) =>
         new()
         {
-            PreferredHook = options.Flag("raw-tp") ? Engine.HookKind.RawTracepoint : Engine.HookKind.BtfTracepoint,
+            PreferredHook = options.Flag("raw-tp") ? SchedTraceHook.RawTracepoint : SchedTraceHook.BtfTracepoint,
             Log = options.Flag("debug") ? (level, text) => stderr.WriteLine($"libbpf: {level.ToString().ToLowerInvariant()}: {text}") : null,
-            LogLevel = Interop.LibBpfLogLevel.Debug,
+            LogLevel = SchedTraceLogLevel.Debug,
             Notice = text => stderr.WriteLine($"schedtrace: warning: {text}"),
         };
 

@@ -1,5 +1,4 @@
 using System.Globalization;
-using SchedTrace.Engine;
 
 namespace SchedTrace.Cli;
 
@@ -118,7 +117,7 @@ internal static class LatencyVerbs
     {
         if (kind == LatencyReportKind.ScheduleTime)
         {
-            foreach (var line in MethodLines(session.ScheduleMethod, session.Hook == HookKind.BtfTracepoint ? "tp_btf" : "raw_tp", session.ScheduleMethodNote is not null))
+            foreach (var line in MethodLines(session.ScheduleMethod, session.Hook == SchedTraceHook.BtfTracepoint ? "tp_btf" : "raw_tp", session.ScheduleMethodNote is not null))
             {
                 yield return line;
             }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Management.Automation;
-using SchedTrace.Interop;
 
 namespace SchedTrace.PowerShell;
 
@@ -53,7 +52,7 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
             session = SchedTraceSession.Start(options with
             {
                 Log = (level, text) => log.Add($"libbpf {level.ToString().ToLowerInvariant()}: {text}"),
-                LogLevel = DebugWanted ? LibBpfLogLevel.Debug : LibBpfLogLevel.Info,
+                LogLevel = DebugWanted ? SchedTraceLogLevel.Debug : SchedTraceLogLevel.Info,
                 Notice = notices.Add,
             });
             if (describe)

@@ -77,14 +77,14 @@ public sealed partial record SchedTraceSessionOptions
     public const int MaxFilterIds = 4096;
 
     /// <summary>tp_btf by default; RawTracepoint skips straight to the fallback.</summary>
-    public HookKind PreferredHook { get; init; } = HookKind.BtfTracepoint;
+    public SchedTraceHook PreferredHook { get; init; } = SchedTraceHook.BtfTracepoint;
 
     /// <summary>Receives libbpf's own log while the session opens, loads and attaches.</summary>
-    public Action<LibBpfLogLevel, string>? Log { get; init; }
+    public Action<SchedTraceLogLevel, string>? Log { get; init; }
 
     /// <summary>The most detailed libbpf messages <see cref="Log"/> receives. Debug is about a
     /// thousand lines per load (BTF relocations), formatted only when asked for.</summary>
-    public LibBpfLogLevel LogLevel { get; init; } = LibBpfLogLevel.Info;
+    public SchedTraceLogLevel LogLevel { get; init; } = SchedTraceLogLevel.Info;
 
     /// <summary>Events: which kinds to stream (default: switches).</summary>
     public IReadOnlyCollection<SchedEventType> EventTypes { get; init; } = new[] { SchedEventType.Switch };
@@ -170,7 +170,7 @@ public sealed partial class SchedTraceSession : IDisposable
         Cpu = options.Cpu;
         ThreadIds = IdList(plan.Tasks.Tids);
         setup = SetupLines(options, plan, bpf);
-        Hook = bpf.HookKind;
+        Hook = bpf.HookKind.ToPublic();
         ScheduleMethod = scheduleMethod;
         ScheduleMethodNote = scheduleMethodNote;
         LatencyPerProcess = options.LatencyPerProcess;
@@ -230,7 +230,7 @@ public sealed partial class SchedTraceSession : IDisposable
     public SchedTraceState State => stopTimestamp is null ? SchedTraceState.Running : SchedTraceState.Stopped;
 
     /// <summary>Which kind of hook the programs attached with (tp_btf, or the raw_tp fallback).</summary>
-    public HookKind Hook { get; }
+    public SchedTraceHook Hook { get; }
 
     /// <summary>How schedule() calls are timed (None without the ScheduleTime feature).</summary>
     public ScheduleTimeMethod ScheduleMethod { get; }
@@ -299,7 +299,7 @@ public sealed partial class SchedTraceSession : IDisposable
         Validate(options);
         Preflight.Check();
 
-        using var log = LibBpfLog.Begin(options.Log, options.LogLevel);
+        using var log = LibBpfLog.Begin(options.Log.ToLibBpf(), options.LogLevel.ToLibBpf());
         var tasks = TaskFilterFor(options);
         var config = tasks.Configure(new BpfConfig
         {
@@ -337,7 +337,7 @@ public sealed partial class SchedTraceSession : IDisposable
             SchedBpfObject bpf;
             try
             {
-                bpf = SchedBpfObject.Attach(plan, options.PreferredHook, log, notice);
+                bpf = SchedBpfObject.Attach(plan, options.PreferredHook.ToEngine(), log, notice);
             }
             catch (SchedTraceException e) when (e.ErrorId is "HookAttachFailed" or "KernelHookMissing" && i + 1 < methods.Length)
             {

@@ -4,7 +4,7 @@ using SchedTrace.Interop;
 namespace SchedTrace.Engine;
 
 /// <summary>How a session's programs are attached.</summary>
-public enum HookKind
+internal enum HookKind
 {
     /// <summary>BTF-typed tracepoints (tp_btf): typed arguments, direct loads, the cheapest.</summary>
     BtfTracepoint,

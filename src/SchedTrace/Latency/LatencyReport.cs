@@ -291,7 +291,7 @@ public static class LatencyReport
     public static string MethodOf(SchedTraceSession session, LatencyMeasure measure)
     {
         ArgumentNullException.ThrowIfNull(session);
-        string hook = session.Hook == HookKind.BtfTracepoint ? "tp_btf" : "raw_tp";
+        string hook = session.Hook == SchedTraceHook.BtfTracepoint ? "tp_btf" : "raw_tp";
         return measure switch
         {
             LatencyMeasure.RunQueue => $"{hook} sched_wakeup(_new) or runnable sched_switch-out -> sched_switch-in, per thread",

@@ -27,9 +27,9 @@ public sealed class SessionFinalFiguresTests(ITestOutputHelper output)
     }, blockOutsidePhase: true, name: "st-final");
 
     [KernelTheory]
-    [InlineData(HookKind.BtfTracepoint)]
-    [InlineData(HookKind.RawTracepoint)]
-    public void Stop_KeepsEveryFeaturesFinalFigures_AsTheKernelCountedThem(HookKind hook)
+    [InlineData(SchedTraceHook.BtfTracepoint)]
+    [InlineData(SchedTraceHook.RawTracepoint)]
+    public void Stop_KeepsEveryFeaturesFinalFigures_AsTheKernelCountedThem(SchedTraceHook hook)
     {
         using var workload = Sleeper();
         int pid = Environment.ProcessId, tid = workload.ThreadId;
