@@ -40,7 +40,7 @@ internal static class LatencyVerbs
             {
                 "PerProcessAndPerCpu" => "choose one of --per-process and --per-cpu",
                 "PerCpuWithProcessFilter" => "--per-cpu does not go with --name (use --per-process)",
-                _ => refusal.Message,
+                _ => CliSyntax.Format(refusal.MessageText),
             });
         }
 

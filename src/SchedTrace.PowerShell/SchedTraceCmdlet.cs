@@ -242,7 +242,8 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
     {
         var record = new ErrorRecord(exception, exception.ErrorId, CategoryFor(exception.Kind), target)
         {
-            ErrorDetails = new ErrorDetails(exception.Message) { RecommendedAction = exception.RecommendedAction },
+            // The core names options neutrally; the user reads them as PowerShell parameters.
+            ErrorDetails = new ErrorDetails(PowerShellSyntax.Format(exception.MessageText)) { RecommendedAction = PowerShellSyntax.Format(exception.RecommendedActionText) },
         };
         return record;
     }

@@ -95,7 +95,7 @@ public sealed partial class SchedTraceSession
         {
             throw new SchedTraceException(SchedTraceErrorKind.NotSupported, "LockInversionNotSupported",
                 $"Lock inversions can only be detected on x86-64; this machine is {RuntimeInformation.ProcessArchitecture}.",
-                "Ask for RunQueue inversions only (-Kind RunQueue, --kind runqueue).");
+                $"Ask for RunQueue inversions only ({SchedTraceOption.Named("Kind", PriorityInversionKind.RunQueue)}).");
         }
     }
 

@@ -738,7 +738,7 @@ public sealed partial class SchedTraceSession : IDisposable
                 SchedTraceErrorKind.InvalidArgument,
                 "FeatureNotEnabled",
                 $"{Subject} does not collect {feature}.",
-                $"Start a session with the {feature} feature (Start-SchedTrace -Feature {feature}).");
+                $"Start a session with the {feature} feature ({SchedTraceOption.StartSession} {SchedTraceOption.Named("Feature", feature)}).");
         }
     }
 
@@ -754,7 +754,7 @@ public sealed partial class SchedTraceSession : IDisposable
                 SchedTraceErrorKind.SessionStopped,
                 "SessionStopped",
                 $"{Subject} was stopped at {stopped:yyyy-MM-dd HH:mm:ss.fff}Z: there is nothing more to sample.",
-                "Leave out -Interval to read its final figures (they end at the stop), or start a new session with Start-SchedTrace.");
+                $"Leave out {SchedTraceOption.Named("Interval")} to read its final figures (they end at the stop), or start a new session with {SchedTraceOption.StartSession}.");
         }
     }
 
@@ -767,7 +767,7 @@ public sealed partial class SchedTraceSession : IDisposable
         finalReadingFailure is null
             ? $"{Subject} was released without keeping its figures."
             : $"{Subject} was stopped, but its final figures could not be read: {finalReadingFailure.Message}",
-        "Start a new session with Start-SchedTrace; Stop-SchedTrace keeps a session's final figures.");
+        $"Start a new session with {SchedTraceOption.StartSession}; {SchedTraceOption.StopSession} keeps a session's final figures.");
 
     /// <summary>
     /// Takes a final reading of everything the session collects (switch counts, the task table,

@@ -1,5 +1,7 @@
+using SchedTrace.Cli;
 using SchedTrace.Engine;
 using SchedTrace.Interop;
+using SchedTrace.PowerShell;
 using SchedTrace.Tests.Support;
 
 namespace SchedTrace.Tests.Kernel;
@@ -44,7 +46,8 @@ public sealed class HookFallbackTests
         Assert.Equal("HookAttachFailed", error.ErrorId);
         Assert.Contains("tp_btf/sched_switch", error.Message);
         Assert.Contains("raw_tp/sched_switch", error.Message);
-        Assert.Contains("--debug", error.RecommendedAction);
+        Assert.Contains("run with --debug to see", CliSyntax.Format(error.RecommendedActionText));
+        Assert.Contains("run with -Debug to see", PowerShellSyntax.Format(error.RecommendedActionText));
     }
 
     [KernelFact]
