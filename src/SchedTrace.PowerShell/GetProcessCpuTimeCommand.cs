@@ -61,7 +61,6 @@ public sealed class GetProcessCpuTimeCommand : SessionReadingCmdlet
 
     private void Emit(SchedTraceSession session, SamplingPlan plan, CpuTimeQuery query)
     {
-        long droppedReported = 0;
         foreach (var rows in Collect(plan, "Measuring CPU time per process", report => ProcessCpuTime.Collect(session, plan, query, Cancellation, report)))
         {
             if (rows.Count > 0)
@@ -74,11 +73,8 @@ public sealed class GetProcessCpuTimeCommand : SessionReadingCmdlet
             }
             WriteRecords(Bound(nameof(Top)) ? rows.Take(Top) : rows);
         }
-        if (session.DroppedTasks > droppedReported)
-        {
-            WriteWarning($"{session.DroppedTasks - droppedReported} thread(s) did not fit in the task table ({session.TaskTableCapacity} entries); their CPU time is missing.");
-            droppedReported = session.DroppedTasks;
-        }
+        // Every thread the session's table ever left out is missing from this reading too.
+        WriteLosses(LossReport.OfTaskTable(session));
     }
 
     /// <summary>As Get-Process does: a literal name or a typed id that matched nothing is an error.</summary>

@@ -98,7 +98,7 @@ public abstract class LatencyCmdlet : SessionReadingCmdlet
         // Only per-process rows can miss values (the global and per-CPU figures keep them all).
         bool processRows = query.NeedsProcessRows(session.ProcessIds);
         // A reading from the session's start covers every value it ever dropped.
-        long droppedReported = started || plan.Mode == SamplingMode.SinceStart ? 0 : session.LatencyDropped;
+        var reported = started || plan.Mode == SamplingMode.SinceStart ? LossReport.None : LossReport.OfLatencyTable(session);
         bool first = true;
         foreach (var rows in Collect(plan, $"Measuring {Describe(Kind)}", report => LatencyReport.Collect(session, plan, query, Cancellation, report)))
         {
@@ -112,10 +112,11 @@ public abstract class LatencyCmdlet : SessionReadingCmdlet
                 first = false;
             }
             WriteRecords(rows);
-            if (processRows && session.LatencyDropped > droppedReported)
+            if (processRows)
             {
-                WriteWarning($"{session.LatencyDropped - droppedReported} value(s) did not fit in the per-process latency table and are missing from the per-process figures (the machine-wide and -PerCpu figures have them).");
-                droppedReported = session.LatencyDropped;
+                var dropped = LossReport.OfLatencyTable(session);
+                WriteLosses(dropped.Since(reported));
+                reported = dropped;
             }
         }
     }

@@ -224,6 +224,15 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
             $"Leave out {list} to read the session, or leave out -Session to start a new session with {(given.Count == 1 ? "it" : "them")} (Start-SchedTrace takes them too)."));
     }
 
+    /// <summary>A warning for each kind of loss in <paramref name="losses"/> (the core's words, with PowerShell's parameters).</summary>
+    protected void WriteLosses(LossReport losses)
+    {
+        foreach (var warning in losses.Warnings())
+        {
+            WriteWarning(PowerShellSyntax.Format(warning));
+        }
+    }
+
     /// <summary>A failure about one piped input: written, and the next input is still processed.</summary>
     protected void WriteInputError(SchedTraceException exception, object? target) => WriteError(ToErrorRecord(exception, target));
 

@@ -160,14 +160,7 @@ public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
         }
         progress.Complete();
         // Suppressed and lost alerts are reported, never silent: here, and on the session object.
-        if (report.Suppressed > 0)
-        {
-            WriteWarning($"{report.Suppressed} priority inversions were not reported because of the rate limit ({InversionWatchReport.DescribeByCpu(report.SuppressedPerCpu)}). Raise -MaxAlertsPerSecond or -Threshold.");
-        }
-        if (report.Lost > 0)
-        {
-            WriteWarning($"{report.Lost} priority-inversion alerts were lost because the ring buffer was full ({InversionWatchReport.DescribeByCpu(report.LostPerCpu)}).");
-        }
+        WriteLosses(LossReport.Of(report));
         foreach (var name in names.LiteralMisses(report.Seen.SelectMany(a => a.TaskNames()).ToHashSet(StringComparer.OrdinalIgnoreCase)))
         {
             WriteError(NotFound($"No priority inversion in the watch involved a task named '{name}'.", ProcessNameFilter.NotFoundId, name,

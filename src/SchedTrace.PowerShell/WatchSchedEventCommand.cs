@@ -164,10 +164,7 @@ public sealed class WatchSchedEventCommand : SchedTraceCmdlet
         }
         progress.Complete();
         // Losses are reported, never silent: here, and on the session object.
-        if (report.Lost > 0)
-        {
-            WriteWarning($"{report.Lost} events were lost because the ring buffer was full ({report.DescribeLosses()}). Use a larger -BufferSize or narrower filters.");
-        }
+        WriteLosses(LossReport.Of(report));
         // A watch cut short by -Count has not looked long enough to say a name met no event.
         if (written != count)
         {
