@@ -62,25 +62,31 @@ public abstract class LatencyCmdlet : SessionReadingCmdlet
         }
     }
 
-    private protected override void Read(SchedTraceSession? session, SamplingPlan plan, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds)
+    /// <summary>The processes and the CPU are filtered in the kernel; per-process histograms only where the query needs them.</summary>
+    private protected override SchedTraceSessionOptions NewSession(SamplingPlan plan, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds)
     {
-        var query = Query(Kind, processIds.ToArray(), names.Filter, PerProcess, PerCpu, Bound(nameof(Cpu)) ? Cpu : null);
-        if (session is not null)
-        {
-            // Refused before any waiting; the core refuses the rest (FeatureNotEnabled, SessionNotPerProcess).
-            ThrowIfRefused(query, session.ProcessIds, session.Cpu);
-            Emit(session, plan, query, started: false);
-            return;
-        }
+        var query = Query(processIds);
         var options = query.SessionOptions();
         ThrowIfRefused(query, options.ProcessIds, options.Cpu);
         if (plan.Mode == SamplingMode.UntilStopped)
         {
             ThrowIfCtrlCUnreadable($"Give -Duration (e.g. -Duration 10), or start a session (Start-SchedTrace -Feature {query.Feature}) and read it with -Session whenever you like.");
         }
-        using var started = StartSession(options);
-        Emit(started, plan, query, started: true);
+        return options;
     }
+
+    private protected override void Read(SchedTraceSession session, SamplingPlan plan, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds, bool started)
+    {
+        var query = Query(processIds);
+        if (!started)
+        {
+            // Refused before any waiting; the core refuses the rest (FeatureNotEnabled, SessionNotPerProcess).
+            ThrowIfRefused(query, session.ProcessIds, session.Cpu);
+        }
+        Emit(session, plan, query, started);
+    }
+
+    private LatencyQuery Query(IReadOnlyList<int> processIds) => Query(Kind, processIds.ToArray(), names.Filter, PerProcess, PerCpu, Bound(nameof(Cpu)) ? Cpu : null);
 
     private static void ThrowIfRefused(LatencyQuery query, IReadOnlyCollection<int> kernelProcessIds, int? kernelCpu)
     {

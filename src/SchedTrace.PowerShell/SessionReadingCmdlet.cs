@@ -41,13 +41,28 @@ public abstract class SessionReadingCmdlet : SessionInputCmdlet
     private protected sealed override SchedTraceSession? SessionInput => Session;
 
     /// <summary>
-    /// One reading (or -Interval samples) of <paramref name="session"/>, or of a session started
-    /// for it when null, over these process and thread ids (empty: every one).
+    /// The session to start when no -Session is given, for these process and thread ids; a query
+    /// that session could not answer is refused here, before anything is attached.
     /// </summary>
-    private protected abstract void Read(SchedTraceSession? session, SamplingPlan plan, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds);
+    private protected abstract SchedTraceSessionOptions NewSession(SamplingPlan plan, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds);
 
-    private protected sealed override void Run(SchedTraceSession? session, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds) =>
-        Read(session, Plan(session), processIds, threadIds);
+    /// <summary>
+    /// One reading (or -Interval samples) of <paramref name="session"/> over these process and
+    /// thread ids (empty: every one); <paramref name="started"/> when this command started it.
+    /// </summary>
+    private protected abstract void Read(SchedTraceSession session, SamplingPlan plan, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds, bool started);
+
+    private protected sealed override void Run(SchedTraceSession? session, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds)
+    {
+        var plan = Plan(session);
+        if (session is not null)
+        {
+            Read(session, plan, processIds, threadIds, started: false);
+            return;
+        }
+        using var started = StartSession(NewSession(plan, processIds, threadIds));
+        Read(started, plan, processIds, threadIds, started: true);
+    }
 
     protected override void BeginProcessing()
     {
