@@ -100,9 +100,9 @@ internal sealed record Scenario(
             Job: "count context switches per CPU",
             Ours:
             [
-                new OurTracer("SchedTrace (tp_btf)", new SchedTraceSessionOptions { Features = SchedTraceFeature.ContextSwitches, PreferredHook = HookKind.BtfTracepoint }),
+                new OurTracer("SchedTrace (tp_btf)", new SchedTraceSessionOptions { Features = SchedTraceFeature.ContextSwitches, PreferredHook = SchedTraceHook.BtfTracepoint }),
                 // The fallback hook, measured too: what users on kernels without tp_btf get.
-                new OurTracer("SchedTrace (raw_tp fallback)", new SchedTraceSessionOptions { Features = SchedTraceFeature.ContextSwitches, PreferredHook = HookKind.RawTracepoint }),
+                new OurTracer("SchedTrace (raw_tp fallback)", new SchedTraceSessionOptions { Features = SchedTraceFeature.ContextSwitches, PreferredHook = SchedTraceHook.RawTracepoint }),
             ],
             BpftraceScript: "tracepoint:sched:sched_switch { @[cpu] = count(); }",
             // bpftrace 0.17 rejects rawtracepoint:sched_switch ("Invalid probe type"), so the
@@ -116,8 +116,8 @@ internal sealed record Scenario(
             Job: "per-thread CPU time (Features = CpuTime; tp_btf: a task iterator at the start and at the read, sched_migrate_task, sched_process_exit/free/exec, nothing on sched_switch; raw_tp: sched_switch too)",
             Ours:
             [
-                new OurTracer("SchedTrace CpuTime (tp_btf)", new SchedTraceSessionOptions { Features = SchedTraceFeature.CpuTime, PreferredHook = HookKind.BtfTracepoint }),
-                new OurTracer("SchedTrace CpuTime (raw_tp fallback)", new SchedTraceSessionOptions { Features = SchedTraceFeature.CpuTime, PreferredHook = HookKind.RawTracepoint }),
+                new OurTracer("SchedTrace CpuTime (tp_btf)", new SchedTraceSessionOptions { Features = SchedTraceFeature.CpuTime, PreferredHook = SchedTraceHook.BtfTracepoint }),
+                new OurTracer("SchedTrace CpuTime (raw_tp fallback)", new SchedTraceSessionOptions { Features = SchedTraceFeature.CpuTime, PreferredHook = SchedTraceHook.RawTracepoint }),
             ],
             BpftraceScript: PerPidRuntimeScript,
             BpftraceProbe: "tracepoint (classic, via perf event)",
@@ -133,8 +133,8 @@ internal sealed record Scenario(
             Job: "every sched_switch to user space (Features = Events, EventTypes = Switch, default 4 MiB ring buffer, consumed by SchedEventWatch.Watch on a thread of the harness)",
             Ours:
             [
-                new OurTracer("SchedTrace Events (tp_btf)", new SchedTraceSessionOptions { Features = SchedTraceFeature.Events, EventTypes = [SchedEventType.Switch], PreferredHook = HookKind.BtfTracepoint }),
-                new OurTracer("SchedTrace Events (raw_tp fallback)", new SchedTraceSessionOptions { Features = SchedTraceFeature.Events, EventTypes = [SchedEventType.Switch], PreferredHook = HookKind.RawTracepoint }),
+                new OurTracer("SchedTrace Events (tp_btf)", new SchedTraceSessionOptions { Features = SchedTraceFeature.Events, EventTypes = [SchedEventType.Switch], PreferredHook = SchedTraceHook.BtfTracepoint }),
+                new OurTracer("SchedTrace Events (raw_tp fallback)", new SchedTraceSessionOptions { Features = SchedTraceFeature.Events, EventTypes = [SchedEventType.Switch], PreferredHook = SchedTraceHook.RawTracepoint }),
             ],
             BpftraceScript: PrintfScript,
             BpftraceProbe: "tracepoint (classic, via perf event)",
@@ -149,11 +149,11 @@ internal sealed record Scenario(
             Job: "run-queue latency histogram (Features = RunQueueLatency: sched_switch + sched_wakeup + sched_wakeup_new)",
             Ours:
             [
-                new OurTracer("SchedTrace RunQueueLatency (tp_btf)", new SchedTraceSessionOptions { Features = SchedTraceFeature.RunQueueLatency, PreferredHook = HookKind.BtfTracepoint }),
-                new OurTracer("SchedTrace RunQueueLatency (raw_tp fallback)", new SchedTraceSessionOptions { Features = SchedTraceFeature.RunQueueLatency, PreferredHook = HookKind.RawTracepoint }),
-                new OurTracer("SchedTrace RunQueueLatency -PerProcess (tp_btf)", new SchedTraceSessionOptions { Features = SchedTraceFeature.RunQueueLatency, LatencyPerProcess = true, PreferredHook = HookKind.BtfTracepoint }),
+                new OurTracer("SchedTrace RunQueueLatency (tp_btf)", new SchedTraceSessionOptions { Features = SchedTraceFeature.RunQueueLatency, PreferredHook = SchedTraceHook.BtfTracepoint }),
+                new OurTracer("SchedTrace RunQueueLatency (raw_tp fallback)", new SchedTraceSessionOptions { Features = SchedTraceFeature.RunQueueLatency, PreferredHook = SchedTraceHook.RawTracepoint }),
+                new OurTracer("SchedTrace RunQueueLatency -PerProcess (tp_btf)", new SchedTraceSessionOptions { Features = SchedTraceFeature.RunQueueLatency, LatencyPerProcess = true, PreferredHook = SchedTraceHook.BtfTracepoint }),
                 // Every latency measure at once, for the cost of the others' hooks (sched_entry_tp/sched_exit_tp).
-                new OurTracer("SchedTrace all latency (tp_btf)", new SchedTraceSessionOptions { Features = SchedTraceFeature.RunQueueLatency | SchedTraceFeature.OffCpuTime | SchedTraceFeature.ScheduleTime, PreferredHook = HookKind.BtfTracepoint }),
+                new OurTracer("SchedTrace all latency (tp_btf)", new SchedTraceSessionOptions { Features = SchedTraceFeature.RunQueueLatency | SchedTraceFeature.OffCpuTime | SchedTraceFeature.ScheduleTime, PreferredHook = SchedTraceHook.BtfTracepoint }),
             ],
             BpftraceScript: RunqlatScript,
             BpftraceProbe: "tracepoint (classic, via perf event)",
@@ -168,9 +168,9 @@ internal sealed record Scenario(
             Job: "priority-inversion detection (Features = PriorityInversion, default 10 ms threshold: sched_switch + sched_wakeup + sched_wakeup_new, and with Lock sys_enter + sys_exit keeping futex calls)",
             Ours:
             [
-                new OurTracer("SchedTrace PriorityInversion RunQueue+Lock (tp_btf)", new SchedTraceSessionOptions { Features = SchedTraceFeature.PriorityInversion, PreferredHook = HookKind.BtfTracepoint }),
-                new OurTracer("SchedTrace PriorityInversion RunQueue only (tp_btf)", new SchedTraceSessionOptions { Features = SchedTraceFeature.PriorityInversion, InversionKinds = [PriorityInversionKind.RunQueue], PreferredHook = HookKind.BtfTracepoint }),
-                new OurTracer("SchedTrace PriorityInversion RunQueue+Lock (raw_tp fallback)", new SchedTraceSessionOptions { Features = SchedTraceFeature.PriorityInversion, PreferredHook = HookKind.RawTracepoint }),
+                new OurTracer("SchedTrace PriorityInversion RunQueue+Lock (tp_btf)", new SchedTraceSessionOptions { Features = SchedTraceFeature.PriorityInversion, PreferredHook = SchedTraceHook.BtfTracepoint }),
+                new OurTracer("SchedTrace PriorityInversion RunQueue only (tp_btf)", new SchedTraceSessionOptions { Features = SchedTraceFeature.PriorityInversion, InversionKinds = [PriorityInversionKind.RunQueue], PreferredHook = SchedTraceHook.BtfTracepoint }),
+                new OurTracer("SchedTrace PriorityInversion RunQueue+Lock (raw_tp fallback)", new SchedTraceSessionOptions { Features = SchedTraceFeature.PriorityInversion, PreferredHook = SchedTraceHook.RawTracepoint }),
             ],
             // No peer tool detects priority inversion; the nearest job bpftrace users write is
             // run-queue latency (the stamps our detection builds on), shown for scale.

@@ -93,7 +93,7 @@ internal sealed class SchedTraceTracer : ITracer
 
     public TimeSpan AttachTime { get; }
 
-    public string Hook => session.Hook == HookKind.BtfTracepoint ? "tp_btf" : "raw_tp";
+    public string Hook => session.Hook == SchedTraceHook.BtfTracepoint ? "tp_btf" : "raw_tp";
 
     internal static SchedTraceTracer Start(SchedTraceSessionOptions options)
     {

@@ -45,7 +45,7 @@ internal static class CommandLine
         }
         catch (SchedTraceException e)
         {
-            stderr.WriteLine(OneLine($"schedtrace: {e.Message} {e.RecommendedAction}"));
+            stderr.WriteLine(OneLine($"schedtrace: {CliSyntax.Format(e.MessageText)} {CliSyntax.Format(e.RecommendedActionText)}"));
             return ExitCodeFor(e.Kind);
         }
         catch (IOException e)

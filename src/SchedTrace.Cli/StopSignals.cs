@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using SchedTrace.Interop;
 
 namespace SchedTrace.Cli;
 
@@ -28,10 +27,10 @@ internal sealed class StopSignals : IDisposable
     /// <summary>Cancelled by the first of the three signals.</summary>
     internal CancellationToken Token => stop.Token;
 
-    /// <summary>Must be the first thing the process does: see <see cref="SignalDisposition.RestoreIgnoredInterrupt"/>.</summary>
+    /// <summary>Must be the first thing the process does: see <see cref="ProcessSignals.RestoreIgnoredInterrupt"/>.</summary>
     internal static StopSignals Install()
     {
-        SignalDisposition.RestoreIgnoredInterrupt();
+        ProcessSignals.RestoreIgnoredInterrupt();
         return new StopSignals();
     }
 

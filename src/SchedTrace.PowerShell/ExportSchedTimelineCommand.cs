@@ -142,7 +142,7 @@ public sealed class ExportSchedTimelineCommand : SchedTraceCmdlet
             };
             ThrowTerminatingError(new ErrorRecord(e, e.ErrorId, category, e.Data[TimelineExport.PathKey])
             {
-                ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = e.RecommendedAction },
+                ErrorDetails = new ErrorDetails(PowerShellSyntax.Format(e.MessageText)) { RecommendedAction = PowerShellSyntax.Format(e.RecommendedActionText) },
             });
         }
     }

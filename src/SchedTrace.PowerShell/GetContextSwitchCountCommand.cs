@@ -33,23 +33,14 @@ public sealed class GetContextSwitchCountCommand : SessionReadingCmdlet
     private protected override IEnumerable<string> NewSessionParameters(bool idsOnCommandLine, bool threadIdsOnCommandLine) =>
         new[] { (idsOnCommandLine, nameof(Id)), (threadIdsOnCommandLine, nameof(ThreadId)) }.Where(p => p.Item1).Select(p => p.Item2);
 
-    private protected override void Read(SchedTraceSession? session, SamplingPlan plan, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds)
+    private protected override SchedTraceSessionOptions NewSession(SamplingPlan plan, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds) => new()
     {
-        if (session is not null)
-        {
-            Emit(session, plan);
-            return;
-        }
-        using var started = StartSession(new SchedTraceSessionOptions
-        {
-            Features = SchedTraceFeature.ContextSwitches,
-            ProcessIds = processIds,
-            ThreadIds = threadIds,
-        });
-        Emit(started, plan);
-    }
+        Features = SchedTraceFeature.ContextSwitches,
+        ProcessIds = processIds,
+        ThreadIds = threadIds,
+    };
 
-    private void Emit(SchedTraceSession session, SamplingPlan plan)
+    private protected override void Read(SchedTraceSession session, SamplingPlan plan, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds, bool started)
     {
         foreach (var rows in Collect(plan, "Counting context switches", report => ContextSwitchCount.Collect(session, plan, Total, Cancellation, report)))
         {

@@ -36,7 +36,14 @@ public sealed class GetProcessCpuTimeCommand : SessionReadingCmdlet
 
     private protected override void Prepare() => names = new ProcessNameFilter(Name, this);
 
-    private protected override void Read(SchedTraceSession? session, SamplingPlan plan, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds)
+    /// <summary>The processes are filtered in the kernel too, so other tasks cost nothing.</summary>
+    private protected override SchedTraceSessionOptions NewSession(SamplingPlan plan, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds) => new()
+    {
+        Features = SchedTraceFeature.CpuTime,
+        ProcessIds = processIds,
+    };
+
+    private protected override void Read(SchedTraceSession session, SamplingPlan plan, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds, bool started)
     {
         // -Top is applied here, after the not-found checks have seen every row that ran.
         var query = new CpuTimeQuery
@@ -45,23 +52,6 @@ public sealed class GetProcessCpuTimeCommand : SessionReadingCmdlet
             NameFilter = names.Filter,
             PerThread = PerThread,
         };
-        if (session is not null)
-        {
-            Emit(session, plan, query);
-            return;
-        }
-        // The processes are filtered in the kernel too, so other tasks cost nothing.
-        using var started = StartSession(new SchedTraceSessionOptions
-        {
-            Features = SchedTraceFeature.CpuTime,
-            ProcessIds = processIds,
-        });
-        Emit(started, plan, query);
-    }
-
-    private void Emit(SchedTraceSession session, SamplingPlan plan, CpuTimeQuery query)
-    {
-        long droppedReported = 0;
         foreach (var rows in Collect(plan, "Measuring CPU time per process", report => ProcessCpuTime.Collect(session, plan, query, Cancellation, report)))
         {
             if (rows.Count > 0)
@@ -74,11 +64,8 @@ public sealed class GetProcessCpuTimeCommand : SessionReadingCmdlet
             }
             WriteRecords(Bound(nameof(Top)) ? rows.Take(Top) : rows);
         }
-        if (session.DroppedTasks > droppedReported)
-        {
-            WriteWarning($"{session.DroppedTasks - droppedReported} thread(s) did not fit in the task table ({session.TaskTableCapacity} entries); their CPU time is missing.");
-            droppedReported = session.DroppedTasks;
-        }
+        // The session's count since it started, as Start-SchedTrace's DroppedTasks shows it.
+        WriteLosses(LossReport.OfTaskTable(session));
     }
 
     /// <summary>As Get-Process does: a literal name or a typed id that matched nothing is an error.</summary>

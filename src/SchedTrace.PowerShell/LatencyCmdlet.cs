@@ -62,25 +62,31 @@ public abstract class LatencyCmdlet : SessionReadingCmdlet
         }
     }
 
-    private protected override void Read(SchedTraceSession? session, SamplingPlan plan, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds)
+    /// <summary>The processes and the CPU are filtered in the kernel; per-process histograms only where the query needs them.</summary>
+    private protected override SchedTraceSessionOptions NewSession(SamplingPlan plan, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds)
     {
-        var query = Query(Kind, processIds.ToArray(), names.Filter, PerProcess, PerCpu, Bound(nameof(Cpu)) ? Cpu : null);
-        if (session is not null)
-        {
-            // Refused before any waiting; the core refuses the rest (FeatureNotEnabled, SessionNotPerProcess).
-            ThrowIfRefused(query, session.ProcessIds, session.Cpu);
-            Emit(session, plan, query, started: false);
-            return;
-        }
+        var query = Query(processIds);
         var options = query.SessionOptions();
         ThrowIfRefused(query, options.ProcessIds, options.Cpu);
         if (plan.Mode == SamplingMode.UntilStopped)
         {
             ThrowIfCtrlCUnreadable($"Give -Duration (e.g. -Duration 10), or start a session (Start-SchedTrace -Feature {query.Feature}) and read it with -Session whenever you like.");
         }
-        using var started = StartSession(options);
-        Emit(started, plan, query, started: true);
+        return options;
     }
+
+    private protected override void Read(SchedTraceSession session, SamplingPlan plan, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds, bool started)
+    {
+        var query = Query(processIds);
+        if (!started)
+        {
+            // Refused before any waiting; the core refuses the rest (FeatureNotEnabled, SessionNotPerProcess).
+            ThrowIfRefused(query, session.ProcessIds, session.Cpu);
+        }
+        Emit(session, plan, query, started);
+    }
+
+    private LatencyQuery Query(IReadOnlyList<int> processIds) => Query(Kind, processIds.ToArray(), names.Filter, PerProcess, PerCpu, Bound(nameof(Cpu)) ? Cpu : null);
 
     private static void ThrowIfRefused(LatencyQuery query, IReadOnlyCollection<int> kernelProcessIds, int? kernelCpu)
     {
@@ -95,10 +101,10 @@ public abstract class LatencyCmdlet : SessionReadingCmdlet
         OnSession(session, started);
         // A session started for this reading counts from its attach: exact extremes.
         query = query with { StartsWithSession = started };
-        // Only per-process rows can miss values (the global and per-CPU figures keep them all).
+        // Only per-process rows can miss values that the global and per-CPU figures keep.
         bool processRows = query.NeedsProcessRows(session.ProcessIds);
-        // A reading from the session's start covers every value it ever dropped.
-        long droppedReported = started || plan.Mode == SamplingMode.SinceStart ? 0 : session.LatencyDropped;
+        // A reading from the session's start covers every value it ever dropped or lost.
+        var reported = started || plan.Mode == SamplingMode.SinceStart ? LossReport.None : LossReport.OfLatencyTable(session, processRows);
         bool first = true;
         foreach (var rows in Collect(plan, $"Measuring {Describe(Kind)}", report => LatencyReport.Collect(session, plan, query, Cancellation, report)))
         {
@@ -112,11 +118,9 @@ public abstract class LatencyCmdlet : SessionReadingCmdlet
                 first = false;
             }
             WriteRecords(rows);
-            if (processRows && session.LatencyDropped > droppedReported)
-            {
-                WriteWarning($"{session.LatencyDropped - droppedReported} value(s) did not fit in the per-process latency table and are missing from the per-process figures (the machine-wide and -PerCpu figures have them).");
-                droppedReported = session.LatencyDropped;
-            }
+            var losses = LossReport.OfLatencyTable(session, processRows);
+            WriteLosses(losses.Since(reported));
+            reported = losses;
         }
     }
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Management.Automation;
-using SchedTrace.Interop;
 
 namespace SchedTrace.PowerShell;
 
@@ -53,7 +52,7 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
             session = SchedTraceSession.Start(options with
             {
                 Log = (level, text) => log.Add($"libbpf {level.ToString().ToLowerInvariant()}: {text}"),
-                LogLevel = DebugWanted ? LibBpfLogLevel.Debug : LibBpfLogLevel.Info,
+                LogLevel = DebugWanted ? SchedTraceLogLevel.Debug : SchedTraceLogLevel.Info,
                 Notice = notices.Add,
             });
             if (describe)
@@ -225,6 +224,15 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
             $"Leave out {list} to read the session, or leave out -Session to start a new session with {(given.Count == 1 ? "it" : "them")} (Start-SchedTrace takes them too)."));
     }
 
+    /// <summary>A warning for each kind of loss in <paramref name="losses"/> (the core's words, with PowerShell's parameters).</summary>
+    protected void WriteLosses(LossReport losses)
+    {
+        foreach (var warning in losses.Warnings())
+        {
+            WriteWarning(PowerShellSyntax.Format(warning));
+        }
+    }
+
     /// <summary>A failure about one piped input: written, and the next input is still processed.</summary>
     protected void WriteInputError(SchedTraceException exception, object? target) => WriteError(ToErrorRecord(exception, target));
 
@@ -243,7 +251,8 @@ public abstract class SchedTraceCmdlet : PSCmdlet, IDisposable
     {
         var record = new ErrorRecord(exception, exception.ErrorId, CategoryFor(exception.Kind), target)
         {
-            ErrorDetails = new ErrorDetails(exception.Message) { RecommendedAction = exception.RecommendedAction },
+            // The core names options neutrally; the user reads them as PowerShell parameters.
+            ErrorDetails = new ErrorDetails(PowerShellSyntax.Format(exception.MessageText)) { RecommendedAction = PowerShellSyntax.Format(exception.RecommendedActionText) },
         };
         return record;
     }

@@ -5,14 +5,11 @@ namespace SchedTrace.PowerShell;
 /// <summary>
 /// The reading cmdlets' shared parameters: one reading over -Duration, or -Interval samples, of a
 /// session started for the command or of a running -Session (without -Duration or -Interval:
-/// since its start). And how they take pipeline input: a piped session is read at once, one
-/// reading per session, and a failure is written for that session alone; the process (and
-/// thread) ids of other piped objects (Get-Process output, rows of these cmdlets) are gathered,
-/// and one reading over all of them is taken at the end.
+/// since its start). Pipeline input is taken as <see cref="SessionInputCmdlet"/> says.
 /// -Session is in both sets, like -Id: wherever -Id binds by property name, a piped session must
 /// bind too, or its own Id would be taken for a process id.
 /// </summary>
-public abstract class SessionReadingCmdlet : SchedTraceCmdlet
+public abstract class SessionReadingCmdlet : SessionInputCmdlet
 {
     internal const string ForDuration = "Duration";
     internal const string ForInterval = "Interval";
@@ -41,37 +38,30 @@ public abstract class SessionReadingCmdlet : SchedTraceCmdlet
     [ValidateNotNull]
     public SchedTraceSession? Session { get; set; }
 
-    private bool sessionOnCommandLine;
-    private bool processIdsOnCommandLine;
-    private bool threadIdsOnCommandLine;
-    private bool readingDue;
-    private readonly List<int> processIds = new();
-    private readonly List<int> threadIds = new();
+    private protected sealed override SchedTraceSession? SessionInput => Session;
 
     /// <summary>
-    /// The -Id values typed on the command line. Only these are reported when they matched
-    /// nothing (ProcessIdNotFound): a process piped in existed, and one that did not run in the
-    /// window simply has no row, as in a reading without -Id.
+    /// The session to start when no -Session is given, for these process and thread ids; a query
+    /// that session could not answer is refused here, before anything is attached.
     /// </summary>
-    private protected IReadOnlyCollection<int> TypedProcessIds { get; private set; } = Array.Empty<int>();
-
-    /// <summary>This input's -Id (and -ThreadId, where the cmdlet has one); null when not bound.</summary>
-    private protected abstract int[]? ProcessIdInput { get; }
-
-    private protected virtual int[]? ThreadIdInput => null;
-
-    /// <summary>The cmdlet's parameters that only set up a new session (ParameterNotForSession with -Session).</summary>
-    private protected virtual IEnumerable<string> NewSessionParameters(bool idsOnCommandLine, bool threadIdsOnCommandLine) => Array.Empty<string>();
+    private protected abstract SchedTraceSessionOptions NewSession(SamplingPlan plan, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds);
 
     /// <summary>
-    /// One reading (or -Interval samples) of <paramref name="session"/>, or of a session started
-    /// for it when null, over these process and thread ids (empty: every one).
+    /// One reading (or -Interval samples) of <paramref name="session"/> over these process and
+    /// thread ids (empty: every one); <paramref name="started"/> when this command started it.
     /// </summary>
-    private protected abstract void Read(SchedTraceSession? session, SamplingPlan plan, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds);
+    private protected abstract void Read(SchedTraceSession session, SamplingPlan plan, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds, bool started);
 
-    /// <summary>What the cmdlet prepares once, before any input (-Name patterns).</summary>
-    private protected virtual void Prepare()
+    private protected sealed override void Run(SchedTraceSession? session, IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds)
     {
+        var plan = Plan(session);
+        if (session is not null)
+        {
+            Read(session, plan, processIds, threadIds, started: false);
+            return;
+        }
+        using var started = StartSession(NewSession(plan, processIds, threadIds));
+        Read(started, plan, processIds, threadIds, started: true);
     }
 
     protected override void BeginProcessing()
@@ -89,58 +79,8 @@ public abstract class SessionReadingCmdlet : SchedTraceCmdlet
         {
             ThrowTerminating(e);
         }
-        // Only the command line is bound yet: what is bound later came from the pipeline.
-        sessionOnCommandLine = Bound(nameof(Session));
-        processIdsOnCommandLine = Bound("Id");
-        TypedProcessIds = processIdsOnCommandLine ? ProcessIdInput ?? Array.Empty<int>() : Array.Empty<int>();
-        threadIdsOnCommandLine = Bound("ThreadId");
-        Prepare();
+        base.BeginProcessing();
     }
-
-    protected override void ProcessRecord()
-    {
-        if (Session is not null && !sessionOnCommandLine)
-        {
-            // A piped session is also bound by property name to -Id (its own Id): no process id,
-            // so only the command line's ids count.
-            RefuseForSession(NewSessionParameters(processIdsOnCommandLine, threadIdsOnCommandLine));
-            try
-            {
-                Read(Session, Plan(Session), Ids(processIdsOnCommandLine ? ProcessIdInput : null), Ids(threadIdsOnCommandLine ? ThreadIdInput : null));
-            }
-            catch (SchedTraceException e)
-            {
-                WriteInputError(e, Session);
-            }
-            return;
-        }
-        processIds.AddRange(ProcessIdInput ?? Array.Empty<int>());
-        threadIds.AddRange(ThreadIdInput ?? Array.Empty<int>());
-        readingDue = true;
-    }
-
-    protected override void EndProcessing()
-    {
-        if (!readingDue)
-        {
-            return;
-        }
-        if (Session is not null)
-        {
-            // Ids piped along with a -Session given on the command line are as good as typed.
-            RefuseForSession(NewSessionParameters(processIdsOnCommandLine || processIds.Count > 0, threadIdsOnCommandLine || threadIds.Count > 0));
-        }
-        try
-        {
-            Read(Session, Plan(Session), processIds.Distinct().ToList(), threadIds.Distinct().ToList());
-        }
-        catch (SchedTraceException e)
-        {
-            ThrowTerminating(e, Session);
-        }
-    }
-
-    private static IReadOnlyList<int> Ids(int[]? ids) => ids?.Distinct().ToList() ?? (IReadOnlyList<int>)Array.Empty<int>();
 
     /// <summary>-Interval [-Count], -Duration, or for a -Session without either, since its start.</summary>
     private SamplingPlan Plan(SchedTraceSession? session)

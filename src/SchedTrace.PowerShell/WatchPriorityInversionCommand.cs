@@ -11,7 +11,7 @@ namespace SchedTrace.PowerShell;
 /// </summary>
 [Cmdlet(VerbsCommon.Watch, "PriorityInversion")]
 [OutputType(typeof(PriorityInversion), typeof(PriorityInversionSummary))]
-public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
+public sealed class WatchPriorityInversionCommand : WatchCmdlet
 {
     /// <summary>Read the alerts of a session started with Start-SchedTrace -Feature PriorityInversion.</summary>
     [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -61,113 +61,50 @@ public sealed class WatchPriorityInversionCommand : SchedTraceCmdlet
     [Parameter]
     public SwitchParameter Summary { get; set; }
 
-    private bool sessionOnCommandLine;
-    private bool idsOnCommandLine;
-    private bool watchDue;
-    private readonly List<int> processIds = new();
+    private protected override SchedTraceSession? SessionInput => Session;
 
-    /// <summary>The detection settings a running session's Start-SchedTrace already fixed.</summary>
-    private IEnumerable<string> NewSessionParameters => new[] { nameof(Kind), nameof(MinNiceGap), nameof(MaxAlertsPerSecond) }.Where(Bound);
+    private protected override int[]? ProcessIdInput => Id;
 
-    protected override void BeginProcessing()
+    private protected override string[]? NameInput => Name;
+
+    /// <summary>The detection settings a running session's Start-SchedTrace already fixed (the ids are matched here, for any session).</summary>
+    private protected override IEnumerable<string> NewSessionParameters(bool idsOnCommandLine, bool threadIdsOnCommandLine) =>
+        new[] { nameof(Kind), nameof(MinNiceGap), nameof(MaxAlertsPerSecond) }.Where(Bound);
+
+    private protected override void CheckEndOfInput()
     {
-        // A malformed -Name ends the command here, before anything is attached.
-        _ = new ProcessNameFilter(Name, this);
-        sessionOnCommandLine = Bound(nameof(Session));
-        idsOnCommandLine = Bound(nameof(Id));
-    }
-
-    protected override void ProcessRecord()
-    {
-        if (Session is not null && !sessionOnCommandLine)
+        if (Summary && !Bound(nameof(Duration)))
         {
-            // A piped session is also bound by property name to -Id, with its own Id: no process id.
-            RefuseForSession(NewSessionParameters);
-            try
-            {
-                Watch(Session, idsOnCommandLine ? Id! : Array.Empty<int>());
-            }
-            catch (SchedTraceException e)
-            {
-                WriteInputError(e, Session);
-            }
-            return;
-        }
-        processIds.AddRange(Id ?? Array.Empty<int>());
-        watchDue = true;
-    }
-
-    protected override void EndProcessing()
-    {
-        if (!watchDue)
-        {
-            return;
-        }
-        try
-        {
-            if (Summary && !Bound(nameof(Duration)))
-            {
-                ThrowIfCtrlCUnreadable("Give -Duration (e.g. -Duration 10) with -Summary, or leave out -Summary to write each alert as it happens.");
-            }
-            if (Session is not null)
-            {
-                RefuseForSession(NewSessionParameters);
-                Watch(Session, processIds.Distinct().ToList());
-                return;
-            }
-            using var session = StartSession(new SchedTraceSessionOptions
-            {
-                Features = SchedTraceFeature.PriorityInversion,
-                InversionThreshold = Threshold,
-                InversionKinds = Kind,
-                InversionMinNiceGap = MinNiceGap,
-                MaxInversionsPerSecond = MaxAlertsPerSecond,
-            });
-            Watch(session, processIds.Distinct().ToList());
-        }
-        catch (SchedTraceException e)
-        {
-            ThrowTerminating(e, Session);
+            ThrowIfCtrlCUnreadable("Give -Duration (e.g. -Duration 10) with -Summary, or leave out -Summary to write each alert as it happens.");
         }
     }
 
-    private void Watch(SchedTraceSession session, IReadOnlyCollection<int> ids)
+    /// <summary>The processes are matched in user space, after the kernel's rate limit: the session watches every process.</summary>
+    private protected override SchedTraceSessionOptions NewSession(IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds) => new()
     {
-        // Per watch: which literal names took part in an alert is a question about this session.
-        var names = new ProcessNameFilter(Name, this);
+        Features = SchedTraceFeature.PriorityInversion,
+        InversionThreshold = Threshold,
+        InversionKinds = Kind,
+        InversionMinNiceGap = MinNiceGap,
+        MaxInversionsPerSecond = MaxAlertsPerSecond,
+    };
+
+    private protected override void Watch(SchedTraceSession session, IReadOnlyList<int> processIds, bool newSession)
+    {
+        var names = NamesFilter();
         var byName = names.Filter is null ? null : new Func<string, bool>[] { names.Matches };
-        var filter = InversionFilter.Create(ids, byName, Session is not null && Bound(nameof(Threshold)) ? Threshold : null);
+        var filter = InversionFilter.Create(processIds, byName, Session is not null && Bound(nameof(Threshold)) ? Threshold : null);
         var report = new InversionWatchReport();
         TimeSpan? duration = Bound(nameof(Duration)) ? Duration : null;
         var progress = new CollectionProgressBar(this, $"Watching for priority inversions (at least {Threshold.TotalMilliseconds:0.###} ms)");
-        if (Summary)
-        {
+        IEnumerable<object> records = !Summary
+            ? ReadingCtrlC(PriorityInversionWatch.Watch(session, duration, filter, Cancellation, report, duration is null ? null : progress.Report))
             // Until Ctrl+C the summary is one reading at the end, like a measure's, with its progress.
-            var rows = duration is null
+            : duration is null
                 ? Collect(SamplingPlan.UntilStopped, "Watching for priority inversions", untilStopped => Summarize(PriorityInversionWatch.Watch(session, null, filter, Cancellation, report, untilStopped), report))
                 : ReadingCtrlC(Summarize(PriorityInversionWatch.Watch(session, duration, filter, Cancellation, report, progress.Report), report));
-            foreach (var row in rows)
-            {
-                WriteObject(row);
-            }
-        }
-        else
-        {
-            foreach (var alert in ReadingCtrlC(PriorityInversionWatch.Watch(session, duration, filter, Cancellation, report, duration is null ? null : progress.Report)))
-            {
-                WriteObject(alert);
-            }
-        }
-        progress.Complete();
-        // Suppressed and lost alerts are reported, never silent: here, and on the session object.
-        if (report.Suppressed > 0)
-        {
-            WriteWarning($"{report.Suppressed} priority inversions were not reported because of the rate limit ({InversionWatchReport.DescribeByCpu(report.SuppressedPerCpu)}). Raise -MaxAlertsPerSecond or -Threshold.");
-        }
-        if (report.Lost > 0)
-        {
-            WriteWarning($"{report.Lost} priority-inversion alerts were lost because the ring buffer was full ({InversionWatchReport.DescribeByCpu(report.LostPerCpu)}).");
-        }
+        // Suppressed and lost alerts are counted before the filters: they are this watch's, whatever it kept.
+        WriteWatch(records, progress, () => LossReport.Of(report));
         foreach (var name in names.LiteralMisses(report.Seen.SelectMany(a => a.TaskNames()).ToHashSet(StringComparer.OrdinalIgnoreCase)))
         {
             WriteError(NotFound($"No priority inversion in the watch involved a task named '{name}'.", ProcessNameFilter.NotFoundId, name,

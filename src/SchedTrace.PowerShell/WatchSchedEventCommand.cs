@@ -11,7 +11,7 @@ namespace SchedTrace.PowerShell;
 /// </summary>
 [Cmdlet(VerbsCommon.Watch, "SchedEvent")]
 [OutputType(typeof(SchedSwitchEvent), typeof(SchedWakeupEvent), typeof(SchedMigrateEvent))]
-public sealed class WatchSchedEventCommand : SchedTraceCmdlet
+public sealed class WatchSchedEventCommand : WatchCmdlet
 {
     /// <summary>Read the events of a session started with Start-SchedTrace -Feature Events.</summary>
     [Parameter(ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
@@ -70,104 +70,43 @@ public sealed class WatchSchedEventCommand : SchedTraceCmdlet
     [ValidateRange(4096L, 1L << 30)]
     public long BufferSize { get; set; } = SchedTraceSessionOptions.DefaultRingBufferBytes;
 
-    private bool sessionOnCommandLine;
-    private bool idsOnCommandLine;
-    private bool threadIdsOnCommandLine;
-    private bool watchDue;
-    private readonly List<int> processIds = new();
-    private readonly List<int> threadIds = new();
+    private protected override SchedTraceSession? SessionInput => Session;
 
-    protected override void BeginProcessing()
-    {
-        // A malformed -Name ends the command here, before anything is attached.
-        _ = new ProcessNameFilter(Name, this);
-        sessionOnCommandLine = Bound(nameof(Session));
-        idsOnCommandLine = Bound(nameof(Id));
-        threadIdsOnCommandLine = Bound(nameof(ThreadId));
-    }
+    private protected override int[]? ProcessIdInput => Id;
+
+    private protected override int[]? ThreadIdInput => ThreadId;
+
+    private protected override string[]? NameInput => Name;
 
     /// <summary>What a running session's Start-SchedTrace already fixed: its kernel filters, event types and buffer.</summary>
-    private IEnumerable<string> NewSessionParameters(bool ids, bool threadIds) =>
+    private protected override IEnumerable<string> NewSessionParameters(bool idsOnCommandLine, bool threadIdsOnCommandLine) =>
         new[] { nameof(Type), nameof(Cpu), nameof(MinRuntime), nameof(BufferSize) }.Where(Bound)
-            .Concat(ids ? [nameof(Id)] : [])
-            .Concat(threadIds ? [nameof(ThreadId)] : []);
+            .Concat(idsOnCommandLine ? [nameof(Id)] : [])
+            .Concat(threadIdsOnCommandLine ? [nameof(ThreadId)] : []);
 
-    protected override void ProcessRecord()
+    private protected override SchedTraceSessionOptions NewSession(IReadOnlyList<int> processIds, IReadOnlyList<int> threadIds) => new()
     {
-        if (Session is not null && !sessionOnCommandLine)
-        {
-            // A piped session is also bound by property name to -Id, with its own Id: no process id.
-            RefuseForSession(NewSessionParameters(idsOnCommandLine, threadIdsOnCommandLine));
-            try
-            {
-                Watch(Session, newSession: false);
-            }
-            catch (SchedTraceException e)
-            {
-                WriteInputError(e, Session);
-            }
-            return;
-        }
-        processIds.AddRange(Id ?? Array.Empty<int>());
-        threadIds.AddRange(ThreadId ?? Array.Empty<int>());
-        watchDue = true;
-    }
+        Features = SchedTraceFeature.Events,
+        EventTypes = Type,
+        ProcessIds = processIds,
+        ThreadIds = threadIds,
+        // One exact name is compared in the kernel; the rest are matched here.
+        EventName = NamesFilter().SingleLiteral,
+        Cpu = Bound(nameof(Cpu)) ? Cpu : null,
+        EventMinRuntime = Bound(nameof(MinRuntime)) ? MinRuntime : null,
+        RingBufferBytes = BufferSize,
+    };
 
-    protected override void EndProcessing()
+    /// <summary>The processes and threads are the session's kernel filters: a running session's cannot be narrowed here.</summary>
+    private protected override void Watch(SchedTraceSession session, IReadOnlyList<int> processIds, bool newSession)
     {
-        if (!watchDue)
-        {
-            return;
-        }
-        try
-        {
-            if (Session is not null)
-            {
-                RefuseForSession(NewSessionParameters(idsOnCommandLine || processIds.Count > 0, threadIdsOnCommandLine || threadIds.Count > 0));
-                Watch(Session, newSession: false);
-                return;
-            }
-            var names = new ProcessNameFilter(Name, this);
-            using var session = StartSession(new SchedTraceSessionOptions
-            {
-                Features = SchedTraceFeature.Events,
-                EventTypes = Type,
-                ProcessIds = processIds.Distinct().ToList(),
-                ThreadIds = threadIds.Distinct().ToList(),
-                // One exact name is compared in the kernel; the rest are matched here.
-                EventName = names.SingleLiteral,
-                Cpu = Bound(nameof(Cpu)) ? Cpu : null,
-                EventMinRuntime = Bound(nameof(MinRuntime)) ? MinRuntime : null,
-                RingBufferBytes = BufferSize,
-            });
-            Watch(session, newSession: true);
-        }
-        catch (SchedTraceException e)
-        {
-            ThrowTerminating(e, Session);
-        }
-    }
-
-    private void Watch(SchedTraceSession session, bool newSession)
-    {
-        // Per watch: which literal names met an event is a question about this session.
-        var names = new ProcessNameFilter(Name, this);
+        var names = NamesFilter();
         Func<SchedEvent, bool>? filter = Name is null ? null : e => names.MatchesAny(e.TaskNames());
         var report = new EventWatchReport();
         var progress = new CollectionProgressBar(this, newSession ? "Watching scheduler events" : $"Watching the events of session '{session.Name}'");
         int? count = Bound(nameof(Count)) ? Count : null;
-        int written = 0;
-        foreach (var e in ReadingCtrlC(SchedEventWatch.Watch(session, count, Bound(nameof(Duration)) ? Duration : null, filter, Cancellation, report, Bound(nameof(Duration)) ? progress.Report : null)))
-        {
-            WriteObject(e);
-            written++;
-        }
-        progress.Complete();
-        // Losses are reported, never silent: here, and on the session object.
-        if (report.Lost > 0)
-        {
-            WriteWarning($"{report.Lost} events were lost because the ring buffer was full ({report.DescribeLosses()}). Use a larger -BufferSize or narrower filters.");
-        }
+        var events = SchedEventWatch.Watch(session, count, Bound(nameof(Duration)) ? Duration : null, filter, Cancellation, report, Bound(nameof(Duration)) ? progress.Report : null);
+        int written = WriteWatch(ReadingCtrlC(events), progress, () => LossReport.Of(report));
         // A watch cut short by -Count has not looked long enough to say a name met no event.
         if (written != count)
         {

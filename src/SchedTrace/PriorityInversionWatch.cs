@@ -75,8 +75,7 @@ public sealed class InversionWatchReport
     public long Lost => LostPerCpu.Sum();
 
     /// <summary>"CPU 0: 12, CPU 1: 4": the CPUs with a non-zero count.</summary>
-    public static string DescribeByCpu(IReadOnlyList<long> perCpu) =>
-        string.Join(", ", perCpu.Select((n, cpu) => (n, cpu)).Where(x => x.n > 0).Select(x => $"CPU {x.cpu}: {x.n}"));
+    public static string DescribeByCpu(IReadOnlyList<long> perCpu) => LossReport.DescribeByCpu(perCpu);
 
     /// <summary>One row per pair of tasks, from <see cref="Seen"/>.</summary>
     public IReadOnlyList<PriorityInversionSummary> Summary() => PriorityInversionSummary.Summarize(Seen);

@@ -101,8 +101,7 @@ public sealed class EventWatchReport
     public long Lost => LostPerCpu.Sum();
 
     /// <summary>"CPU 0: 12, CPU 3: 4": the CPUs that lost events.</summary>
-    public string DescribeLosses() =>
-        string.Join(", ", LostPerCpu.Select((n, cpu) => (n, cpu)).Where(x => x.n > 0).Select(x => $"CPU {x.cpu}: {x.n}"));
+    public string DescribeLosses() => LossReport.DescribeByCpu(LostPerCpu);
 
     internal void Update(IReadOnlyList<long> before, IReadOnlyList<long> now) =>
         LostPerCpu = now.Select((n, cpu) => n - (cpu < before.Count ? before[cpu] : 0)).ToArray();

@@ -27,22 +27,38 @@ public enum SchedTraceErrorKind
 /// <summary>
 /// Every failure SchedTrace reports. <see cref="ErrorId"/> is stable (PowerShell uses it as
 /// the FullyQualifiedErrorId prefix); <see cref="RecommendedAction"/> tells the user what to do.
+/// The texts name options neutrally (<see cref="SchedTraceOption"/>): <see cref="Exception.Message"/>
+/// and <see cref="RecommendedAction"/> are the neutral spelling, and each front end writes
+/// <see cref="MessageText"/> and <see cref="RecommendedActionText"/> in its own syntax.
 /// </summary>
 public sealed class SchedTraceException : Exception
 {
-    public SchedTraceException(SchedTraceErrorKind kind, string errorId, string message, string recommendedAction, Exception? inner = null)
-        : base(message, inner)
+    public SchedTraceException(SchedTraceErrorKind kind, string errorId, SchedTraceMessage.Builder message, SchedTraceMessage.Builder recommendedAction, Exception? inner = null)
+        : this(kind, errorId, message.ToMessage(), recommendedAction.ToMessage(), inner)
+    {
+    }
+
+    private SchedTraceException(SchedTraceErrorKind kind, string errorId, SchedTraceMessage message, SchedTraceMessage recommendedAction, Exception? inner)
+        : base(message.ToString(), inner)
     {
         Kind = kind;
         ErrorId = errorId;
-        RecommendedAction = recommendedAction;
+        MessageText = message;
+        RecommendedActionText = recommendedAction;
     }
 
     public SchedTraceErrorKind Kind { get; }
 
     public string ErrorId { get; }
 
-    public string RecommendedAction { get; }
+    /// <summary>What went wrong, with the options it names kept apart for a front end to spell.</summary>
+    public SchedTraceMessage MessageText { get; }
+
+    /// <summary>What to do, with the options it names kept apart for a front end to spell.</summary>
+    public SchedTraceMessage RecommendedActionText { get; }
+
+    /// <summary><see cref="RecommendedActionText"/> in the neutral spelling.</summary>
+    public string RecommendedAction => RecommendedActionText.ToString();
 
     /// <summary>errno of the failed kernel or libbpf call, when there was one.</summary>
     public int? Errno { get; init; }

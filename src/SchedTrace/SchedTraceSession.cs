@@ -78,14 +78,14 @@ public sealed partial record SchedTraceSessionOptions
     public const int MaxFilterIds = 4096;
 
     /// <summary>tp_btf by default; RawTracepoint skips straight to the fallback.</summary>
-    public HookKind PreferredHook { get; init; } = HookKind.BtfTracepoint;
+    public SchedTraceHook PreferredHook { get; init; } = SchedTraceHook.BtfTracepoint;
 
     /// <summary>Receives libbpf's own log while the session opens, loads and attaches.</summary>
-    public Action<LibBpfLogLevel, string>? Log { get; init; }
+    public Action<SchedTraceLogLevel, string>? Log { get; init; }
 
     /// <summary>The most detailed libbpf messages <see cref="Log"/> receives. Debug is about a
     /// thousand lines per load (BTF relocations), formatted only when asked for.</summary>
-    public LibBpfLogLevel LogLevel { get; init; } = LibBpfLogLevel.Info;
+    public SchedTraceLogLevel LogLevel { get; init; } = SchedTraceLogLevel.Info;
 
     /// <summary>Events: which kinds to stream (default: switches).</summary>
     public IReadOnlyCollection<SchedEventType> EventTypes { get; init; } = new[] { SchedEventType.Switch };
@@ -167,7 +167,7 @@ public sealed partial class SchedTraceSession : IDisposable
         Cpu = options.Cpu;
         ThreadIds = IdList(request.Tasks.Tids);
         setup = SetupLines(options, measures, bpf);
-        Hook = bpf.HookKind;
+        Hook = bpf.HookKind.ToPublic();
         int schedule = measures.ToList().FindIndex(m => m is ScheduleTimeMeasure);
         ScheduleMethod = schedule < 0 ? ScheduleTimeMethod.None : ScheduleTimeMeasure.MethodOf(chosen[schedule]);
         ScheduleMethodNote = fallbackNote;
@@ -228,7 +228,7 @@ public sealed partial class SchedTraceSession : IDisposable
     public SchedTraceState State => stopTimestamp is null ? SchedTraceState.Running : SchedTraceState.Stopped;
 
     /// <summary>Which kind of hook the programs attached with (tp_btf, or the raw_tp fallback).</summary>
-    public HookKind Hook { get; }
+    public SchedTraceHook Hook { get; }
 
     /// <summary>How schedule() calls are timed (None without the ScheduleTime feature).</summary>
     public ScheduleTimeMethod ScheduleMethod { get; }
@@ -303,7 +303,7 @@ public sealed partial class SchedTraceSession : IDisposable
         var measures = Validate(options);
         Preflight.Check();
 
-        using var log = LibBpfLog.Begin(options.Log, options.LogLevel);
+        using var log = LibBpfLog.Begin(options.Log.ToLibBpf(), options.LogLevel.ToLibBpf());
         var tasks = TaskFilterFor(options);
         var shared = tasks.Configure(new BpfSessionConfig
         {
@@ -332,7 +332,7 @@ public sealed partial class SchedTraceSession : IDisposable
             SchedBpfObject bpf;
             try
             {
-                bpf = SchedBpfObject.Attach(RequestFor, options.PreferredHook, log, notice);
+                bpf = SchedBpfObject.Attach(RequestFor, options.PreferredHook.ToEngine(), log, notice);
             }
             catch (SchedTraceException e) when (e.ErrorId is "HookAttachFailed" or "KernelHookMissing" && NextAlternative(measures, chosen) is int m)
             {
@@ -631,7 +631,7 @@ public sealed partial class SchedTraceSession : IDisposable
                 SchedTraceErrorKind.InvalidArgument,
                 "FeatureNotEnabled",
                 $"{Subject} does not collect {feature}.",
-                $"Start a session with the {feature} feature (Start-SchedTrace -Feature {feature}).");
+                $"Start a session with the {feature} feature ({SchedTraceOption.StartSession} {SchedTraceOption.Named("Feature", feature)}).");
         }
     }
 
@@ -647,7 +647,7 @@ public sealed partial class SchedTraceSession : IDisposable
                 SchedTraceErrorKind.SessionStopped,
                 "SessionStopped",
                 $"{Subject} was stopped at {stopped:yyyy-MM-dd HH:mm:ss.fff}Z: there is nothing more to sample.",
-                "Leave out -Interval to read its final figures (they end at the stop), or start a new session with Start-SchedTrace.");
+                $"Leave out {SchedTraceOption.Named("Interval")} to read its final figures (they end at the stop), or start a new session with {SchedTraceOption.StartSession}.");
         }
     }
 
@@ -660,7 +660,7 @@ public sealed partial class SchedTraceSession : IDisposable
         finalReadingFailure is null
             ? $"{Subject} was released without keeping its figures."
             : $"{Subject} was stopped, but its final figures could not be read: {finalReadingFailure.Message}",
-        "Start a new session with Start-SchedTrace; Stop-SchedTrace keeps a session's final figures.");
+        $"Start a new session with {SchedTraceOption.StartSession}; {SchedTraceOption.StopSession} keeps a session's final figures.");
 
     /// <summary>
     /// Takes a final reading of everything the session collects (switch counts, the task table,

@@ -133,5 +133,5 @@ public sealed class SessionCatalog
         holder.Length > 0
             ? $"The name '{name}' is in use: {holder} has it."
             : $"The name '{name}' is in use: a session of that name is starting.",
-        $"Pick another name, or stop that session first (Stop-SchedTrace -Name '{name.Replace("'", "''", StringComparison.Ordinal)}').");
+        $"Pick another name, or stop that session first ({SchedTraceOption.StopSession} {SchedTraceOption.Named("Name", name)}).");
 }

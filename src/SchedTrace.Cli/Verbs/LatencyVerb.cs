@@ -1,5 +1,4 @@
 using System.Globalization;
-using SchedTrace.Engine;
 
 namespace SchedTrace.Cli.Verbs;
 
@@ -60,7 +59,7 @@ internal abstract class LatencyVerb(string name, string summary, LatencyReportKi
             {
                 "PerProcessAndPerCpu" => $"choose one of --{PerProcess.Name} and --{PerCpu.Name}",
                 "PerCpuWithProcessFilter" => $"--{PerCpu.Name} does not go with --{SharedOptions.ProcessName.Name} (use --{PerProcess.Name})",
-                _ => refusal.Message,
+                _ => CliSyntax.Format(refusal.MessageText),
             });
         }
 
@@ -94,6 +93,10 @@ internal abstract class LatencyVerb(string name, string summary, LatencyReportKi
         {
             Warn(stderr, $"{session.LatencyDropped} latency updates did not fit in the per-process table; those processes are missing from the per-process figures.");
         }
+        foreach (var warning in new LossReport { LatencyLost = session.LatencyLost }.Warnings())
+        {
+            Warn(stderr, CliSyntax.Format(warning));
+        }
         return CommandLine.ExitOk;
     }
 
@@ -122,7 +125,7 @@ internal abstract class LatencyVerb(string name, string summary, LatencyReportKi
     {
         if (kind == LatencyReportKind.ScheduleTime)
         {
-            foreach (var line in MethodLines(session.ScheduleMethod, session.Hook == HookKind.BtfTracepoint ? "tp_btf" : "raw_tp", session.ScheduleMethodNote is not null))
+            foreach (var line in MethodLines(session.ScheduleMethod, session.Hook == SchedTraceHook.BtfTracepoint ? "tp_btf" : "raw_tp", session.ScheduleMethodNote is not null))
             {
                 yield return line;
             }

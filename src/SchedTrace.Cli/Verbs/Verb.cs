@@ -55,9 +55,9 @@ internal abstract class Verb
     private protected static SchedTraceSessionOptions SessionOptions(Options options, TextWriter stderr) =>
         new()
         {
-            PreferredHook = options.Flag(SharedOptions.RawTracepoints.Name) ? Engine.HookKind.RawTracepoint : Engine.HookKind.BtfTracepoint,
+            PreferredHook = options.Flag(SharedOptions.RawTracepoints.Name) ? SchedTraceHook.RawTracepoint : SchedTraceHook.BtfTracepoint,
             Log = options.Flag(SharedOptions.Debug.Name) ? (level, text) => stderr.WriteLine($"libbpf: {level.ToString().ToLowerInvariant()}: {text}") : null,
-            LogLevel = Interop.LibBpfLogLevel.Debug,
+            LogLevel = SchedTraceLogLevel.Debug,
             Notice = text => Warn(stderr, text),
         };
 

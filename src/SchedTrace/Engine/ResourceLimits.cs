@@ -33,7 +33,7 @@ internal static class ResourceLimits
                 SchedTraceErrorKind.LimitReached,
                 "TooManyOpenFiles",
                 $"This process has {open} files open and may open {limit} (RLIMIT_NOFILE); a session needs about {fdsNeeded} more for its BPF maps, programs and links.",
-                $"Stop sessions you no longer need (Get-SchedTrace | Stop-SchedTrace), or raise the limit before starting pwsh or schedtrace: ulimit -n {SuggestedLimit(open + fdsNeeded)} (LimitNOFILE= in a systemd unit).")
+                $"Stop sessions you no longer need ({SchedTraceOption.StopSessions}), or raise the limit before starting pwsh or schedtrace: ulimit -n {SuggestedLimit(open + fdsNeeded)} (LimitNOFILE= in a systemd unit).")
             { Errno = Libc.EMFILE };
         }
         if (errnos.Contains(Libc.EPERM) && !KernelFeatures.ChargesBpfMemoryToCgroup)

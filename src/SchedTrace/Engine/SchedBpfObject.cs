@@ -4,7 +4,7 @@ using SchedTrace.Interop;
 namespace SchedTrace.Engine;
 
 /// <summary>How a session's programs are attached.</summary>
-public enum HookKind
+internal enum HookKind
 {
     /// <summary>BTF-typed tracepoints (tp_btf): typed arguments, direct loads, the cheapest.</summary>
     BtfTracepoint,
@@ -157,7 +157,7 @@ internal sealed class SchedBpfObject : IDisposable
             ThrowIfKernelLacksAHook(kinds.SelectMany(kind => RequestFor(kind).Hooks), failures);
             if (ResourceLimits.Explain(refused.Select(f => f.Errno).ToList(), refused.Max(f => f.FdsNeeded)) is { } limit)
             {
-                throw new SchedTraceException(limit.Kind, limit.ErrorId, limit.Message, limit.RecommendedAction)
+                throw new SchedTraceException(limit.Kind, limit.ErrorId, limit.MessageText, limit.RecommendedActionText)
                 { Errno = limit.Errno, HookFailures = failures };
             }
         }
@@ -165,7 +165,7 @@ internal sealed class SchedBpfObject : IDisposable
             SchedTraceErrorKind.AttachFailed,
             "HookAttachFailed",
             "No scheduler hook could be attached: " + string.Join("; ", failures) + ".",
-            "SchedTrace needs BTF-typed (tp_btf) or raw tracepoints on sched_switch; run with -Debug (--debug) to see libbpf's log, and check that the kernel has CONFIG_BPF_EVENTS and is not in lockdown=confidentiality.")
+            $"SchedTrace needs BTF-typed (tp_btf) or raw tracepoints on sched_switch; run with {SchedTraceOption.Named("Debug")} to see libbpf's log, and check that the kernel has CONFIG_BPF_EVENTS and is not in lockdown=confidentiality.")
         { HookFailures = failures };
     }
 
@@ -673,7 +673,7 @@ internal sealed class SchedBpfObject : IDisposable
         SchedTraceErrorKind.KernelCallFailed,
         "KernelCallFailed",
         $"The kernel refused {what}: {Libc.ErrnoMessage(errno)}.",
-        "Stop the session and start a new one; if it happens again, report it with the output of -Debug (--debug).")
+        $"Stop the session and start a new one; if it happens again, report it with the output of {SchedTraceOption.Named("Debug")}.")
     { Errno = errno };
 
     /// <summary>

@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace SchedTrace.Interop;
 
 /// <summary>libbpf's own messages, as it prints them.</summary>
-public enum LibBpfLogLevel
+internal enum LibBpfLogLevel
 {
     Warning = 0,
     Info = 1,

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace SchedTrace.Interop;
 
 /// <summary>What a process inherited for its signals, and undoing what gets in a tracer's way.</summary>
-public static class SignalDisposition
+internal static class SignalDisposition
 {
     private const int SigInt = 2;
     private const int SigactionBytes = 256; // glibc's struct sigaction is 152 bytes; room to spare
@@ -19,7 +19,7 @@ public static class SignalDisposition
     /// PosixSignalRegistration (they set that layer up); afterwards a registration installs
     /// its handler as usual. Returns true when SIGINT had been ignored.
     /// </summary>
-    public static unsafe bool RestoreIgnoredInterrupt()
+    internal static unsafe bool RestoreIgnoredInterrupt()
     {
         byte* current = stackalloc byte[SigactionBytes];
         if (Libc.sigaction(SigInt, null, current) != 0)

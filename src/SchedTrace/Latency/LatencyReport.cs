@@ -135,7 +135,7 @@ public static class LatencyReport
         }
         if (query.PerProcess && query.PerCpu)
         {
-            return Invalid("PerProcessAndPerCpu", "Rows are either per process or per CPU, not both.", "Ask for per-process rows (-PerProcess, --per-process) or per-CPU rows (-PerCpu, --per-cpu); per-process figures cover every CPU.");
+            return Invalid("PerProcessAndPerCpu", "Rows are either per process or per CPU, not both.", $"Ask for per-process rows ({PerProcess}) or per-CPU rows ({PerCpu}); per-process figures cover every CPU.");
         }
         bool processRows = query.NeedsProcessRows(kernelProcessIds);
         if (query.PerCpu && processRows)
@@ -143,19 +143,25 @@ public static class LatencyReport
             return Invalid(
                 "PerCpuWithProcessFilter",
                 "Per-CPU rows cannot be combined with a name filter, or with process ids the session does not filter in the kernel: those figures come from per-process histograms, which do not tell CPUs apart.",
-                "Leave out -PerCpu (--per-cpu), or measure the process ids without -Session (-Id, --pid): a new session filters them in the kernel, so their figures can be split by CPU.");
+                $"Leave out {PerCpu}, or measure the process ids without {Session} ({Id}): a new session filters them in the kernel, so their figures can be split by CPU.");
         }
         if (query.Cpu is not null && processRows && kernelCpu != query.Cpu)
         {
             return Invalid(
                 "CpuWithProcessRows",
                 "A CPU filter cannot narrow per-process figures kept for every CPU.",
-                "Measure without -Session (the CPU is then filtered in the kernel), start a session on that CPU (Start-SchedTrace -Cpu N -PerProcess), or leave out -Cpu.");
+                $"Measure without {Session} (the CPU is then filtered in the kernel), start a session on that CPU ({SchedTraceOption.StartSession} {SchedTraceOption.Named("Cpu", query.Cpu)} {PerProcess}), or leave out {SchedTraceOption.Named("Cpu")}.");
         }
         return null;
     }
 
-    private static SchedTraceException Invalid(string id, string message, string action) => new(SchedTraceErrorKind.InvalidArgument, id, message, action);
+    private static SchedTraceException Invalid(string id, SchedTraceMessage.Builder message, SchedTraceMessage.Builder action) => new(SchedTraceErrorKind.InvalidArgument, id, message, action);
+
+    // The options the refusals name, each front end in its own syntax.
+    private static readonly SchedTraceOption PerProcess = SchedTraceOption.Named(nameof(PerProcess));
+    private static readonly SchedTraceOption PerCpu = SchedTraceOption.Named(nameof(PerCpu));
+    private static readonly SchedTraceOption Session = SchedTraceOption.Named(nameof(Session));
+    private static readonly SchedTraceOption Id = SchedTraceOption.Named(nameof(Id));
 
     /// <summary>Refuses, before any waiting, a query the session cannot answer.</summary>
     internal static void Check(SchedTraceSession session, LatencyQuery query)
@@ -165,7 +171,7 @@ public static class LatencyReport
             throw Invalid(
                 "FeatureNotEnabled",
                 $"{session.Subject} does not collect {query.Feature}.",
-                $"Start a session with the {query.Feature} feature (Start-SchedTrace -Feature {query.Feature}).");
+                $"Start a session with the {query.Feature} feature ({SchedTraceOption.StartSession} {SchedTraceOption.Named("Feature", query.Feature)}).");
         }
         if (Refusal(query, session.ProcessIds, session.Cpu) is { } refusal)
         {
@@ -176,7 +182,7 @@ public static class LatencyReport
             throw Invalid(
                 "SessionNotPerProcess",
                 $"{session.Subject} keeps latency for the whole machine only, so it cannot give per-process figures or filter by process.",
-                "Start the session with -PerProcess (Start-SchedTrace -Feature ... -PerProcess), or read it without -PerProcess, -Id and -Name.");
+                $"Start the session with {PerProcess} ({SchedTraceOption.StartSession} {SchedTraceOption.Named("Feature", query.Feature)} {PerProcess}), or read it without {PerProcess}, {Id} and {SchedTraceOption.Named("Name")}.");
         }
     }
 
@@ -291,7 +297,7 @@ public static class LatencyReport
     public static string MethodOf(SchedTraceSession session, LatencyMeasure measure)
     {
         ArgumentNullException.ThrowIfNull(session);
-        string hook = session.Hook == HookKind.BtfTracepoint ? "tp_btf" : "raw_tp";
+        string hook = session.Hook == SchedTraceHook.BtfTracepoint ? "tp_btf" : "raw_tp";
         return measure switch
         {
             LatencyMeasure.RunQueue => $"{hook} sched_wakeup(_new) or runnable sched_switch-out -> sched_switch-in, per thread",

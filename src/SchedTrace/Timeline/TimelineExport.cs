@@ -104,7 +104,7 @@ public static class TimelineExport
     }
 
     private static SchedTraceException Exists(string path, Exception? inner) =>
-        WithPath(new(SchedTraceErrorKind.InvalidArgument, FileExistsErrorId, $"The file {path} already exists.", "Use -Force to overwrite it, or choose another path.", inner), path);
+        WithPath(new(SchedTraceErrorKind.InvalidArgument, FileExistsErrorId, $"The file {path} already exists.", $"Use {SchedTraceOption.Named("Force")} to overwrite it, or choose another path.", inner), path);
 
     private static SchedTraceException WriteFailed(string path, Exception inner) =>
         WithPath(new(SchedTraceErrorKind.InvalidArgument, WriteFailedErrorId, $"Could not write {path}: {inner.Message}", "Check that the folder exists and that you may write to it.", inner), path);

@@ -12,7 +12,7 @@ namespace SchedTrace.Tests.Kernel;
 [Collection(KernelCollection.Name)]
 public sealed class ContextSwitchKernelTests(ITestOutputHelper output)
 {
-    private static SchedTraceSession Start(int? threadId = null, HookKind hook = HookKind.BtfTracepoint) =>
+    private static SchedTraceSession Start(int? threadId = null, SchedTraceHook hook = SchedTraceHook.BtfTracepoint) =>
         SchedTraceSession.Start(new SchedTraceSessionOptions { ThreadIds = Ids(threadId), PreferredHook = hook });
 
     private static int[] Ids(int? id) => id is int one ? [one] : [];
@@ -127,9 +127,9 @@ public sealed class ContextSwitchKernelTests(ITestOutputHelper output)
     }
 
     [KernelTheory]
-    [InlineData(HookKind.BtfTracepoint)]
-    [InlineData(HookKind.RawTracepoint)]
-    public void TwoProcesses_CountExactlyTheSwitchesOfThoseTwo(HookKind hook)
+    [InlineData(SchedTraceHook.BtfTracepoint)]
+    [InlineData(SchedTraceHook.RawTracepoint)]
+    public void TwoProcesses_CountExactlyTheSwitchesOfThoseTwo(SchedTraceHook hook)
     {
         // Several ids go into the kernel's hash set. A third sleeper makes switches in the same
         // window that must not be counted. All three are blocked on their stdin at both readings,
@@ -170,9 +170,9 @@ public sealed class ContextSwitchKernelTests(ITestOutputHelper output)
     public void RawTracepointFallback_CountsTheSameSwitches()
     {
         using var btf = Start();
-        using var raw = Start(hook: HookKind.RawTracepoint);
-        Assert.Equal(HookKind.BtfTracepoint, btf.Hook);
-        Assert.Equal(HookKind.RawTracepoint, raw.Hook);
+        using var raw = Start(hook: SchedTraceHook.RawTracepoint);
+        Assert.Equal(SchedTraceHook.BtfTracepoint, btf.Hook);
+        Assert.Equal(SchedTraceHook.RawTracepoint, raw.Hook);
         using var load = PingPong.Start(TimeSpan.FromMilliseconds(600));
 
         // The two sessions are read one after the other: switches between the reads differ.

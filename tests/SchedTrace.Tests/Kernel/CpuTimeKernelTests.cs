@@ -19,7 +19,7 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan TickTolerance = TimeSpan.FromMilliseconds(10);
 
-    private static SchedTraceSession Start(HookKind hook, int? processId = null, uint? taskTableEntries = null)
+    private static SchedTraceSession Start(SchedTraceHook hook, int? processId = null, uint? taskTableEntries = null)
     {
         var session = SchedTraceSession.Start(new SchedTraceSessionOptions
         {
@@ -39,9 +39,9 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
         ProcessCpuTime.Between(0, before, after, new CpuTimeQuery { PerThread = perThread });
 
     [KernelTheory]
-    [InlineData(HookKind.BtfTracepoint)]
-    [InlineData(HookKind.RawTracepoint)]
-    public void Spinner_CpuTimeEqualsItsSchedstat(HookKind hook)
+    [InlineData(SchedTraceHook.BtfTracepoint)]
+    [InlineData(SchedTraceHook.RawTracepoint)]
+    public void Spinner_CpuTimeEqualsItsSchedstat(SchedTraceHook hook)
     {
         using var spinner = new ControlledThread(() => ControlledThread.Spin(TimeSpan.FromMilliseconds(400)), blockOutsidePhase: true);
         using var session = Start(hook);
@@ -67,9 +67,9 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
     }
 
     [KernelTheory]
-    [InlineData(HookKind.BtfTracepoint)]
-    [InlineData(HookKind.RawTracepoint)]
-    public void Sleeper_IsNearZero_AndStillExact(HookKind hook)
+    [InlineData(SchedTraceHook.BtfTracepoint)]
+    [InlineData(SchedTraceHook.RawTracepoint)]
+    public void Sleeper_IsNearZero_AndStillExact(SchedTraceHook hook)
     {
         using var sleeper = new ControlledThread(() =>
         {
@@ -97,9 +97,9 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
     }
 
     [KernelTheory]
-    [InlineData(HookKind.BtfTracepoint)]
-    [InlineData(HookKind.RawTracepoint)]
-    public void HogThatIsNeverSwitchedOut_IsCountedInFull(HookKind hook)
+    [InlineData(SchedTraceHook.BtfTracepoint)]
+    [InlineData(SchedTraceHook.RawTracepoint)]
+    public void HogThatIsNeverSwitchedOut_IsCountedInFull(SchedTraceHook hook)
     {
         // A SCHED_FIFO spinner on the last CPU, from before the session starts to after it is
         // read: no normal task can preempt it, so sched_switch (almost) never fires for it and
@@ -159,9 +159,9 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
     }
 
     [KernelTheory]
-    [InlineData(HookKind.BtfTracepoint)]
-    [InlineData(HookKind.RawTracepoint)]
-    public void TwoProcesses_TrackExactlyThoseTwo_ToTheirSchedstat(HookKind hook)
+    [InlineData(SchedTraceHook.BtfTracepoint)]
+    [InlineData(SchedTraceHook.RawTracepoint)]
+    public void TwoProcesses_TrackExactlyThoseTwo_ToTheirSchedstat(SchedTraceHook hook)
     {
         // A kernel hash set of two ids: no other task gets an entry in the task table, and the
         // two match their own schedstat and switch counters (both blocked at both readings).
@@ -206,9 +206,9 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
     }
 
     [KernelTheory]
-    [InlineData(HookKind.BtfTracepoint)]
-    [InlineData(HookKind.RawTracepoint)]
-    public void TwoThreadProcess_SumsToItsProcessRow_AndToProc(HookKind hook)
+    [InlineData(SchedTraceHook.BtfTracepoint)]
+    [InlineData(SchedTraceHook.RawTracepoint)]
+    public void TwoThreadProcess_SumsToItsProcessRow_AndToProc(SchedTraceHook hook)
     {
         using var session = Start(hook);
         var before = session.ReadTaskStats();
@@ -247,9 +247,9 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
     }
 
     [KernelTheory]
-    [InlineData(HookKind.BtfTracepoint)]
-    [InlineData(HookKind.RawTracepoint)]
-    public void ThreadMovedBetweenCpus_ShowsTheMigrationsAndBothCpus(HookKind hook)
+    [InlineData(SchedTraceHook.BtfTracepoint)]
+    [InlineData(SchedTraceHook.RawTracepoint)]
+    public void ThreadMovedBetweenCpus_ShowsTheMigrationsAndBothCpus(SchedTraceHook hook)
     {
         const int moves = 10;
         using var mover = new ControlledThread(() =>
@@ -283,9 +283,9 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
     }
 
     [KernelTheory]
-    [InlineData(HookKind.BtfTracepoint)]
-    [InlineData(HookKind.RawTracepoint)]
-    public void ExitedThread_IsReportedOnce_ThenReleasedFromTheKernelButKeptForTheSession(HookKind hook)
+    [InlineData(SchedTraceHook.BtfTracepoint)]
+    [InlineData(SchedTraceHook.RawTracepoint)]
+    public void ExitedThread_IsReportedOnce_ThenReleasedFromTheKernelButKeptForTheSession(SchedTraceHook hook)
     {
         using var session = Start(hook);
         var before = session.ReadTaskStats();
@@ -332,9 +332,9 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
     /// and that the new thread is counted in full beside it.
     /// </summary>
     [KernelTheory]
-    [InlineData(HookKind.BtfTracepoint)]
-    [InlineData(HookKind.RawTracepoint)]
-    public void ReusedThreadId_KeepsEachThreadsOwnFigures(HookKind hook)
+    [InlineData(SchedTraceHook.BtfTracepoint)]
+    [InlineData(SchedTraceHook.RawTracepoint)]
+    public void ReusedThreadId_KeepsEachThreadsOwnFigures(SchedTraceHook hook)
     {
         using var session = Start(hook);
         int pid = Environment.ProcessId;
@@ -381,9 +381,9 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
     }
 
     [KernelTheory]
-    [InlineData(HookKind.BtfTracepoint)]
-    [InlineData(HookKind.RawTracepoint)]
-    public void FullTaskTable_IsCountedAsDroppedTasks(HookKind hook)
+    [InlineData(SchedTraceHook.BtfTracepoint)]
+    [InlineData(SchedTraceHook.RawTracepoint)]
+    public void FullTaskTable_IsCountedAsDroppedTasks(SchedTraceHook hook)
     {
         using var session = Start(hook, taskTableEntries: 4);
         using var load = PingPong.Start(TimeSpan.FromMilliseconds(300));
@@ -395,9 +395,9 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
     }
 
     [KernelTheory]
-    [InlineData(HookKind.BtfTracepoint)]
-    [InlineData(HookKind.RawTracepoint)]
-    public void ProcessFilter_KeepsOtherProcessesOutOfTheTable(HookKind hook)
+    [InlineData(SchedTraceHook.BtfTracepoint)]
+    [InlineData(SchedTraceHook.RawTracepoint)]
+    public void ProcessFilter_KeepsOtherProcessesOutOfTheTable(SchedTraceHook hook)
     {
         var threadsBefore = ProcFs.ThreadIds(Environment.ProcessId);
         using var session = Start(hook, Environment.ProcessId);
@@ -406,7 +406,7 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
         var snapshot = session.ReadTaskStats();
         Assert.NotEmpty(snapshot.Tasks);
         Assert.All(snapshot.Tasks.Values, t => Assert.Equal(Environment.ProcessId, t.ProcessId));
-        if (hook == HookKind.BtfTracepoint)
+        if (hook == SchedTraceHook.BtfTracepoint)
         {
             // The walk, limited to this process in the kernel, still reaches every one of its
             // threads: each thread alive from before the start to after the reading has an entry.
@@ -419,7 +419,7 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
     [KernelFact]
     public void CpuTimeAlone_OnTpBtf_RunsNothingOnSchedSwitch_WhileRawTpCountsEachSwitch()
     {
-        using (var btf = Start(HookKind.BtfTracepoint))
+        using (var btf = Start(SchedTraceHook.BtfTracepoint))
         {
             var programs = btf.LoadedPrograms;
             output.WriteLine("tp_btf: " + string.Join(", ", programs));
@@ -428,7 +428,7 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
             Assert.Contains("migrate_btf", programs);
             Assert.Contains("free_btf", programs);
         }
-        using var raw = Start(HookKind.RawTracepoint);
+        using var raw = Start(SchedTraceHook.RawTracepoint);
         output.WriteLine("raw_tp: " + string.Join(", ", raw.LoadedPrograms));
         Assert.Contains("switch_raw", raw.LoadedPrograms);
         Assert.Contains("snapshot_cpu", raw.LoadedPrograms);

@@ -1,6 +1,8 @@
+using SchedTrace.Cli;
 using SchedTrace.Engine;
 using SchedTrace.Interop;
 using SchedTrace.Measures;
+using SchedTrace.PowerShell;
 using SchedTrace.Tests.Support;
 
 namespace SchedTrace.Tests.Kernel;
@@ -43,24 +45,25 @@ public sealed class HookFallbackTests
         Assert.Equal("HookAttachFailed", error.ErrorId);
         Assert.Contains("tp_btf/sched_switch", error.Message);
         Assert.Contains("raw_tp/sched_switch", error.Message);
-        Assert.Contains("--debug", error.RecommendedAction);
+        Assert.Contains("run with --debug to see", CliSyntax.Format(error.RecommendedActionText));
+        Assert.Contains("run with -Debug to see", PowerShellSyntax.Format(error.RecommendedActionText));
     }
 
     [KernelFact]
     public void LibbpfDebugLines_ReachTheLog_OnlyWhenAskedFor()
     {
         // A load prints about a thousand debug lines; they are not even formatted unless asked for.
-        var byDefault = new List<LibBpfLogLevel>();
-        var withDebug = new List<LibBpfLogLevel>();
+        var byDefault = new List<SchedTraceLogLevel>();
+        var withDebug = new List<SchedTraceLogLevel>();
         using (SchedTraceSession.Start(new SchedTraceSessionOptions { Log = (level, _) => byDefault.Add(level) }))
         {
         }
-        using (SchedTraceSession.Start(new SchedTraceSessionOptions { Log = (level, _) => withDebug.Add(level), LogLevel = LibBpfLogLevel.Debug }))
+        using (SchedTraceSession.Start(new SchedTraceSessionOptions { Log = (level, _) => withDebug.Add(level), LogLevel = SchedTraceLogLevel.Debug }))
         {
         }
 
-        Assert.DoesNotContain(LibBpfLogLevel.Debug, byDefault);
-        Assert.True(withDebug.Count(l => l == LibBpfLogLevel.Debug) > 100, $"libbpf logs each relocation at debug level; saw {withDebug.Count} lines");
+        Assert.DoesNotContain(SchedTraceLogLevel.Debug, byDefault);
+        Assert.True(withDebug.Count(l => l == SchedTraceLogLevel.Debug) > 100, $"libbpf logs each relocation at debug level; saw {withDebug.Count} lines");
     }
 
     [KernelFact]
@@ -71,7 +74,7 @@ public sealed class HookFallbackTests
             Features = SchedTraceFeature.Events | SchedTraceFeature.CpuTime,
             ProcessIds = [Environment.ProcessId, 1],
             Cpu = 0,
-            PreferredHook = HookKind.RawTracepoint,
+            PreferredHook = SchedTraceHook.RawTracepoint,
         });
 
         var lines = session.DescribeSetup();

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using SchedTrace.Engine;
-using HookKind = SchedTrace.Engine.HookKind;
 using SchedTrace.Tests.Support;
 using Xunit.Abstractions;
 
@@ -44,7 +43,7 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
     /// <summary>The CPU the pinned workloads share: the last online one, away from CPU 0's housekeeping.</summary>
     private static int WorkCpu => Engine.CpuTopology.Online().Max();
 
-    private static SchedTraceSession Start(SchedTraceFeature features, int? threadId = null, HookKind hook = HookKind.BtfTracepoint, bool perProcess = false) =>
+    private static SchedTraceSession Start(SchedTraceFeature features, int? threadId = null, SchedTraceHook hook = SchedTraceHook.BtfTracepoint, bool perProcess = false) =>
         SchedTraceSession.Start(new SchedTraceSessionOptions { Features = features, ThreadIds = threadId is int tid ? [tid] : [], PreferredHook = hook, LatencyPerProcess = perProcess });
 
     /// <summary>A thread that sleeps <paramref name="sleeps"/> times for <paramref name="sleep"/>
@@ -231,9 +230,9 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
     /// negative (a negative would wrap to a huge unsigned value) and none exceeds the window.
     /// </summary>
     [KernelTheory]
-    [InlineData(HookKind.BtfTracepoint)]
-    [InlineData(HookKind.RawTracepoint)]
-    public void EveryValue_IsPositive_AndWithinTheWindow(HookKind hook)
+    [InlineData(SchedTraceHook.BtfTracepoint)]
+    [InlineData(SchedTraceHook.RawTracepoint)]
+    public void EveryValue_IsPositive_AndWithinTheWindow(SchedTraceHook hook)
     {
         long started = Stopwatch.GetTimestamp();
         using var session = Start(SchedTraceFeature.RunQueueLatency | SchedTraceFeature.OffCpuTime | SchedTraceFeature.ScheduleTime, hook: hook);

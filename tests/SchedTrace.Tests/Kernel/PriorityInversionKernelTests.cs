@@ -73,10 +73,10 @@ public sealed class PriorityInversionKernelTests(ITestOutputHelper output)
     {
         // raw_tp programs read every field through bpf_probe_read_kernel and keep their stamps in
         // a hash table instead of task storage: the same scenario must give the same answer.
-        var (workload, alerts, session) = Trace("lock", SpinMs, new SchedTraceSessionOptions { PreferredHook = Engine.HookKind.RawTracepoint });
+        var (workload, alerts, session) = Trace("lock", SpinMs, new SchedTraceSessionOptions { PreferredHook = SchedTraceHook.RawTracepoint });
         using (session)
         {
-            Assert.Equal(Engine.HookKind.RawTracepoint, session.Hook);
+            Assert.Equal(SchedTraceHook.RawTracepoint, session.Hook);
             var alert = Assert.Single(LockAlertsOf(workload, alerts));
             Assert.Equal(workload.ThreadIds[2], alert.ThreadId);
             Assert.Equal(workload.ThreadIds[0], alert.OwnerThreadId);

@@ -1,3 +1,4 @@
+using SchedTrace.PowerShell;
 using SchedTrace.Tests.Support;
 
 namespace SchedTrace.Tests.Kernel;
@@ -48,7 +49,7 @@ public sealed class SessionCatalogTests
         Assert.Equal("SessionNameInUse", refused.ErrorId);
         Assert.Equal(SchedTraceErrorKind.AlreadyExists, refused.Kind);
         Assert.Contains("session 'build' (Id 1)", refused.Message, StringComparison.Ordinal);
-        Assert.Contains("Stop-SchedTrace -Name 'BUILD'", refused.RecommendedAction, StringComparison.Ordinal);
+        Assert.Contains("Stop-SchedTrace -Name 'BUILD'", PowerShellSyntax.Format(refused.RecommendedActionText), StringComparison.Ordinal);
         Assert.Single(catalog.Sessions);
     }
 

@@ -1,4 +1,5 @@
 using SchedTrace.Engine;
+using SchedTrace.PowerShell;
 using SchedTrace.Tests.Support;
 using Xunit.Abstractions;
 
@@ -27,9 +28,9 @@ public sealed class SessionFinalFiguresTests(ITestOutputHelper output)
     }, blockOutsidePhase: true, name: "st-final");
 
     [KernelTheory]
-    [InlineData(HookKind.BtfTracepoint)]
-    [InlineData(HookKind.RawTracepoint)]
-    public void Stop_KeepsEveryFeaturesFinalFigures_AsTheKernelCountedThem(HookKind hook)
+    [InlineData(SchedTraceHook.BtfTracepoint)]
+    [InlineData(SchedTraceHook.RawTracepoint)]
+    public void Stop_KeepsEveryFeaturesFinalFigures_AsTheKernelCountedThem(SchedTraceHook hook)
     {
         using var workload = Sleeper();
         int pid = Environment.ProcessId, tid = workload.ThreadId;
@@ -93,7 +94,7 @@ public sealed class SessionFinalFiguresTests(ITestOutputHelper output)
             var refused = Assert.Throws<SchedTraceException>(() => ContextSwitchCount.Collect(session, plan, total: true, CancellationToken.None).ToList());
             Assert.Equal("SessionStopped", refused.ErrorId);
             Assert.Equal(SchedTraceErrorKind.SessionStopped, refused.Kind);
-            Assert.Contains("-Interval", refused.RecommendedAction, StringComparison.Ordinal);
+            Assert.Contains("Leave out -Interval", PowerShellSyntax.Format(refused.RecommendedActionText), StringComparison.Ordinal);
             Assert.Throws<SchedTraceException>(() => ProcessCpuTime.Collect(session, plan, new CpuTimeQuery(), CancellationToken.None).ToList());
         }
         Assert.Single(ContextSwitchCount.Collect(session, SamplingPlan.SinceStart, total: true, CancellationToken.None));

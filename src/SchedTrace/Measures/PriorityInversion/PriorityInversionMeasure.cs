@@ -55,7 +55,7 @@ internal sealed class PriorityInversionMeasure : Measure
         {
             throw new SchedTraceException(SchedTraceErrorKind.NotSupported, "LockInversionNotSupported",
                 $"Lock inversions can only be detected on x86-64; this machine is {RuntimeInformation.ProcessArchitecture}.",
-                "Ask for RunQueue inversions only (-Kind RunQueue, --kind runqueue).");
+                $"Ask for RunQueue inversions only ({SchedTraceOption.Named("Kind", PriorityInversionKind.RunQueue)}).");
         }
     }
 
