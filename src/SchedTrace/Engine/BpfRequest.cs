@@ -67,10 +67,6 @@ internal sealed class BpfRequest
         TaskIterator = program;
     }
 
-    /// <summary>The constants of a .rodata section as requested so far (all zero when none are).</summary>
-    internal T ConstantsOf<T>(string section) where T : unmanaged =>
-        constants.TryGetValue(section, out var bytes) ? MemoryMarshal.Read<T>(bytes) : default;
-
     /// <summary>Sets the whole of a .rodata section (the struct mirrors the kernel's; see KernelMirrorTests).</summary>
     internal void SetConstants<T>(string section, T value) where T : unmanaged
     {
