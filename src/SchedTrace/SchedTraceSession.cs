@@ -130,6 +130,9 @@ public sealed partial class SchedTraceSession : IDisposable
 
     private readonly RetiredTasks retiredTasks = new();
 
+    /// <summary>The session's measures, in registry order.</summary>
+    private readonly IReadOnlyList<Measure> measures;
+
     /// <summary>Whether a measure records into the latency histograms.</summary>
     private readonly bool recordsLatency;
     private readonly EventStream? events;
@@ -146,6 +149,7 @@ public sealed partial class SchedTraceSession : IDisposable
     private SchedTraceSession(SchedTraceSessionOptions options, IReadOnlyList<Measure> measures, int[] chosen, SchedBpfObject bpf, string? fallbackNote)
     {
         this.bpf = bpf;
+        this.measures = measures;
         var request = bpf.Request;
         recordsLatency = measures.OfType<HistogramMeasure>().Any();
         if (options.Features.HasFlag(SchedTraceFeature.Events))
@@ -550,6 +554,33 @@ public sealed partial class SchedTraceSession : IDisposable
         return tasks;
     }
 
+    /// <summary>The figures of the measure that serves <paramref name="feature"/> as of now; once stopped, as of the stop.</summary>
+    internal MeasureReading<T> Read<T>(SchedTraceFeature feature)
+    {
+        RequireFeature(feature);
+        var measure = measures.First(m => m.Feature == feature);
+        lock (gate)
+        {
+            if (bpf is not { } reader)
+            {
+                var final = FinalFigures();
+                return new MeasureReading<T>(final.Utc, final.Timestamp, (T)final.Measured[measure], Final: true);
+            }
+            var figures = (T)(measure.Read(reader) ?? throw new InvalidOperationException($"{measure.GetType().Name} is not read in snapshots."));
+            var reading = new MeasureReading<T>(DateTime.UtcNow, Stopwatch.GetTimestamp(), figures);
+            RefreshCounters(reader);
+            return reading;
+        }
+    }
+
+    /// <summary>The figures of the measure that serves <paramref name="feature"/> at the session's start: nothing counted yet.</summary>
+    internal MeasureReading<T> StartReading<T>(SchedTraceFeature feature)
+    {
+        RequireFeature(feature);
+        var empty = measures.First(m => m.Feature == feature).Empty ?? throw new InvalidOperationException($"{feature} is not read in snapshots.");
+        return new MeasureReading<T>(StartTime, startTimestamp, (T)empty);
+    }
+
     /// <summary>The empty latency snapshot at the session's start.</summary>
     internal LatencySnapshot StartLatencySnapshot => LatencySnapshot.Empty(StartTime, startTimestamp);
 
@@ -742,8 +773,9 @@ public sealed partial class SchedTraceSession : IDisposable
     {
         var tasks = Features.HasFlag(SchedTraceFeature.CpuTime) ? CollectTasks(reader) : null;
         var latency = recordsLatency ? CollectLatency(reader) : default;
+        var measured = measures.Select(m => (Measure: m, Figures: m.Read(reader))).Where(m => m.Figures is not null).ToList();
         var switches = Features.HasFlag(SchedTraceFeature.ContextSwitches) ? reader.ReadPerCpu<BpfSwitchCounts>(ContextSwitchesMeasure.CountsMap) : null;
-        return new FinalReading(switches, tasks, latency.PerCpu, latency.PerProcess);
+        return new FinalReading(switches, tasks, latency.PerCpu, latency.PerProcess, measured);
     }
 
     /// <summary>The figures of the final reading, before they are stamped with the stop instant.</summary>
@@ -751,8 +783,17 @@ public sealed partial class SchedTraceSession : IDisposable
         BpfSwitchCounts[]? SwitchCounts,
         Dictionary<TaskKey, TaskCounters>? Threads,
         Dictionary<LatencyKind, LatencyHistogram[]>? LatencyPerCpu,
-        Dictionary<(int ProcessId, LatencyKind Kind), (string Name, LatencyHistogram Histogram)>? LatencyPerProcess)
+        Dictionary<(int ProcessId, LatencyKind Kind), (string Name, LatencyHistogram Histogram)>? LatencyPerProcess,
+        IReadOnlyList<(Measure Measure, object? Figures)> MeasuredFigures)
     {
+        /// <summary>Each snapshot measure's final figures (<see cref="Measure.Read"/>).</summary>
+        internal IReadOnlyDictionary<Measure, object> Measured { get; } = MeasuredFigures.ToDictionary(m => m.Measure, m => m.Figures!);
+
+        /// <summary>The stop instant, once stamped by <see cref="At"/>.</summary>
+        internal DateTime Utc { get; private init; }
+
+        internal long Timestamp { get; private init; }
+
         internal SwitchSnapshot? Switches { get; private init; }
 
         internal TaskSnapshot? Tasks { get; private init; }
@@ -764,6 +805,8 @@ public sealed partial class SchedTraceSession : IDisposable
             Switches = SwitchCounts is null ? null : new SwitchSnapshot(utc, timestamp, SwitchCounts, Final: true),
             Tasks = Threads is null ? null : new TaskSnapshot(utc, timestamp, Threads, Final: true),
             Latency = LatencyPerCpu is null ? null : new LatencySnapshot(utc, timestamp, LatencyPerCpu, LatencyPerProcess!, Final: true),
+            Utc = utc,
+            Timestamp = timestamp,
         };
     }
 

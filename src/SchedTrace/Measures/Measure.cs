@@ -38,6 +38,15 @@ internal abstract class Measure
     {
     }
 
+    /// <summary>
+    /// Its figures as of now, read while attached; the session also takes them at Stop, so a
+    /// stopped session still answers. Null for a measure read another way (a stream).
+    /// </summary>
+    internal virtual object? Read(SchedBpfObject bpf) => null;
+
+    /// <summary>Its figures at the session's start, when nothing is counted yet (for a reading since the start).</summary>
+    internal virtual object? Empty => null;
+
     /// <summary>For -Verbose: the programs it runs besides its hooks, as a clause ("; a task iterator ...").</summary>
     internal virtual string DescribePrograms(BpfRequest request) => string.Empty;
 
