@@ -35,6 +35,7 @@ struct session_stats {
 	__u64 events_lost;   /* events that found the ring buffer full */
 	__u64 latency_dropped; /* durations left out of per-process rows: that table was full */
 	__u64 stamps_lost;     /* durations lost whole: a thread's stamps could not be read or kept */
+	__u64 switch_ins_unseen; /* a thread left a CPU it got without a sched_switch we saw */
 };
 
 struct {

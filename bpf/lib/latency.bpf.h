@@ -241,6 +241,22 @@ static __always_inline void hist_add_shared(struct latency_hist *h, __u64 v)
 	}
 }
 
+/*
+ * A thread leaves a CPU whose switch-in we never saw: the kernel did not report it. Some never
+ * fire sched_switch when certain threads leave a CPU (a Firecracker VM's agent, PID 1; ftrace
+ * misses them too), so whoever takes the CPU from one of them is switched in unseen, and the
+ * durations that ended there are missing. A switch-in whose stamps were refused (counted in
+ * stamps_lost) looks the same and is counted here too.
+ */
+static __always_inline void count_switch_in_unseen(void)
+{
+	__u32 zero = 0;
+	struct session_stats *lost = bpf_map_lookup_elem(&session_stats, &zero);
+
+	if (lost)
+		lost->switch_ins_unseen++;
+}
+
 static __always_inline void count_latency_dropped(void)
 {
 	__u32 zero = 0;
@@ -326,6 +342,9 @@ static __always_inline void stamps_switch_out(struct task_struct *prev, struct s
 		count_stamp_lost();
 		return;
 	}
+	/* Still set: nothing consumed it at a switch-in. */
+	if (lat->off_since)
+		count_switch_in_unseen();
 	lat->off_since = now;
 	lat->off_kind = off_kind(runnable, prev_state);
 	lat->runnable_since = runnable ? now : 0;

@@ -297,6 +297,16 @@ public sealed partial class SchedTraceSession : IDisposable
     /// next duration is lost. Rare; counted, never silent. Priority inversion uses the same stamps.</summary>
     public long LatencyLost => Volatile.Read(ref counters).LatencyLost;
 
+    /// <summary>
+    /// Times a traced thread left a CPU that it got without a switch the kernel reported, as of
+    /// <see cref="CountersAsOf"/>: the latency durations that ended at that switch-in are missing.
+    /// Some kernels never report certain threads leaving a CPU (in a Firecracker VM, the agent's
+    /// threads, PID 1; ftrace misses them too), so whoever takes the CPU from one of them is
+    /// switched in unseen. Kept by sessions with a latency feature or priority inversion; 0
+    /// elsewhere. A switch-in whose stamps were refused (<see cref="LatencyLost"/>) counts here too.
+    /// </summary>
+    public long SwitchInsUnseen => Volatile.Read(ref counters).SwitchInsUnseen;
+
     /// <summary>Entries of the per-task table: four times the threads alive at start, at least 16,384, at most pid_max.</summary>
     public long TaskTableCapacity { get; }
 
@@ -850,12 +860,13 @@ internal sealed record SessionCounters(
     long[] InversionAlertsPerCpu,
     long[] InversionsSuppressedPerCpu,
     long[] InversionsLostPerCpu,
-    long LockWaitsDropped)
+    long LockWaitsDropped,
+    long SwitchInsUnseen)
 {
     internal static SessionCounters Zero(DateTime utc, bool events, bool inversions)
     {
         long[] PerCpu(bool has) => has ? new long[SchedBpfObject.PossibleCpus] : Array.Empty<long>();
-        return new(utc, PerCpu(events), 0, 0, 0, PerCpu(inversions), PerCpu(inversions), PerCpu(inversions), 0);
+        return new(utc, PerCpu(events), 0, 0, 0, PerCpu(inversions), PerCpu(inversions), PerCpu(inversions), 0, 0);
     }
 
     internal static SessionCounters From(DateTime utc, BpfSessionStats[] stats, bool events, BpfInvStats[]? inversions)
@@ -870,6 +881,7 @@ internal sealed record SessionCounters(
             inversions?.Select(cpu => (long)cpu.Alerts).ToArray() ?? none,
             inversions?.Select(cpu => (long)cpu.Suppressed).ToArray() ?? none,
             inversions?.Select(cpu => (long)cpu.Lost).ToArray() ?? none,
-            inversions?.Sum(cpu => (long)cpu.WaitsDropped) ?? 0);
+            inversions?.Sum(cpu => (long)cpu.WaitsDropped) ?? 0,
+            stats.Sum(cpu => (long)cpu.SwitchInsUnseen));
     }
 }

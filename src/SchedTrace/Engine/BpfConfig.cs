@@ -41,4 +41,5 @@ internal struct BpfSessionStats
     public ulong EventsLost;
     public ulong LatencyDropped;
     public ulong StampsLost;
+    public ulong SwitchInsUnseen;
 }

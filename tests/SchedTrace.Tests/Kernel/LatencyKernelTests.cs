@@ -108,8 +108,11 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
         using var sleeper = NativeSleeper.Start(sleeps, TimeSpan.FromMilliseconds(20));
         using var session = Start(SchedTraceFeature.OffCpuTime, sleeper.ThreadId);
         LatencySnapshot before = null!, after = null!;
-        var kernel = RunSleeper(sleeper, () => before = session.ReadLatency(), () => after = session.ReadLatency());
+        long unseen0 = 0, unseen1 = 0;
+        var kernel = RunSleeper(sleeper, () => (before, unseen0) = (session.ReadLatency(), session.SwitchInsUnseen), () => (after, unseen1) = (session.ReadLatency(), session.SwitchInsUnseen));
         LatencyHistogram Of(LatencyKind kind) => after.Total(kind).Since(before.Total(kind));
+        // Each switch-in the kernel hid (SwitchInsUnseen) costs one interval, of a kind we cannot know.
+        ulong unseen = (ulong)(unseen1 - unseen0);
         var sleeping = Of(LatencyKind.OffSleeping);
         var uninterruptible = Of(LatencyKind.OffUninterruptible);
         var preempted = Of(LatencyKind.OffPreempted);
@@ -117,13 +120,14 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
         Show("sleeping", sleeping);
         Show("uninterruptible", uninterruptible);
         Show("preempted", preempted);
-        output.WriteLine($"kernel: {kernel.Blocks} blocks, {kernel.Preemptions} preemptions, run_delay {kernel.RunDelayNs} ns; {kernel.Round.Signals} signals");
+        output.WriteLine($"kernel: {kernel.Blocks} blocks, {kernel.Preemptions} preemptions, run_delay {kernel.RunDelayNs} ns; {kernel.Round.Signals} signals; switch-ins unseen {unseen}");
 
         Assert.Equal(0, kernel.Round.Signals);
-        Assert.Equal((ulong)kernel.Blocks, sleeping.Count + uninterruptible.Count);
-        Assert.Equal((ulong)kernel.Preemptions, preempted.Count);
+        Assert.Equal((ulong)(kernel.Blocks + kernel.Preemptions), sleeping.Count + uninterruptible.Count + preempted.Count + unseen);
+        Assert.InRange(sleeping.Count + uninterruptible.Count, (ulong)kernel.Blocks - Math.Min(unseen, (ulong)kernel.Blocks), (ulong)kernel.Blocks);
+        Assert.InRange(preempted.Count, (ulong)kernel.Preemptions - Math.Min(unseen, (ulong)kernel.Preemptions), (ulong)kernel.Preemptions);
         Assert.Equal(0UL, other.Count);
-        Assert.InRange(sleeping.Count, (ulong)Math.Max(0, sleeps - kernel.Preemptions), (ulong)sleeps);
+        Assert.InRange(sleeping.Count + unseen, (ulong)Math.Max(0, sleeps - kernel.Preemptions), (ulong)sleeps + unseen);
         Assert.Equal(0UL, CountBelow(sleeping, 19_900_000));
         Assert.True(sleeping.SumNs <= sleeping.Count * 21_000_000 + (ulong)kernel.RunDelayNs, $"{sleeping.SumNs} ns asleep in {sleeping.Count} intervals, run_delay {kernel.RunDelayNs} ns");
     }
@@ -155,31 +159,38 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
         using var sleeper = NativeSleeper.Start(sleeps, TimeSpan.FromMilliseconds(1), signalsOnCpu: WorkCpu);
         using var session = Start(SchedTraceFeature.OffCpuTime | SchedTraceFeature.ScheduleTime, sleeper.ThreadId);
         LatencySnapshot before = null!, after = null!;
-        var kernel = RunSleeper(sleeper, () => before = session.ReadLatency(), () => after = session.ReadLatency());
+        long unseen0 = 0, unseen1 = 0;
+        var kernel = RunSleeper(sleeper, () => (before, unseen0) = (session.ReadLatency(), session.SwitchInsUnseen), () => (after, unseen1) = (session.ReadLatency(), session.SwitchInsUnseen));
+        // Each switch-in the kernel hid (SwitchInsUnseen) costs one interval, of a kind we cannot know.
+        long unseen = unseen1 - unseen0;
         LatencyHistogram Of(LatencyKind kind) => after.Total(kind).Since(before.Total(kind));
         var blocked = Of(LatencyKind.OffSleeping).Count + Of(LatencyKind.OffUninterruptible).Count;
         var preempted = Of(LatencyKind.OffPreempted).Count;
         var switched = Of(LatencyKind.ScheduleSwitched).Count;
-        long moved = kernel.Blocks - (long)blocked;
+        long moved = kernel.Blocks - (long)blocked - unseen;
         output.WriteLine($"kernel: {kernel.Blocks} blocks, {kernel.Preemptions} preemptions; {kernel.Round.Signals} signals, {kernel.Round.Interrupts} sleep calls cut short");
-        output.WriteLine($"SchedTrace: {blocked} Sleeping+Uninterruptible, {preempted} Preempted, {switched} switching schedule() calls; moved {moved}");
+        output.WriteLine($"SchedTrace: {blocked} Sleeping+Uninterruptible, {preempted} Preempted, {switched} switching schedule() calls; moved {moved}; switch-ins unseen {unseen}");
 
-        Assert.Equal((ulong)(kernel.Blocks + kernel.Preemptions), blocked + preempted + Of(LatencyKind.OffOther).Count);
+        Assert.Equal((ulong)(kernel.Blocks + kernel.Preemptions), blocked + preempted + Of(LatencyKind.OffOther).Count + (ulong)unseen);
         Assert.Equal((ulong)(kernel.Blocks + kernel.Preemptions), switched);
         Assert.Equal(0UL, Of(LatencyKind.OffOther).Count);
         Assert.Equal(moved, (long)preempted - kernel.Preemptions);
         // A block cut short by the signal is a switch only when another task is due on the CPU at
         // that instant, so a run may move none (1 of 12 fresh-clone runs did); never more than
         // the sleep calls the signal cut short.
-        Assert.InRange(moved, 0, kernel.Round.Interrupts);
+        Assert.InRange(moved, -unseen, kernel.Round.Interrupts);
     }
 
     /// <summary>
     /// A periodic task (4 ms of work, 4 ms of sleep) pinned to a CPU with two spinners wants more
     /// than its fair third, so EEVDF makes it wait its turn: run-queue latency on the scale of
     /// the scheduler's slice (base_slice_ns is 0.75-3 ms). On the same CPU without spinners it
-    /// waits only for the CPU to leave idle: tens of µs. Measured here: 3.8 ms vs 16 µs medians;
-    /// asserted: at least 500 µs, and at least ten times the idle median.
+    /// waits only for the CPU to leave idle: tens of µs. Measured here: 3.8 ms vs 16 µs medians on
+    /// a quiet machine, 1.1 ms vs 0.24 ms while three builds ran at nice 19 (this kernel preempts
+    /// no kernel code, so a woken task waits for a niced one to leave the kernel), 6.2 ms vs
+    /// 2.8 ms with a second test run on the machine. So the wait without spinners says how busy
+    /// the machine is, not what SchedTrace does; asserted: at least 500 µs behind the spinners,
+    /// and longer than without them. (RunQueueLatency_TotalsTheKernelsRunDelay checks the sums.)
     /// </summary>
     [KernelFact]
     public void PeriodicTask_WaitsASliceBehindSpinners_AndLittleOnAnIdleCpu()
@@ -188,7 +199,7 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
         double busy = PeriodicTaskMedianWait(spinners: 2);
         output.WriteLine($"median run-queue latency: idle CPU {idle:F0} ns, with spinners {busy:F0} ns");
         Assert.True(busy >= 500_000, $"behind two spinners the median wait should be slice-sized, was {busy:F0} ns");
-        Assert.True(busy >= 10 * idle, $"spinners {busy:F0} ns vs idle {idle:F0} ns");
+        Assert.True(busy > idle, $"spinners {busy:F0} ns vs idle {idle:F0} ns");
     }
 
     private double PeriodicTaskMedianWait(int spinners)
@@ -293,7 +304,9 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
         var notices = new List<string>();
         using var session = SchedTraceSession.Start(new SchedTraceSessionOptions { Features = SchedTraceFeature.ScheduleTime, ThreadIds = [sleeper.ThreadId], Notice = notices.Add });
         LatencySnapshot before = null!, after = null!;
-        var kernel = RunSleeper(sleeper, () => before = session.ReadLatency(), () => after = session.ReadLatency());
+        long unseen0 = 0, unseen1 = 0;
+        var kernel = RunSleeper(sleeper, () => (before, unseen0) = (session.ReadLatency(), session.SwitchInsUnseen), () => (after, unseen1) = (session.ReadLatency(), session.SwitchInsUnseen));
+        ulong unseen = (ulong)(unseen1 - unseen0);
         var switched = after.Total(LatencyKind.ScheduleSwitched).Since(before.Total(LatencyKind.ScheduleSwitched));
         var handover = after.Total(LatencyKind.Handover).Since(before.Total(LatencyKind.Handover));
         Show("schedule() calls that switched", switched);
@@ -308,9 +321,11 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
         Assert.Equal((ulong)(kernel.Blocks + kernel.Preemptions), switched.Count);
         ulong notSleeps = (ulong)(Math.Max(0, kernel.Blocks - sleeps) + kernel.Preemptions);
         Assert.True(CountBelow(switched, 19_900_000) <= notSleeps, $"{CountBelow(switched, 19_900_000)} calls under 19.9 ms, but only {notSleeps} were not sleeps");
-        // Every switching call ends with the sleeper coming in, which is one handover; more come
-        // from the CPU's other switches into the sleeper's wakeups.
-        Assert.InRange(handover.Count, switched.Count - 1, switched.Count + 25);
+        // Every switching call ends with the sleeper coming in, which is one handover unless the
+        // kernel hid that switch-in (SwitchInsUnseen); more come from the CPU's other switches
+        // into the sleeper's wakeups.
+        output.WriteLine($"switch-ins unseen {unseen}");
+        Assert.InRange(handover.Count, switched.Count - 1 - unseen, switched.Count + 25);
         Assert.True(handover.Percentile(50) < 1_000_000, $"handover median {handover.Percentile(50)} ns");
         Assert.Equal(0UL, after.Total(LatencyKind.ScheduleAll).Count);
     }
@@ -475,17 +490,22 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
             int pid = Environment.ProcessId;
             long delay0 = ProcFs.ThreadRunDelayNs(pid, periodic.ThreadId);
             var before = session.ReadLatency();
+            long unseen0 = session.SwitchInsUnseen;
             periodic.Go();
             periodic.WaitDone();
             var waits = session.ReadLatency().Total(LatencyKind.RunQueue).Since(before.Total(LatencyKind.RunQueue));
+            long unseen = session.SwitchInsUnseen - unseen0;
             long kernel = ProcFs.ThreadRunDelayNs(pid, periodic.ThreadId) - delay0;
-            output.WriteLine($"SchedTrace {waits.Count} waits, {waits.SumNs} ns; kernel run_delay {kernel} ns");
+            output.WriteLine($"SchedTrace {waits.Count} waits, {waits.SumNs} ns, max {waits.MaxNs} ns; kernel run_delay {kernel} ns; switch-ins unseen {unseen}");
             Assert.True(kernel > 10_000_000, $"behind two spinners the task should wait tens of ms in all, the kernel says {kernel} ns");
             // The kernel stamps at enqueue with the run queue's clock, SchedTrace at the wakeup and
             // switch tracepoints with ktime: the same events, read a few µs apart (measured up to
             // 4.1 µs per wait on this VM). Tolerance: 10 µs per wait.
+            // A switch-in the kernel hid (SwitchInsUnseen) loses the wait that ended there: one
+            // more wait behind the same spinners, taken as at most the longest wait seen.
             long tolerance = 10_000 * (long)waits.Count;
-            Assert.InRange((long)waits.SumNs, kernel - tolerance, kernel + tolerance);
+            long hidden = unseen * (long)waits.MaxNs;
+            Assert.InRange((long)waits.SumNs, kernel - tolerance - hidden, kernel + tolerance);
         }
         finally
         {
