@@ -65,8 +65,8 @@ public sealed class OnCpuCliTests
 
     /// <summary>
     /// A perl process that sleeps 20 ms at a time runs only a moment between its sleeps: its
-    /// slices end Blocked, one per sleep (0.6 s: about 29, at most one per 20 ms of the
-    /// window and the one under way at its start), each far shorter than the sleep.
+    /// slices end Blocked, one per sleep (0.6 s: about 29; each starts a sleep, so at most one
+    /// per 20 ms of the window, plus one), each far shorter than the sleep.
     /// The table view titles each kind and names the hooks.
     /// </summary>
     [KernelFact]
