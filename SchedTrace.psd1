@@ -21,6 +21,7 @@
         'Measure-RunQueueLatency'
         'Measure-OffCpuTime'
         'Measure-ScheduleTime'
+        'Measure-OnCpuTime'
         'Watch-PriorityInversion'
     )
     FunctionsToExport    = @()

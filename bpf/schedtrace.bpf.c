@@ -20,6 +20,7 @@
 #include "measures/events.bpf.h"
 #include "measures/runqlat.bpf.h"
 #include "measures/offcpu.bpf.h"
+#include "measures/oncpu.bpf.h"
 #include "measures/schedtime.bpf.h"
 #include "measures/inversion.bpf.h"
 
@@ -48,7 +49,9 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 	schedtime_on_switch(a);
 	if (!latency_cfg.stamps)
 		return;
-	stamps_switch_out(prev, a, preempt, prev_state, btf, now);
+	lat = stamps_switch_out(prev, a, preempt, prev_state, btf, now);
+	if (lat)
+		oncpu_switch_out(prev, a, lat, now);
 	lat = stamps_switch_in(next, a, btf);
 	if (!lat)
 		return;
@@ -56,6 +59,7 @@ static __always_inline void on_switch(struct task_struct *prev, struct task_stru
 	inversion_switch_in(next, a, lat->runnable_since, now, btf);
 	offcpu_switch_in(next, a, lat, now);
 	schedtime_switch_in(next, a, lat, now);
+	oncpu_switch_in(lat, now);
 	stamps_consumed(lat);
 }
 

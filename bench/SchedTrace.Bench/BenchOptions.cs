@@ -63,7 +63,7 @@ internal sealed class BenchOptions
     public const string Usage =
         "usage: SchedTrace.Bench [--rounds N] [--loops N] [--cpu N] [--attach-repetitions N] [--slowdown-pairs N] [--slowdown-loops N]\n" +
         "                       [--snapshot-threads N] [--snapshot-repetitions N] [--events-repetitions N] [--output FILE.md] [--no-bpftrace]\n" +
-        "                       [--scenario NAME[,NAME...]]   (in-kernel cost scenarios: switch-count, cpu-time, events, runqlat, ...)\n" +
+        "                       [--scenario NAME[,NAME...]]   (in-kernel cost scenarios: switch-count, cpu-time, events, runqlat, oncpu, ...)\n" +
         "                       [--startup-only] [--libbpf-tools PATH/TO/runqlat]...   (start to tracing and peak memory of runqlat --duration 1)\n" +
         "       SchedTrace.Bench --soak [--soak-seconds N] [--soak-interval S] [--cli PATH] [--cpu N] [--output FILE.md]   (the soak run alone)";
 

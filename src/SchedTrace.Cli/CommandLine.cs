@@ -27,6 +27,7 @@ internal static class CommandLine
         new EventsVerb(),
         new RunQueueLatencyVerb(),
         new OffCpuVerb(),
+        new OnCpuVerb(),
         new ScheduleTimeVerb(),
         new InversionsVerb(),
     ];

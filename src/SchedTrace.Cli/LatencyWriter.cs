@@ -83,6 +83,7 @@ internal sealed class LatencyWriter
             LatencyMeasure.OffCpu => "Off-CPU time",
             LatencyMeasure.ScheduleCall => "Time in schedule()",
             LatencyMeasure.SwitchHandover => "Switch handover",
+            LatencyMeasure.OnCpu => "On-CPU slices",
             _ => measure.ToString(),
         };
         return reason.Length > 0 ? $"{title} ({reason})" : title;

@@ -3,8 +3,8 @@ using System.Management.Automation;
 namespace SchedTrace.PowerShell;
 
 /// <summary>
-/// What the three latency cmdlets share (Measure-RunQueueLatency, Measure-OffCpuTime,
-/// Measure-ScheduleTime): the process and CPU filters, the row shape, the session they start,
+/// What the latency cmdlets share (Measure-RunQueueLatency, Measure-OffCpuTime,
+/// Measure-ScheduleTime, Measure-OnCpuTime): the process and CPU filters, the row shape, the session they start,
 /// and the errors and warnings. The figures come from <see cref="LatencyReport"/>.
 /// </summary>
 public abstract class LatencyCmdlet : SessionReadingCmdlet
@@ -154,6 +154,7 @@ public abstract class LatencyCmdlet : SessionReadingCmdlet
     {
         LatencyReportKind.RunQueue => "run-queue latency",
         LatencyReportKind.OffCpu => "off-CPU time",
+        LatencyReportKind.OnCpu => "on-CPU slices",
         _ => "time in schedule()",
     };
 

@@ -29,6 +29,9 @@ public enum SchedTraceFeature
 
     /// <summary>Priority-inversion alerts: run-queue and lock inversions (see <see cref="PriorityInversionKind"/>).</summary>
     PriorityInversion = 64,
+
+    /// <summary>On-CPU slices: how long a thread ran each time it got a CPU, by how the slice ended.</summary>
+    OnCpuTime = 128,
 }
 
 /// <summary>How a session times schedule() calls: the best method the kernel allows.</summary>

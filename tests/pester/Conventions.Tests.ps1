@@ -75,6 +75,7 @@ BeforeDiscovery {
         @{ Cmdlet = 'Measure-RunQueueLatency'; Class = 'MeasureRunQueueLatencyCommand'; Feature = 'RunQueueLatency' }
         @{ Cmdlet = 'Measure-OffCpuTime'; Class = 'MeasureOffCpuTimeCommand'; Feature = 'OffCpuTime' }
         @{ Cmdlet = 'Measure-ScheduleTime'; Class = 'MeasureScheduleTimeCommand'; Feature = 'ScheduleTime' }
+        @{ Cmdlet = 'Measure-OnCpuTime'; Class = 'MeasureOnCpuTimeCommand'; Feature = 'OnCpuTime' }
     )
 
     # The reading cmdlets whose -Id is in the -Session set too (a filter of the session's rows):
@@ -399,6 +400,7 @@ Describe 'A literal -Name that matches nothing' {
         @{ Cmdlet = 'Measure-RunQueueLatency'; Class = 'MeasureRunQueueLatencyCommand'; Arguments = @{ Duration = 0.3 } }
         @{ Cmdlet = 'Measure-OffCpuTime'; Class = 'MeasureOffCpuTimeCommand'; Arguments = @{ Duration = 0.3 } }
         @{ Cmdlet = 'Measure-ScheduleTime'; Class = 'MeasureScheduleTimeCommand'; Arguments = @{ Duration = 0.3 } }
+        @{ Cmdlet = 'Measure-OnCpuTime'; Class = 'MeasureOnCpuTimeCommand'; Arguments = @{ Duration = 0.3 } }
         @{ Cmdlet = 'Watch-SchedEvent'; Class = 'WatchSchedEventCommand'; Arguments = @{ Duration = 0.3 } }
         @{ Cmdlet = 'Watch-PriorityInversion'; Class = 'WatchPriorityInversionCommand'; Arguments = @{ Duration = 0.3 } }
     ) {

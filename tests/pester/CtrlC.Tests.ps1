@@ -218,6 +218,7 @@ Describe 'Where no console can read Ctrl+C' {
         @{ Command = 'Measure-ScheduleTime'; Type = 'MeasureScheduleTimeCommand'; Advice = 'Start-SchedTrace -Feature ScheduleTime' }
         @{ Command = 'Measure-RunQueueLatency'; Type = 'MeasureRunQueueLatencyCommand'; Advice = 'Start-SchedTrace -Feature RunQueueLatency' }
         @{ Command = 'Measure-OffCpuTime'; Type = 'MeasureOffCpuTimeCommand'; Advice = 'Start-SchedTrace -Feature OffCpuTime' }
+        @{ Command = 'Measure-OnCpuTime'; Type = 'MeasureOnCpuTimeCommand'; Advice = 'Start-SchedTrace -Feature OnCpuTime' }
         @{ Command = 'Watch-PriorityInversion -Summary'; Type = 'WatchPriorityInversionCommand'; Advice = 'leave out -Summary' }
     ) {
         $result = Invoke-ChildPwsh -Command "try { $Command; 'no error' } catch { `$_.FullyQualifiedErrorId; `$_.CategoryInfo.Category; `$_.ErrorDetails.RecommendedAction }"

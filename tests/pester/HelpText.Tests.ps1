@@ -242,6 +242,7 @@ Describe 'Parameter defaults in the cmdlet help' {
         @{ Cmdlet = 'Measure-OffCpuTime'; Parameter = 'Duration'; Pattern = 'until Ctrl\+C' }
         @{ Cmdlet = 'Measure-RunQueueLatency'; Parameter = 'Duration'; Pattern = 'until Ctrl\+C' }
         @{ Cmdlet = 'Measure-ScheduleTime'; Parameter = 'Duration'; Pattern = 'until Ctrl\+C' }
+        @{ Cmdlet = 'Measure-OnCpuTime'; Parameter = 'Duration'; Pattern = 'until Ctrl\+C' }
         @{ Cmdlet = 'Watch-PriorityInversion'; Parameter = 'Duration'; Pattern = 'until Ctrl\+C' }
         @{ Cmdlet = 'Watch-SchedEvent'; Parameter = 'Duration'; Pattern = 'until Ctrl\+C or -Count' }
         @{ Cmdlet = 'Watch-SchedEvent'; Parameter = 'Count'; Pattern = 'until Ctrl\+C or -Duration' }
@@ -253,6 +254,7 @@ Describe 'Parameter defaults in the cmdlet help' {
         @{ Cmdlet = 'Measure-OffCpuTime'; Parameter = 'Count'; Pattern = 'until Ctrl\+C' }
         @{ Cmdlet = 'Measure-RunQueueLatency'; Parameter = 'Count'; Pattern = 'until Ctrl\+C' }
         @{ Cmdlet = 'Measure-ScheduleTime'; Parameter = 'Count'; Pattern = 'until Ctrl\+C' }
+        @{ Cmdlet = 'Measure-OnCpuTime'; Parameter = 'Count'; Pattern = 'until Ctrl\+C' }
         @{ Cmdlet = 'Get-ContextSwitchCount'; Parameter = 'Duration'; Pattern = '^1 second$' }
         @{ Cmdlet = 'Watch-PriorityInversion'; Parameter = 'Threshold'; Pattern = '^0\.01 seconds$' }
     ) {

@@ -14,6 +14,8 @@ internal enum LatencyKind : uint
     ScheduleNotSwitched = 6,
     ScheduleAll = 7,
     Handover = 8,
+    OnBlocked = 9,
+    OnPreempted = 10,
 }
 
 /// <summary>Mirror of <c>struct latency_hist</c>: one per kind per CPU, or per process and kind.</summary>

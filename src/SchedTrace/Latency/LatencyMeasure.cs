@@ -26,4 +26,10 @@ public enum LatencyMeasure
     /// returning from it. The cost of a context switch as the CPU sees it, without the wait.
     /// </summary>
     SwitchHandover,
+
+    /// <summary>
+    /// An on-CPU slice: from a thread being switched in to the same thread being switched out,
+    /// i.e. how long it ran each time it got a CPU, ended by blocking or by preemption.
+    /// </summary>
+    OnCpu,
 }

@@ -14,6 +14,9 @@ public enum LatencyReportKind
 
     /// <summary>Time in schedule() and the CPU's handover (Measure-ScheduleTime, schedtrace switchtime).</summary>
     ScheduleTime,
+
+    /// <summary>On-CPU slices by how they ended (Measure-OnCpuTime, schedtrace oncpu).</summary>
+    OnCpu,
 }
 
 /// <summary>What to report from a latency reading.</summary>
@@ -73,6 +76,7 @@ public sealed record LatencyQuery
     {
         LatencyReportKind.RunQueue => SchedTraceFeature.RunQueueLatency,
         LatencyReportKind.OffCpu => SchedTraceFeature.OffCpuTime,
+        LatencyReportKind.OnCpu => SchedTraceFeature.OnCpuTime,
         _ => SchedTraceFeature.ScheduleTime,
     };
 }
@@ -279,6 +283,11 @@ public static class LatencyReport
             new(LatencyMeasure.OffCpu, "Preempted", [LatencyKind.OffPreempted]),
             new(LatencyMeasure.OffCpu, "Other", [LatencyKind.OffOther]),
         ],
+        LatencyReportKind.OnCpu =>
+        [
+            new(LatencyMeasure.OnCpu, "Blocked", [LatencyKind.OnBlocked]),
+            new(LatencyMeasure.OnCpu, "Preempted", [LatencyKind.OnPreempted]),
+        ],
         _ => method switch
         {
             ScheduleTimeMethod.FunctionExit => [new(LatencyMeasure.ScheduleCall, "All", [LatencyKind.ScheduleAll])],
@@ -302,6 +311,7 @@ public static class LatencyReport
         {
             LatencyMeasure.RunQueue => $"{hook} sched_wakeup(_new) or runnable sched_switch-out -> sched_switch-in, per thread",
             LatencyMeasure.OffCpu => $"{hook} sched_switch-out -> sched_switch-in of the same thread",
+            LatencyMeasure.OnCpu => $"{hook} sched_switch-in -> sched_switch-out of the same thread",
             LatencyMeasure.ScheduleCall => session.ScheduleMethod switch
             {
                 ScheduleTimeMethod.FunctionExit => "fentry/fexit schedule(): each call, entry to return, per thread",

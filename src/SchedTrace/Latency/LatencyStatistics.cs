@@ -121,8 +121,8 @@ public sealed class LatencyStatistics
 
     /// <summary>
     /// The subset of the measure: for OffCpu why the thread left ("Sleeping", "Uninterruptible",
-    /// "Preempted", "Other"); for ScheduleCall "Switched", "NotSwitched" or "All"; "" where the
-    /// measure has none.
+    /// "Preempted", "Other"); for ScheduleCall "Switched", "NotSwitched" or "All"; for OnCpu how
+    /// the slice ended ("Blocked", "Preempted"); "" where the measure has none.
     /// </summary>
     public string Reason { get; }
 
@@ -345,6 +345,7 @@ public sealed class LatencyStatistics
             LatencyMeasure.OffCpu => "Off-CPU time",
             LatencyMeasure.ScheduleCall => "Time in schedule()",
             LatencyMeasure.SwitchHandover => "Switch handover",
+            LatencyMeasure.OnCpu => "On-CPU slices",
             _ => Measure.ToString(),
         };
         return Reason.Length > 0 ? $"{measure} ({Reason})" : measure;

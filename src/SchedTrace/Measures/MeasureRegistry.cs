@@ -17,6 +17,7 @@ internal static class MeasureRegistry
         () => new OffCpuTimeMeasure(),
         () => new ScheduleTimeMeasure(),
         () => new PriorityInversionMeasure(),
+        () => new OnCpuTimeMeasure(),
     };
 
     /// <summary>Every feature a measure serves.</summary>
@@ -42,7 +43,7 @@ internal static class MeasureRegistry
         if (options.LatencyPerProcess && !measures.OfType<HistogramMeasure>().Any())
         {
             throw new SchedTraceException(SchedTraceErrorKind.InvalidArgument, "PerProcessWithoutLatency",
-                "Per-process latency was asked for, but no latency feature.", "Add RunQueueLatency, OffCpuTime or ScheduleTime to the features.");
+                "Per-process latency was asked for, but no latency feature.", "Add RunQueueLatency, OffCpuTime, ScheduleTime or OnCpuTime to the features.");
         }
         return measures;
     }

@@ -246,7 +246,7 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
     public void EveryValue_IsPositive_AndWithinTheWindow(SchedTraceHook hook)
     {
         long started = Stopwatch.GetTimestamp();
-        using var session = Start(SchedTraceFeature.RunQueueLatency | SchedTraceFeature.OffCpuTime | SchedTraceFeature.ScheduleTime, hook: hook);
+        using var session = Start(SchedTraceFeature.RunQueueLatency | SchedTraceFeature.OffCpuTime | SchedTraceFeature.ScheduleTime | SchedTraceFeature.OnCpuTime, hook: hook);
         Assert.Equal(hook, session.Hook);
         using (var spinner = new ControlledThread(() => ControlledThread.Spin(TimeSpan.FromMilliseconds(300)), pinToCpu: WorkCpu))
         using (var sleeper = Sleeper(30, TimeSpan.FromMilliseconds(3)))

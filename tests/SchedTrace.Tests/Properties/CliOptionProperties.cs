@@ -40,6 +40,7 @@ public sealed class CliOptionProperties
         ["events"] = ["type", "pid", "tid", "name", "cpu", "min-runtime", "duration", "count", "buffer-size", "json", "raw-tp", "verbose", "debug"],
         ["runqlat"] = ["duration", "interval", "count", "pid", "name", "cpu", "per-process", "per-cpu", "json", "csv", "raw-tp", "verbose", "debug"],
         ["offcpu"] = ["duration", "interval", "count", "pid", "name", "cpu", "per-process", "per-cpu", "json", "csv", "raw-tp", "verbose", "debug"],
+        ["oncpu"] = ["duration", "interval", "count", "pid", "name", "cpu", "per-process", "per-cpu", "json", "csv", "raw-tp", "verbose", "debug"],
         ["switchtime"] = ["duration", "interval", "count", "pid", "name", "cpu", "per-process", "per-cpu", "json", "csv", "raw-tp", "verbose", "debug"],
         ["inversions"] = ["threshold", "duration", "kind", "min-nice-gap", "max-alerts", "pid", "name", "json", "raw-tp", "verbose", "debug"],
     };

@@ -92,6 +92,7 @@ public sealed class CmdletParameterTests
         { "Measure-RunQueueLatency", LatencyBindings },
         { "Measure-OffCpuTime", LatencyBindings },
         { "Measure-ScheduleTime", LatencyBindings },
+        { "Measure-OnCpuTime", LatencyBindings },
         {
             "Export-SchedTimeline",
             [
@@ -225,6 +226,16 @@ public sealed class CmdletParameterTests
         { "Measure-OffCpuTime", "PerProcess", "SwitchParameter", [] },
         { "Measure-OffCpuTime", "PerCpu", "SwitchParameter", [] },
 
+        { "Measure-OnCpuTime", "Duration", "TimeSpan", [Duration] },
+        { "Measure-OnCpuTime", "Interval", "TimeSpan", [Duration] },
+        { "Measure-OnCpuTime", "Count", "Int32", [AnyPositive] },
+        { "Measure-OnCpuTime", "Session", "SchedTraceSession", ["ValidateNotNull"] },
+        { "Measure-OnCpuTime", "Id", "Int32[]", [ProcessIdAlias, AnyPositive, NotNullOrEmpty] },
+        { "Measure-OnCpuTime", "Name", "String[]", [ProcessNames, "SupportsWildcards", NotNullOrEmpty] },
+        { "Measure-OnCpuTime", "Cpu", "Int32", [CpuRange] },
+        { "Measure-OnCpuTime", "PerProcess", "SwitchParameter", [] },
+        { "Measure-OnCpuTime", "PerCpu", "SwitchParameter", [] },
+
         { "Measure-ScheduleTime", "Duration", "TimeSpan", [Duration] },
         { "Measure-ScheduleTime", "Interval", "TimeSpan", [Duration] },
         { "Measure-ScheduleTime", "Count", "Int32", [AnyPositive] },
@@ -293,6 +304,7 @@ public sealed class CmdletParameterTests
         { "Measure-RunQueueLatency", "Duration", false, ["LatencyStatistics"] },
         { "Measure-OffCpuTime", "Duration", false, ["LatencyStatistics"] },
         { "Measure-ScheduleTime", "Duration", false, ["LatencyStatistics"] },
+        { "Measure-OnCpuTime", "Duration", false, ["LatencyStatistics"] },
         // Watching only reads: no ShouldProcess, though a watch without -Session attaches programs for it.
         { "Watch-SchedEvent", null, false, ["SchedSwitchEvent", "SchedWakeupEvent", "SchedMigrateEvent"] },
         // Alerts as they happen, or (-Summary) one row per pair of tasks at the end.
@@ -339,7 +351,7 @@ public sealed class CmdletParameterTests
         // the numbers are also what the CLI and saved scripts ([SchedTraceFeature]2) rely on.
         Assert.Equal(typeof(SchedTraceFeature[]), CmdletMetadata.Get("Start-SchedTrace").Parameter("Feature").Type);
         Assert.Equal(
-            [("ContextSwitches", 1), ("CpuTime", 2), ("Events", 4), ("RunQueueLatency", 8), ("OffCpuTime", 16), ("ScheduleTime", 32), ("PriorityInversion", 64)],
+            [("ContextSwitches", 1), ("CpuTime", 2), ("Events", 4), ("RunQueueLatency", 8), ("OffCpuTime", 16), ("ScheduleTime", 32), ("PriorityInversion", 64), ("OnCpuTime", 128)],
             Enum.GetValues<SchedTraceFeature>().Select(f => (f.ToString(), (int)f)));
         Assert.Equal(SchedTraceFeature.CpuTime, Enum.Parse<SchedTraceFeature>("cputime", ignoreCase: true));
         Assert.Equal(SchedTraceFeature.Events, Enum.Parse<SchedTraceFeature>("events", ignoreCase: true));
@@ -429,7 +441,7 @@ public sealed class CmdletParameterTests
     /// <summary>The cmdlets that filter by process: each names it -Id, as Get-Process does.</summary>
     private static readonly string[] ProcessFilteringCmdlets =
     [
-        "Get-ContextSwitchCount", "Get-ProcessCpuTime", "Measure-OffCpuTime", "Measure-RunQueueLatency", "Measure-ScheduleTime",
+        "Get-ContextSwitchCount", "Get-ProcessCpuTime", "Measure-OffCpuTime", "Measure-OnCpuTime", "Measure-RunQueueLatency", "Measure-ScheduleTime",
         "Start-SchedTrace", "Watch-PriorityInversion", "Watch-SchedEvent",
     ];
 
@@ -477,6 +489,7 @@ public sealed class CmdletParameterTests
         ["Measure-RunQueueLatency"] = ProcessNames,
         ["Measure-OffCpuTime"] = ProcessNames,
         ["Measure-ScheduleTime"] = ProcessNames,
+        ["Measure-OnCpuTime"] = ProcessNames,
         // Task names: -Name filters events by the comm of the threads in them. The same
         // completer, which offers thread comms for this command (ProcessNameCompleterTests).
         ["Watch-SchedEvent"] = ProcessNames,

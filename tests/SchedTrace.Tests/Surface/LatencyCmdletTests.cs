@@ -20,6 +20,7 @@ public sealed class LatencyCmdletTests
         { "Measure-RunQueueLatency", LatencyReportKind.RunQueue, SchedTraceFeature.RunQueueLatency },
         { "Measure-OffCpuTime", LatencyReportKind.OffCpu, SchedTraceFeature.OffCpuTime },
         { "Measure-ScheduleTime", LatencyReportKind.ScheduleTime, SchedTraceFeature.ScheduleTime },
+        { "Measure-OnCpuTime", LatencyReportKind.OnCpu, SchedTraceFeature.OnCpuTime },
     };
 
     [Theory]
@@ -147,7 +148,7 @@ public sealed class LatencyCmdletTests
     {
         // Scripts branch on FullyQualifiedErrorId: each id must be findable in Get-Help.
         string[] ids = ["PerProcessAndPerCpu", "PerCpuWithProcessFilter", "CpuWithProcessRows", "SessionNotPerProcess", "FeatureNotEnabled", "InvalidCpu", "ProcessIdNotFound", "ProcessNameNotFound"];
-        foreach (var cmdlet in new[] { "Measure-RunQueueLatency", "Measure-OffCpuTime", "Measure-ScheduleTime" })
+        foreach (var cmdlet in new[] { "Measure-RunQueueLatency", "Measure-OffCpuTime", "Measure-ScheduleTime", "Measure-OnCpuTime" })
         {
             var help = File.ReadAllText(Path.Combine(Support.RepoPaths.RepoRoot, "docs", "help", cmdlet + ".md"));
             Assert.All(ids, id => Assert.Contains(id, help, StringComparison.Ordinal));

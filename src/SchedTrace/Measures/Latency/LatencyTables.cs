@@ -27,7 +27,7 @@ internal sealed class LatencyTables : IBpfRequestPart
     private const string StampsByThread = "task_lat_hash";
 
     /// <summary>Histogram kinds in the latency map (LAT_KINDS in bpf/lib/latency.bpf.h).</summary>
-    internal const uint Kinds = 9;
+    internal const uint Kinds = 11;
 
     private BpfStamps stamps;
     private uint processKinds;
@@ -89,6 +89,8 @@ internal enum BpfStamps : uint
     Runnable = 1,
     /// <summary>When and why a thread left the CPU.</summary>
     OffCpu = 2,
+    /// <summary>When a thread got the CPU.</summary>
+    OnCpu = 4,
 }
 
 /// <summary>Mirror of <c>struct latency_config</c> (.rodata.latency).</summary>
