@@ -470,26 +470,6 @@ public sealed partial class SchedTraceSession : IDisposable
         SessionCounters.From(utc, reader.ReadPerCpu<BpfSessionStats>(SchedBpfObject.SessionStats), events is not null,
             inversions is null ? null : reader.ReadPerCpu<BpfInvStats>(PriorityInversionMeasure.StatsMap));
 
-    /// <summary>The counters as they stood when the session started: all zero.</summary>
-    internal SwitchSnapshot StartSnapshot => new(StartTime, startTimestamp, new BpfSwitchCounts[SchedBpfObject.PossibleCpus]);
-
-    /// <summary>Per-CPU switch counters since the session started; once stopped, as of the stop.</summary>
-    internal SwitchSnapshot ReadSwitchCounts()
-    {
-        RequireFeature(SchedTraceFeature.ContextSwitches);
-        lock (gate)
-        {
-            if (bpf is not { } reader)
-            {
-                return FinalFigures().Switches!;
-            }
-            var perCpu = reader.ReadPerCpu<BpfSwitchCounts>(ContextSwitchesMeasure.CountsMap);
-            var snapshot = new SwitchSnapshot(DateTime.UtcNow, Stopwatch.GetTimestamp(), perCpu);
-            RefreshCounters(reader);
-            return snapshot;
-        }
-    }
-
     /// <summary>The empty task snapshot at the session's start.</summary>
     internal TaskSnapshot StartTaskSnapshot => new(StartTime, startTimestamp, new Dictionary<TaskKey, TaskCounters>());
 
@@ -766,21 +746,19 @@ public sealed partial class SchedTraceSession : IDisposable
 
     /// <summary>
     /// Reads every figure the features collect, while everything is still attached (on raw_tp a
-    /// CPU's running slice is closed by the switch hook's own timestamp). The switch counters are
-    /// read last, a single syscall, so that they lie closest to the stop instant.
+    /// CPU's running slice is closed by the switch hook's own timestamp); a measure that asks to
+    /// be read last (<see cref="Measure.ReadLast"/>) lies closest to the stop instant.
     /// </summary>
     private FinalReading TakeFinalReading(SchedBpfObject reader)
     {
         var tasks = Features.HasFlag(SchedTraceFeature.CpuTime) ? CollectTasks(reader) : null;
         var latency = recordsLatency ? CollectLatency(reader) : default;
-        var measured = measures.Select(m => (Measure: m, Figures: m.Read(reader))).Where(m => m.Figures is not null).ToList();
-        var switches = Features.HasFlag(SchedTraceFeature.ContextSwitches) ? reader.ReadPerCpu<BpfSwitchCounts>(ContextSwitchesMeasure.CountsMap) : null;
-        return new FinalReading(switches, tasks, latency.PerCpu, latency.PerProcess, measured);
+        var measured = measures.OrderBy(m => m.ReadLast).Select(m => (Measure: m, Figures: m.Read(reader))).Where(m => m.Figures is not null).ToList();
+        return new FinalReading(tasks, latency.PerCpu, latency.PerProcess, measured);
     }
 
     /// <summary>The figures of the final reading, before they are stamped with the stop instant.</summary>
     private sealed record FinalReading(
-        BpfSwitchCounts[]? SwitchCounts,
         Dictionary<TaskKey, TaskCounters>? Threads,
         Dictionary<LatencyKind, LatencyHistogram[]>? LatencyPerCpu,
         Dictionary<(int ProcessId, LatencyKind Kind), (string Name, LatencyHistogram Histogram)>? LatencyPerProcess,
@@ -794,15 +772,12 @@ public sealed partial class SchedTraceSession : IDisposable
 
         internal long Timestamp { get; private init; }
 
-        internal SwitchSnapshot? Switches { get; private init; }
-
         internal TaskSnapshot? Tasks { get; private init; }
 
         internal LatencySnapshot? Latency { get; private init; }
 
         internal FinalReading At(DateTime utc, long timestamp) => this with
         {
-            Switches = SwitchCounts is null ? null : new SwitchSnapshot(utc, timestamp, SwitchCounts, Final: true),
             Tasks = Threads is null ? null : new TaskSnapshot(utc, timestamp, Threads, Final: true),
             Latency = LatencyPerCpu is null ? null : new LatencySnapshot(utc, timestamp, LatencyPerCpu, LatencyPerProcess!, Final: true),
             Utc = utc,
@@ -832,9 +807,6 @@ public sealed partial class SchedTraceSession : IDisposable
         }
     }
 }
-
-/// <summary>Per-CPU counters read at one instant; <paramref name="Final"/> when read at the session's stop.</summary>
-internal sealed record SwitchSnapshot(DateTime Utc, long Timestamp, BpfSwitchCounts[] PerCpu, bool Final = false);
 
 /// <summary>
 /// A session's loss and drop counters from one read of its per-CPU statistics maps

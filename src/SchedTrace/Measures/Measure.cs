@@ -47,6 +47,12 @@ internal abstract class Measure
     /// <summary>Its figures at the session's start, when nothing is counted yet (for a reading since the start).</summary>
     internal virtual object? Empty => null;
 
+    /// <summary>
+    /// Read after every other measure at Stop, closest to the stop instant: a read of one
+    /// syscall whose figures are compared with the kernel's own around the stop.
+    /// </summary>
+    internal virtual bool ReadLast => false;
+
     /// <summary>For -Verbose: the programs it runs besides its hooks, as a clause ("; a task iterator ...").</summary>
     internal virtual string DescribePrograms(BpfRequest request) => string.Empty;
 

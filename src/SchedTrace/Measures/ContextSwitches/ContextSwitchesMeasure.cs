@@ -18,6 +18,22 @@ internal sealed class ContextSwitchesMeasure : Measure
         request.Attach(BpfHook.SchedSwitch);
         request.SetConstants(Constants, new BpfSwitchesConfig { Enabled = 1 });
     }
+
+    /// <summary>One copy of the counters per possible CPU, read in one syscall.</summary>
+    internal override object? Read(SchedBpfObject bpf) => bpf.ReadPerCpu<BpfSwitchCounts>(CountsMap);
+
+    internal override object? Empty => new BpfSwitchCounts[SchedBpfObject.PossibleCpus];
+
+    /// <summary>One syscall, and the figure tests compare with /proc/stat around the stop.</summary>
+    internal override bool ReadLast => true;
+}
+
+/// <summary>The switch counters' readings, as the session hands them over.</summary>
+internal static class SwitchCountsReading
+{
+    /// <summary>Per-CPU switch counters since the session started; once stopped, as of the stop.</summary>
+    internal static MeasureReading<BpfSwitchCounts[]> ReadSwitchCounts(this SchedTraceSession session) =>
+        session.Read<BpfSwitchCounts[]>(SchedTraceFeature.ContextSwitches);
 }
 
 /// <summary>Mirror of <c>struct switches_config</c> (.rodata.switches).</summary>
