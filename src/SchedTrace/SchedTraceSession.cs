@@ -128,8 +128,6 @@ public sealed partial class SchedTraceSession : IDisposable
     private SchedBpfObject? bpf;
     private long? stopTimestamp;
 
-    private readonly RetiredTasks retiredTasks = new();
-
     /// <summary>The session's measures, in registry order.</summary>
     private readonly IReadOnlyList<Measure> measures;
 
@@ -176,7 +174,6 @@ public sealed partial class SchedTraceSession : IDisposable
         ScheduleMethod = schedule < 0 ? ScheduleTimeMethod.None : ScheduleTimeMeasure.MethodOf(chosen[schedule]);
         ScheduleMethodNote = fallbackNote;
         LatencyPerProcess = options.LatencyPerProcess;
-        TaskTableCapacity = request.MapSizes.GetValueOrDefault(CpuTimeMeasure.TaskTable);
         counters = SessionCounters.Zero(StartTime, events is not null, inversions is not null);
         LostAtLastDrain = counters.EventsLostPerCpu;
     }
@@ -283,10 +280,6 @@ public sealed partial class SchedTraceSession : IDisposable
     /// <summary>Lost events by CPU as of the last drain of the ring buffer: what a reader missed.</summary>
     internal IReadOnlyList<long> LostAtLastDrain { get; private set; }
 
-    /// <summary>Threads the per-task table had no room for (their time is missing from CPU time
-    /// figures), as of <see cref="CountersAsOf"/>.</summary>
-    public long DroppedTasks => Volatile.Read(ref counters).TasksDropped;
-
     /// <summary>Durations left out of per-process latency rows because that table was full
     /// (they are in the per-CPU and global figures), as of <see cref="CountersAsOf"/>.</summary>
     public long LatencyDropped => Volatile.Read(ref counters).LatencyDropped;
@@ -296,9 +289,6 @@ public sealed partial class SchedTraceSession : IDisposable
     /// storage refuses tracing programs on a CPU while a task there is freeing its own), so its
     /// next duration is lost. Rare; counted, never silent. Priority inversion uses the same stamps.</summary>
     public long LatencyLost => Volatile.Read(ref counters).LatencyLost;
-
-    /// <summary>Entries of the per-task table: four times the threads alive at start, at least 16,384, at most pid_max.</summary>
-    public long TaskTableCapacity { get; }
 
     /// <summary>Loads, configures and attaches the programs for <paramref name="options"/>.</summary>
     public static SchedTraceSession Start(SchedTraceSessionOptions options)
@@ -470,70 +460,6 @@ public sealed partial class SchedTraceSession : IDisposable
         SessionCounters.From(utc, reader.ReadPerCpu<BpfSessionStats>(SchedBpfObject.SessionStats), events is not null,
             inversions is null ? null : reader.ReadPerCpu<BpfInvStats>(PriorityInversionMeasure.StatsMap));
 
-    /// <summary>The empty task snapshot at the session's start.</summary>
-    internal TaskSnapshot StartTaskSnapshot => new(StartTime, startTimestamp, new Dictionary<TaskKey, TaskCounters>());
-
-    /// <summary>
-    /// Every thread seen since the session started, with its counters as of now (once stopped,
-    /// as of the stop). See <see cref="CollectTasks"/>.
-    /// </summary>
-    internal TaskSnapshot ReadTaskStats()
-    {
-        RequireFeature(SchedTraceFeature.CpuTime);
-        lock (gate)
-        {
-            if (bpf is not { } reader)
-            {
-                return FinalFigures().Tasks!;
-            }
-            var tasks = CollectTasks(reader);
-            var snapshot = new TaskSnapshot(DateTime.UtcNow, Stopwatch.GetTimestamp(), tasks);
-            RefreshCounters(reader);
-            return snapshot;
-        }
-    }
-
-    /// <summary>
-    /// Brings the kernel's counters into the task table and reads it: on tp_btf by a walk of
-    /// every task, on raw_tp by closing each CPU's running slice (an IPI per CPU); either way a
-    /// task that was never switched out is counted up to this instant. Freed threads are read
-    /// one last time, released from the kernel table, and kept here so later reads of this
-    /// session still include them.
-    /// </summary>
-    private Dictionary<TaskKey, TaskCounters> CollectTasks(SchedBpfObject reader)
-    {
-        if (reader.HookKind == HookKind.BtfTracepoint)
-        {
-            reader.WalkTasks();
-        }
-        else
-        {
-            ForEachOnlineCpu(cpu => reader.RunOnCpu(CpuTimeMeasure.SnapshotProgram, cpu, argument: 0));
-        }
-        var tasks = retiredTasks.Copy();
-        foreach (var (taskKey, stats) in reader.ReadAll<BpfTaskKey, BpfTaskStats>(CpuTimeMeasure.TaskTable))
-        {
-            var entry = stats;
-            if (stats.Released)
-            {
-                // Take it out in one step: nothing can change it after its free, but read and delete stay one operation.
-                entry = reader.Take<BpfTaskKey, BpfTaskStats>(CpuTimeMeasure.TaskTable, taskKey) ?? stats;
-            }
-            var key = new TaskKey((int)taskKey.Tid, taskKey.StartTime);
-            var taskCounters = TaskCounters.From((int)taskKey.Tid, entry);
-            if (entry.Released)
-            {
-                taskCounters = retiredTasks.Add(key, taskCounters);
-            }
-            else if (retiredTasks.TryGet(key, out var retired))
-            {
-                taskCounters = retired.Plus(taskCounters);
-            }
-            tasks[key] = taskCounters;
-        }
-        return tasks;
-    }
-
     /// <summary>The figures of the measure that serves <paramref name="feature"/> as of now; once stopped, as of the stop.</summary>
     internal MeasureReading<T> Read<T>(SchedTraceFeature feature)
     {
@@ -606,33 +532,19 @@ public sealed partial class SchedTraceSession : IDisposable
     }
 
     /// <summary>The BPF programs this session loaded (tests: what runs on which hook).</summary>
-    internal IReadOnlyList<string> LoadedPrograms
-    {
-        get
-        {
-            lock (gate)
-            {
-                return (bpf ?? throw Released()).LoadedPrograms();
-            }
-        }
-    }
+    internal IReadOnlyList<string> LoadedPrograms => WithObject(bpf => bpf.LoadedPrograms());
 
-    /// <summary>The thread ids now in the kernel's table (tests: released entries are gone).</summary>
-    internal IReadOnlyList<TaskKey> ReadTaskStatsRaw()
+    /// <summary>Looks at the session's loaded object under its lock, while it runs (tests, benchmarks).</summary>
+    internal T WithObject<T>(Func<SchedBpfObject, T> look)
     {
         lock (gate)
         {
-            return (bpf ?? throw Released()).ReadAll<BpfTaskKey, BpfTaskStats>(CpuTimeMeasure.TaskTable).Select(e => new TaskKey((int)e.Key.Tid, e.Key.StartTime)).ToList();
+            return look(bpf ?? throw Released());
         }
     }
 
-    private static void ForEachOnlineCpu(Action<int> action)
-    {
-        foreach (int cpu in CpuTopology.Online().Order())
-        {
-            action(cpu);
-        }
-    }
+    /// <summary>The session's measure of type <typeparamref name="T"/>, if it has one.</summary>
+    internal T? MeasureOf<T>() where T : Measure => measures.OfType<T>().FirstOrDefault();
 
     private void RequireFeature(SchedTraceFeature feature)
     {
@@ -751,15 +663,13 @@ public sealed partial class SchedTraceSession : IDisposable
     /// </summary>
     private FinalReading TakeFinalReading(SchedBpfObject reader)
     {
-        var tasks = Features.HasFlag(SchedTraceFeature.CpuTime) ? CollectTasks(reader) : null;
         var latency = recordsLatency ? CollectLatency(reader) : default;
         var measured = measures.OrderBy(m => m.ReadLast).Select(m => (Measure: m, Figures: m.Read(reader))).Where(m => m.Figures is not null).ToList();
-        return new FinalReading(tasks, latency.PerCpu, latency.PerProcess, measured);
+        return new FinalReading(latency.PerCpu, latency.PerProcess, measured);
     }
 
     /// <summary>The figures of the final reading, before they are stamped with the stop instant.</summary>
     private sealed record FinalReading(
-        Dictionary<TaskKey, TaskCounters>? Threads,
         Dictionary<LatencyKind, LatencyHistogram[]>? LatencyPerCpu,
         Dictionary<(int ProcessId, LatencyKind Kind), (string Name, LatencyHistogram Histogram)>? LatencyPerProcess,
         IReadOnlyList<(Measure Measure, object? Figures)> MeasuredFigures)
@@ -772,13 +682,10 @@ public sealed partial class SchedTraceSession : IDisposable
 
         internal long Timestamp { get; private init; }
 
-        internal TaskSnapshot? Tasks { get; private init; }
-
         internal LatencySnapshot? Latency { get; private init; }
 
         internal FinalReading At(DateTime utc, long timestamp) => this with
         {
-            Tasks = Threads is null ? null : new TaskSnapshot(utc, timestamp, Threads, Final: true),
             Latency = LatencyPerCpu is null ? null : new LatencySnapshot(utc, timestamp, LatencyPerCpu, LatencyPerProcess!, Final: true),
             Utc = utc,
             Timestamp = timestamp,
@@ -799,13 +706,7 @@ public sealed partial class SchedTraceSession : IDisposable
     /// The fds of this session's loaded BPF programs, by name (for the benchmarks' kernel
     /// statistics). Owned by the session: valid only while it runs; never close them.
     /// </summary>
-    internal IReadOnlyDictionary<string, int> ProgramFds()
-    {
-        lock (gate)
-        {
-            return (bpf ?? throw Released()).ProgramFds();
-        }
-    }
+    internal IReadOnlyDictionary<string, int> ProgramFds() => WithObject(bpf => bpf.ProgramFds());
 }
 
 /// <summary>

@@ -28,14 +28,6 @@ internal sealed class ContextSwitchesMeasure : Measure
     internal override bool ReadLast => true;
 }
 
-/// <summary>The switch counters' readings, as the session hands them over.</summary>
-internal static class SwitchCountsReading
-{
-    /// <summary>Per-CPU switch counters since the session started; once stopped, as of the stop.</summary>
-    internal static MeasureReading<BpfSwitchCounts[]> ReadSwitchCounts(this SchedTraceSession session) =>
-        session.Read<BpfSwitchCounts[]>(SchedTraceFeature.ContextSwitches);
-}
-
 /// <summary>Mirror of <c>struct switches_config</c> (.rodata.switches).</summary>
 [StructLayout(LayoutKind.Sequential)]
 [KernelMirror("switches_config")]
