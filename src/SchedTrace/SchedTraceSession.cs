@@ -131,8 +131,6 @@ public sealed partial class SchedTraceSession : IDisposable
     /// <summary>The session's measures, in registry order.</summary>
     private readonly IReadOnlyList<Measure> measures;
 
-    /// <summary>Whether a measure records into the latency histograms.</summary>
-    private readonly bool recordsLatency;
     private readonly EventStream? events;
 
     /// <summary>The loss and drop counters as of the last read: every counter property comes from this one object.</summary>
@@ -149,7 +147,6 @@ public sealed partial class SchedTraceSession : IDisposable
         this.bpf = bpf;
         this.measures = measures;
         var request = bpf.Request;
-        recordsLatency = measures.OfType<HistogramMeasure>().Any();
         if (options.Features.HasFlag(SchedTraceFeature.Events))
         {
             events = new EventStream(bpf.MapFd(EventsMeasure.RingBuffer), new SchedClock());
@@ -160,9 +157,10 @@ public sealed partial class SchedTraceSession : IDisposable
         // machine, and a window that began after the base would be shorter than the time counted).
         startTimestamp = Stopwatch.GetTimestamp();
         StartTime = DateTime.UtcNow;
-        foreach (var measure in measures)
+        for (int m = 0; m < measures.Count; m++)
         {
-            measure.Started(bpf);
+            measures[m].Alternative = chosen[m];
+            measures[m].Started(bpf);
         }
         Features = options.Features;
         ProcessIds = IdList(request.Tasks.Tgids);
@@ -170,10 +168,7 @@ public sealed partial class SchedTraceSession : IDisposable
         ThreadIds = IdList(request.Tasks.Tids);
         setup = SetupLines(options, measures, bpf);
         Hook = bpf.HookKind.ToPublic();
-        int schedule = measures.ToList().FindIndex(m => m is ScheduleTimeMeasure);
-        ScheduleMethod = schedule < 0 ? ScheduleTimeMethod.None : ScheduleTimeMeasure.MethodOf(chosen[schedule]);
         ScheduleMethodNote = fallbackNote;
-        LatencyPerProcess = options.LatencyPerProcess;
         counters = SessionCounters.Zero(StartTime, events is not null, inversions is not null);
         LostAtLastDrain = counters.EventsLostPerCpu;
     }
@@ -231,14 +226,8 @@ public sealed partial class SchedTraceSession : IDisposable
     /// <summary>Which kind of hook the programs attached with (tp_btf, or the raw_tp fallback).</summary>
     public SchedTraceHook Hook { get; }
 
-    /// <summary>How schedule() calls are timed (None without the ScheduleTime feature).</summary>
-    public ScheduleTimeMethod ScheduleMethod { get; }
-
     /// <summary>Why better methods of timing schedule() could not be used, when they could not.</summary>
     public string? ScheduleMethodNote { get; }
-
-    /// <summary>Whether latency is also kept per process.</summary>
-    public bool LatencyPerProcess { get; }
 
     /// <summary>The process filter (tgids, in order); empty: every process.</summary>
     public IReadOnlyList<int> ProcessIds { get; }
@@ -279,16 +268,6 @@ public sealed partial class SchedTraceSession : IDisposable
 
     /// <summary>Lost events by CPU as of the last drain of the ring buffer: what a reader missed.</summary>
     internal IReadOnlyList<long> LostAtLastDrain { get; private set; }
-
-    /// <summary>Durations left out of per-process latency rows because that table was full
-    /// (they are in the per-CPU and global figures), as of <see cref="CountersAsOf"/>.</summary>
-    public long LatencyDropped => Volatile.Read(ref counters).LatencyDropped;
-
-    /// <summary>Durations missing from every latency figure, as of <see cref="CountersAsOf"/>: a
-    /// thread's stamps could not be kept or read when it left or got the CPU (the kernel's task
-    /// storage refuses tracing programs on a CPU while a task there is freeing its own), so its
-    /// next duration is lost. Rare; counted, never silent. Priority inversion uses the same stamps.</summary>
-    public long LatencyLost => Volatile.Read(ref counters).LatencyLost;
 
     /// <summary>Loads, configures and attaches the programs for <paramref name="options"/>.</summary>
     public static SchedTraceSession Start(SchedTraceSessionOptions options)
@@ -370,9 +349,6 @@ public sealed partial class SchedTraceSession : IDisposable
         }
         return null;
     }
-
-    /// <summary>What a method hooks, for messages and the Method column of readings.</summary>
-    public static string Describe(ScheduleTimeMethod method) => ScheduleTimeMeasure.Describe(method);
 
     /// <summary>The measures for the options, each having checked them; the session-wide options are checked here.</summary>
     private static IReadOnlyList<Measure> Validate(SchedTraceSessionOptions options)
@@ -485,50 +461,6 @@ public sealed partial class SchedTraceSession : IDisposable
         RequireFeature(feature);
         var empty = measures.First(m => m.Feature == feature).Empty ?? throw new InvalidOperationException($"{feature} is not read in snapshots.");
         return new MeasureReading<T>(StartTime, startTimestamp, (T)empty);
-    }
-
-    /// <summary>The empty latency snapshot at the session's start.</summary>
-    internal LatencySnapshot StartLatencySnapshot => LatencySnapshot.Empty(StartTime, startTimestamp);
-
-    /// <summary>
-    /// Every latency histogram as of now (once stopped, as of the stop): per kind and CPU, and
-    /// per process and kind when the session keeps them. Cumulative since the session started.
-    /// </summary>
-    internal LatencySnapshot ReadLatency()
-    {
-        if (!recordsLatency)
-        {
-            RequireFeature(SchedTraceFeature.RunQueueLatency);
-        }
-        lock (gate)
-        {
-            if (bpf is not { } reader)
-            {
-                return FinalFigures().Latency!;
-            }
-            var (perCpu, perProcess) = CollectLatency(reader);
-            var snapshot = new LatencySnapshot(DateTime.UtcNow, Stopwatch.GetTimestamp(), perCpu, perProcess);
-            RefreshCounters(reader);
-            return snapshot;
-        }
-    }
-
-    private (Dictionary<LatencyKind, LatencyHistogram[]> PerCpu, Dictionary<(int ProcessId, LatencyKind Kind), (string Name, LatencyHistogram Histogram)> PerProcess) CollectLatency(SchedBpfObject reader)
-    {
-        var perCpu = new Dictionary<LatencyKind, LatencyHistogram[]>();
-        for (uint kind = 0; kind < LatencyTables.Kinds; kind++)
-        {
-            perCpu[(LatencyKind)kind] = reader.ReadPerCpu<BpfLatencyHist>(LatencyTables.Histograms, kind).Select(h => h.ToHistogram()).ToArray();
-        }
-        var perProcess = new Dictionary<(int ProcessId, LatencyKind Kind), (string Name, LatencyHistogram Histogram)>();
-        if (LatencyPerProcess)
-        {
-            foreach (var (key, row) in reader.ReadAll<BpfProcHistKey, BpfProcHist>(LatencyTables.ProcessHistograms))
-            {
-                perProcess[((int)key.Tgid, (LatencyKind)key.Kind)] = (row.CommText(), row.Hist.ToHistogram());
-            }
-        }
-        return (perCpu, perProcess);
     }
 
     /// <summary>The BPF programs this session loaded (tests: what runs on which hook).</summary>
@@ -663,33 +595,28 @@ public sealed partial class SchedTraceSession : IDisposable
     /// </summary>
     private FinalReading TakeFinalReading(SchedBpfObject reader)
     {
-        var latency = recordsLatency ? CollectLatency(reader) : default;
-        var measured = measures.OrderBy(m => m.ReadLast).Select(m => (Measure: m, Figures: m.Read(reader))).Where(m => m.Figures is not null).ToList();
-        return new FinalReading(latency.PerCpu, latency.PerProcess, measured);
+        var figures = new Dictionary<Measure, object>();
+        foreach (var sharing in measures.OrderBy(m => m.ReadLast).GroupBy(m => m.ReadsWith))
+        {
+            if (sharing.First().Read(reader) is { } read)
+            {
+                foreach (var measure in sharing)
+                {
+                    figures[measure] = read;
+                }
+            }
+        }
+        return new FinalReading(figures);
     }
 
-    /// <summary>The figures of the final reading, before they are stamped with the stop instant.</summary>
-    private sealed record FinalReading(
-        Dictionary<LatencyKind, LatencyHistogram[]>? LatencyPerCpu,
-        Dictionary<(int ProcessId, LatencyKind Kind), (string Name, LatencyHistogram Histogram)>? LatencyPerProcess,
-        IReadOnlyList<(Measure Measure, object? Figures)> MeasuredFigures)
+    /// <summary>Each snapshot measure's final figures (<see cref="Measure.Read"/>), stamped with the stop instant by <see cref="At"/>.</summary>
+    private sealed record FinalReading(IReadOnlyDictionary<Measure, object> Measured)
     {
-        /// <summary>Each snapshot measure's final figures (<see cref="Measure.Read"/>).</summary>
-        internal IReadOnlyDictionary<Measure, object> Measured { get; } = MeasuredFigures.ToDictionary(m => m.Measure, m => m.Figures!);
-
-        /// <summary>The stop instant, once stamped by <see cref="At"/>.</summary>
         internal DateTime Utc { get; private init; }
 
         internal long Timestamp { get; private init; }
 
-        internal LatencySnapshot? Latency { get; private init; }
-
-        internal FinalReading At(DateTime utc, long timestamp) => this with
-        {
-            Latency = LatencyPerCpu is null ? null : new LatencySnapshot(utc, timestamp, LatencyPerCpu, LatencyPerProcess!, Final: true),
-            Utc = utc,
-            Timestamp = timestamp,
-        };
+        internal FinalReading At(DateTime utc, long timestamp) => this with { Utc = utc, Timestamp = timestamp };
     }
 
     /// <summary>"build (Id 1, Running, started 2026-12-02 00:53:08Z): ContextSwitches, CpuTime"; a

@@ -53,6 +53,15 @@ internal abstract class Measure
     /// </summary>
     internal virtual bool ReadLast => false;
 
+    /// <summary>
+    /// Measures that read the same tables (the latency family) return the same key: at Stop the
+    /// session reads them once and keeps those figures for each.
+    /// </summary>
+    internal virtual object ReadsWith => this;
+
+    /// <summary>The way the session serves it (an index into <see cref="Alternatives"/>), set once attached.</summary>
+    internal int Alternative { get; set; }
+
     /// <summary>For -Verbose: the programs it runs besides its hooks, as a clause ("; a task iterator ...").</summary>
     internal virtual string DescribePrograms(BpfRequest request) => string.Empty;
 
