@@ -131,7 +131,11 @@ public sealed partial class SchedTraceSession : IDisposable
     /// <summary>The session's measures, in registry order.</summary>
     private readonly IReadOnlyList<Measure> measures;
 
-    private readonly EventStream? events;
+    /// <summary>The streams of the measures read as streams, opened once loaded.</summary>
+    private readonly Dictionary<Measure, IRecordStream> streams = new();
+
+    /// <summary>The counters as of each stream's last take (what a reader of it last saw).</summary>
+    private readonly Dictionary<Measure, SessionCounters> takenAt = new();
 
     /// <summary>The loss and drop counters as of the last read: every counter property comes from this one object.</summary>
     private SessionCounters counters;
@@ -147,11 +151,13 @@ public sealed partial class SchedTraceSession : IDisposable
         this.bpf = bpf;
         this.measures = measures;
         var request = bpf.Request;
-        if (options.Features.HasFlag(SchedTraceFeature.Events))
+        foreach (var measure in measures)
         {
-            events = new EventStream(bpf.MapFd(EventsMeasure.RingBuffer), new SchedClock());
+            if (measure.OpenStream(bpf) is { } stream)
+            {
+                streams[measure] = stream;
+            }
         }
-        OpenInversions(options, bpf);
         // Stamped before any measure takes its base, so the session's window holds every
         // nanosecond it counts (a base walk and the setup below take milliseconds on a busy
         // machine, and a window that began after the base would be shorter than the time counted).
@@ -169,8 +175,7 @@ public sealed partial class SchedTraceSession : IDisposable
         setup = SetupLines(options, measures, bpf);
         Hook = bpf.HookKind.ToPublic();
         ScheduleMethodNote = fallbackNote;
-        counters = SessionCounters.Zero(StartTime, events is not null, inversions is not null);
-        LostAtLastDrain = counters.EventsLostPerCpu;
+        counters = SessionCounters.Zero(StartTime, measures);
     }
 
     /// <summary>The Id a <see cref="SessionCatalog"/> keeps the session by (1, 2, 3... in the order
@@ -249,15 +254,6 @@ public sealed partial class SchedTraceSession : IDisposable
     /// <summary><see cref="CountersAsOf"/> as round-trip ISO 8601 text ending in Z, which Export-Csv keeps to the tick.</summary>
     public string CountersAsOfUtc => TextLayout.Utc(CountersAsOf);
 
-    /// <summary>Events the kernel could not hand over because the ring buffer was full, summed
-    /// over CPUs, as of <see cref="CountersAsOf"/>: always the sum of <see cref="LostEventsPerCpu"/>.
-    /// Counting and CPU time aggregate in kernel maps and hand nothing over, so only the Events
-    /// feature can add to this.</summary>
-    public long LostEvents => Volatile.Read(ref counters).EventsLostPerCpu.Sum();
-
-    /// <summary>Lost events by CPU (index = CPU), as of <see cref="CountersAsOf"/>; empty without the Events feature.</summary>
-    public IReadOnlyList<long> LostEventsPerCpu => PerCpu(Volatile.Read(ref counters).EventsLostPerCpu);
-
     /// <summary>Ids as text "4100,4102" (what Export-Csv writes); "" for none.</summary>
     private static TextList<int> IdList(IEnumerable<uint> ids) =>
         new(ids.Select(id => (int)id), (id, _) => id.ToString(System.Globalization.CultureInfo.InvariantCulture), ",");
@@ -265,9 +261,6 @@ public sealed partial class SchedTraceSession : IDisposable
     /// <summary>Counts by CPU, as text "cpu:count" joined by ";" ("0:12;1:0"), so that Export-Csv keeps them.</summary>
     internal static TextList<long> PerCpu(IEnumerable<long> counts) =>
         new(counts, (count, cpu) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{cpu}:{count}"));
-
-    /// <summary>Lost events by CPU as of the last drain of the ring buffer: what a reader missed.</summary>
-    internal IReadOnlyList<long> LostAtLastDrain { get; private set; }
 
     /// <summary>Loads, configures and attaches the programs for <paramref name="options"/>.</summary>
     public static SchedTraceSession Start(SchedTraceSessionOptions options)
@@ -389,24 +382,35 @@ public sealed partial class SchedTraceSession : IDisposable
     }
 
     /// <summary>
-    /// Takes every event the ring buffer holds now, decoded, in the order the kernel reserved
-    /// them, and reads the counters. A stopped session hands over what Stop drained from the
-    /// buffer, once.
+    /// Takes every record the stream of the measure that serves <paramref name="feature"/> holds
+    /// now, decoded, in the order the kernel reserved them, and reads the counters. A stopped
+    /// session hands over what Stop drained from the stream, once.
     /// </summary>
-    internal IReadOnlyList<SchedEvent> TakeEvents()
+    internal StreamTake<T> Take<T>(SchedTraceFeature feature)
     {
-        RequireFeature(SchedTraceFeature.Events);
+        RequireFeature(feature);
+        var measure = measures.First(m => m.Feature == feature);
         lock (gate)
         {
+            var stream = streams.GetValueOrDefault(measure) as RecordStream<T> ?? throw new InvalidOperationException($"{feature} is not read as a stream of {typeof(T).Name}.");
             if (bpf is { } reader)
             {
-                events!.Drain();
+                stream.Drain();
                 RefreshCounters(reader);
             }
-            var taken = events!.Decoder.Pending.ToArray();
-            events.Decoder.Pending.Clear();
-            LostAtLastDrain = counters.EventsLostPerCpu;
+            var taken = new StreamTake<T>(stream.TakeAll(), counters);
+            takenAt[measure] = taken.Counters;
             return taken;
+        }
+    }
+
+    /// <summary>The counters as of the last take of <paramref name="feature"/>'s stream; the start's before any.</summary>
+    internal SessionCounters CountersAtLastTake(SchedTraceFeature feature)
+    {
+        lock (gate)
+        {
+            var measure = measures.FirstOrDefault(m => m.Feature == feature);
+            return measure is not null && takenAt.TryGetValue(measure, out var taken) ? taken : SessionCounters.Zero(StartTime, measures);
         }
     }
 
@@ -433,8 +437,7 @@ public sealed partial class SchedTraceSession : IDisposable
     private void RefreshCounters(SchedBpfObject reader) => Volatile.Write(ref counters, ReadCounters(reader, DateTime.UtcNow));
 
     private SessionCounters ReadCounters(SchedBpfObject reader, DateTime utc) =>
-        SessionCounters.From(utc, reader.ReadPerCpu<BpfSessionStats>(SchedBpfObject.SessionStats), events is not null,
-            inversions is null ? null : reader.ReadPerCpu<BpfInvStats>(PriorityInversionMeasure.StatsMap));
+        SessionCounters.From(utc, reader, reader.ReadPerCpu<BpfSessionStats>(SchedBpfObject.SessionStats), measures);
 
     /// <summary>The figures of the measure that serves <paramref name="feature"/> as of now; once stopped, as of the stop.</summary>
     internal MeasureReading<T> Read<T>(SchedTraceFeature feature)
@@ -560,8 +563,10 @@ public sealed partial class SchedTraceSession : IDisposable
                 {
                     if (keepFigures)
                     {
-                        events?.Drain();
-                        inversions?.Drain();
+                        foreach (var stream in streams.Values)
+                        {
+                            stream.Drain();
+                        }
                     }
                     Volatile.Write(ref counters, ReadCounters(reader, utc));
                 }
@@ -575,8 +580,10 @@ public sealed partial class SchedTraceSession : IDisposable
             }
             finally
             {
-                events?.Dispose();
-                inversions?.Dispose();
+                foreach (var stream in streams.Values)
+                {
+                    stream.Dispose();
+                }
                 reader.Dispose();
                 bpf = null;
                 if (stopTimestamp is null)
@@ -637,39 +644,32 @@ public sealed partial class SchedTraceSession : IDisposable
 }
 
 /// <summary>
-/// A session's loss and drop counters from one read of its per-CPU statistics maps
-/// (session_stats, and inv_stats with the PriorityInversion feature). Per-CPU arrays are empty
-/// for a feature the session lacks.
+/// A session's loss and drop counters from one read: the session-wide statistics
+/// (session_stats) and each measure's own (<see cref="Measure.ReadCounters"/>, by feature).
 /// </summary>
 internal sealed record SessionCounters(
     DateTime Utc,
-    long[] EventsLostPerCpu,
     long TasksDropped,
     long LatencyDropped,
     long LatencyLost,
-    long[] InversionAlertsPerCpu,
-    long[] InversionsSuppressedPerCpu,
-    long[] InversionsLostPerCpu,
-    long LockWaitsDropped)
+    IReadOnlyDictionary<SchedTraceFeature, object> Measured)
 {
-    internal static SessionCounters Zero(DateTime utc, bool events, bool inversions)
+    internal static SessionCounters Zero(DateTime utc, IEnumerable<Measure> measures) =>
+        new(utc, 0, 0, 0, measures.Where(m => m.ZeroCounters is not null).ToDictionary(m => m.Feature, m => m.ZeroCounters!));
+
+    internal static SessionCounters From(DateTime utc, SchedBpfObject bpf, BpfSessionStats[] stats, IEnumerable<Measure> measures)
     {
-        long[] PerCpu(bool has) => has ? new long[SchedBpfObject.PossibleCpus] : Array.Empty<long>();
-        return new(utc, PerCpu(events), 0, 0, 0, PerCpu(inversions), PerCpu(inversions), PerCpu(inversions), 0);
+        var measured = new Dictionary<SchedTraceFeature, object>();
+        foreach (var measure in measures)
+        {
+            if (measure.ReadCounters(bpf, stats) is { } own)
+            {
+                measured[measure.Feature] = own;
+            }
+        }
+        return new(utc, stats.Sum(cpu => (long)cpu.TasksDropped), stats.Sum(cpu => (long)cpu.LatencyDropped), stats.Sum(cpu => (long)cpu.StampsLost), measured);
     }
 
-    internal static SessionCounters From(DateTime utc, BpfSessionStats[] stats, bool events, BpfInvStats[]? inversions)
-    {
-        var none = Array.Empty<long>();
-        return new(
-            utc,
-            events ? stats.Select(cpu => (long)cpu.EventsLost).ToArray() : none,
-            stats.Sum(cpu => (long)cpu.TasksDropped),
-            stats.Sum(cpu => (long)cpu.LatencyDropped),
-            stats.Sum(cpu => (long)cpu.StampsLost),
-            inversions?.Select(cpu => (long)cpu.Alerts).ToArray() ?? none,
-            inversions?.Select(cpu => (long)cpu.Suppressed).ToArray() ?? none,
-            inversions?.Select(cpu => (long)cpu.Lost).ToArray() ?? none,
-            inversions?.Sum(cpu => (long)cpu.WaitsDropped) ?? 0);
-    }
+    /// <summary>The counters of the measure that serves <paramref name="feature"/>; <paramref name="none"/> without it.</summary>
+    internal T Of<T>(SchedTraceFeature feature, T none) => Measured.TryGetValue(feature, out var own) ? (T)own : none;
 }

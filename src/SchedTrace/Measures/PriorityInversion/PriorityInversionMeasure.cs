@@ -24,6 +24,16 @@ internal sealed class PriorityInversionMeasure : Measure
 
     internal override SchedTraceFeature Feature => SchedTraceFeature.PriorityInversion;
 
+    /// <summary>The threshold the kernel applies, once requested.</summary>
+    internal TimeSpan Threshold { get; private set; }
+
+    /// <summary>The detections the session runs, once requested.</summary>
+    internal IReadOnlyList<PriorityInversionKind> Kinds { get; private set; } = NoKinds;
+
+    internal static IReadOnlyList<PriorityInversionKind> NoKinds { get; } = KindList([]);
+
+    private static TextList<PriorityInversionKind> KindList(IEnumerable<PriorityInversionKind> kinds) => new(kinds, (kind, _) => kind.ToString(), ", ");
+
     /// <summary>The detections asked for (default: both where lock detection works, run-queue only elsewhere).</summary>
     internal static IReadOnlyCollection<PriorityInversionKind> KindsFor(SchedTraceSessionOptions options) =>
         options.InversionKinds ?? (LockDetectionSupported
@@ -63,6 +73,8 @@ internal sealed class PriorityInversionMeasure : Measure
     internal override void Request(BpfRequest request, SchedTraceSessionOptions options, int alternative)
     {
         var kinds = KindsFor(options);
+        Threshold = options.InversionThreshold;
+        Kinds = KindList(kinds.Order());
         bool locks = kinds.Contains(PriorityInversionKind.Lock);
         request.Attach(BpfHook.SchedSwitch, BpfHook.Wakeup, BpfHook.WakeupNew);
         if (locks)
@@ -89,10 +101,32 @@ internal sealed class PriorityInversionMeasure : Measure
         request.Part<LatencyTables>().Keep(BpfStamps.Runnable);
     }
 
+    internal override IRecordStream? OpenStream(SchedBpfObject bpf) => new InversionStream(bpf.MapFd(AlertRing), new SchedClock());
+
+    /// <summary>Alerts sent, suppressed and lost by CPU, and lock waits left untracked, from inv_stats.</summary>
+    internal override object? ReadCounters(SchedBpfObject bpf, BpfSessionStats[] shared) => InversionCounters.From(bpf.ReadPerCpu<BpfInvStats>(StatsMap));
+
+    internal override object? ZeroCounters => InversionCounters.Zero(SchedBpfObject.PossibleCpus);
+
     internal override IEnumerable<string> DescribeTables(BpfRequest request)
     {
         yield return $"alert ring buffer {TextLayout.Bytes(request.MapSizes[AlertRing])}";
     }
+}
+
+/// <summary>The alert counters of one read of inv_stats, per CPU (index = CPU).</summary>
+internal sealed record InversionCounters(long[] AlertsPerCpu, long[] SuppressedPerCpu, long[] LostPerCpu, long WaitsDropped)
+{
+    /// <summary>A session without the feature: nothing per CPU.</summary>
+    internal static InversionCounters None { get; } = Zero(0);
+
+    internal static InversionCounters Zero(int cpus) => new(new long[cpus], new long[cpus], new long[cpus], 0);
+
+    internal static InversionCounters From(BpfInvStats[] stats) => new(
+        stats.Select(cpu => (long)cpu.Alerts).ToArray(),
+        stats.Select(cpu => (long)cpu.Suppressed).ToArray(),
+        stats.Select(cpu => (long)cpu.Lost).ToArray(),
+        stats.Sum(cpu => (long)cpu.WaitsDropped));
 }
 
 /// <summary>Mirror of <c>struct inversion_config</c> (.rodata.inversion).</summary>
