@@ -31,26 +31,6 @@ public enum SchedTraceFeature
     PriorityInversion = 64,
 }
 
-/// <summary>How a session times schedule() calls: the best method the kernel allows.</summary>
-public enum ScheduleTimeMethod
-{
-    /// <summary>The session does not time schedule().</summary>
-    None,
-
-    /// <summary>fentry/fexit on schedule(): each call from entry to return, exactly what the
-    /// assignment's kprobe/kretprobe pair meant. Needs a kernel that allows fentry (not in lockdown).</summary>
-    FunctionExit,
-
-    /// <summary>The sched_entry_tp/sched_exit_tp tracepoints at the start and end of __schedule()
-    /// (Linux 6.16+): each __schedule() call, entry to return, including preemptions; split into calls
-    /// that switched and calls that did not; and the CPU's handover from one task to the next.</summary>
-    SchedTracepoints,
-
-    /// <summary>sched_switch alone: from a thread's switch-out to its switch-in, i.e. the part of each
-    /// call that switched away spent off the CPU; calls that returned without switching are not seen.</summary>
-    SwitchTracepoint,
-}
-
 /// <summary>Whether a session's programs are still attached.</summary>
 public enum SchedTraceState
 {
@@ -87,30 +67,9 @@ public sealed partial record SchedTraceSessionOptions
     /// thousand lines per load (BTF relocations), formatted only when asked for.</summary>
     public SchedTraceLogLevel LogLevel { get; init; } = SchedTraceLogLevel.Info;
 
-    /// <summary>Events: which kinds to stream (default: switches).</summary>
-    public IReadOnlyCollection<SchedEventType> EventTypes { get; init; } = new[] { SchedEventType.Switch };
-
     /// <summary>Only this CPU. Events: a switch's CPU, a wakeup's target, either end of a migration.
     /// Latency: the CPU where the measured interval ended (where the task ran).</summary>
     public int? Cpu { get; init; }
-
-    /// <summary>Latency features: also keep one histogram per process and measure.</summary>
-    public bool LatencyPerProcess { get; init; }
-
-    /// <summary>Events: only switches whose previous task ran at least this long.</summary>
-    public TimeSpan? EventMinRuntime { get; init; }
-
-    /// <summary>Events: only those of tasks with exactly this name (the kernel's comm, 15 characters at most).</summary>
-    public string? EventName { get; init; }
-
-    /// <summary>Events: ring buffer size in bytes; rounded up to a power of two (default 4 MiB).</summary>
-    public long RingBufferBytes { get; init; } = DefaultRingBufferBytes;
-
-    /// <summary>4 MiB: at the fastest switch rate measured here (~400k/s), 10 ms of records is under 1 MiB.</summary>
-    public const long DefaultRingBufferBytes = 4L << 20;
-
-    /// <summary>Overrides the per-task table size (tests: provoke a full table).</summary>
-    internal uint? TaskTableEntries { get; init; }
 
     /// <summary>Receives notices the user should see, such as a hook falling back to raw_tp.</summary>
     public Action<string>? Notice { get; init; }

@@ -2,6 +2,13 @@ using SchedTrace.Measures;
 
 namespace SchedTrace;
 
+/// <summary>Options of the CpuTime feature.</summary>
+public sealed partial record SchedTraceSessionOptions
+{
+    /// <summary>Overrides the per-task table size (tests: provoke a full table).</summary>
+    internal uint? TaskTableEntries { get; init; }
+}
+
 /// <summary>What a session says about its CpuTime measure.</summary>
 public sealed partial class SchedTraceSession
 {

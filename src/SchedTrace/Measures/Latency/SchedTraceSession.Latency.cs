@@ -2,6 +2,13 @@ using SchedTrace.Measures;
 
 namespace SchedTrace;
 
+/// <summary>Options of the latency features.</summary>
+public sealed partial record SchedTraceSessionOptions
+{
+    /// <summary>Latency features: also keep one histogram per process and measure.</summary>
+    public bool LatencyPerProcess { get; init; }
+}
+
 /// <summary>What a session says about its latency measures (the histogram family) and their stamps.</summary>
 public sealed partial class SchedTraceSession
 {

@@ -14,6 +14,12 @@ internal sealed class PriorityInversionMeasure : Measure
     /// <summary>The per-CPU counters of alerts sent, suppressed and lost.</summary>
     internal const string StatsMap = "inv_stats";
 
+    /// <summary>Lock detection: each lock owner's waiters, by owner thread.</summary>
+    internal const string LockOwners = "lock_owners";
+
+    /// <summary>Lock detection: each waiting thread's slot among its owner's waiters.</summary>
+    internal const string LockWaiters = "lock_waiters";
+
     /// <summary>256 KiB: about 960 alerts; the reader drains it every 10 ms, and the default rate limit
     /// lets through at most 100 per second per CPU.</summary>
     private const uint AlertRingBytes = 256 << 10;
@@ -95,8 +101,8 @@ internal sealed class PriorityInversionMeasure : Measure
         // Lock-inversion tables only where lock waits are tracked (an LRU map is allocated up front).
         if (locks)
         {
-            request.SizeMap("lock_owners", 4096);
-            request.SizeMap("lock_waiters", 16_384);
+            request.SizeMap(LockOwners, 4096);
+            request.SizeMap(LockWaiters, 16_384);
         }
         request.Part<LatencyTables>().Keep(BpfStamps.Runnable);
     }
