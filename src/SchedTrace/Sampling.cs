@@ -132,7 +132,8 @@ internal static class Sampler
     /// <summary>
     /// The windows of the readings of the measure that serves <paramref name="feature"/>: the
     /// session's start is the first window's start for a reading since the start, or for every
-    /// plan when <paramref name="fromSessionStart"/>; a reading taken at the stop ends them.
+    /// plan when <paramref name="fromSessionStart"/>; a reading taken at the stop ends them. A
+    /// stopped session is refused a plan that needs more collecting, before any waiting.
     /// </summary>
     internal static IEnumerable<Window<MeasureReading<T>>> Readings<T>(
         SamplingPlan plan,
@@ -142,6 +143,7 @@ internal static class Sampler
         Action<CollectionProgress>? progress = null,
         bool fromSessionStart = false)
     {
+        session.RefuseSamplingIfStopped(plan);
         var start = session.StartReading<T>(feature);
         Func<MeasureReading<T>> read = () => session.Read<T>(feature);
         if (fromSessionStart && plan.Mode != SamplingMode.SinceStart)

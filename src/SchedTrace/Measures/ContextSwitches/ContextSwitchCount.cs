@@ -123,7 +123,6 @@ public sealed class ContextSwitchCount
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(plan);
-        session.RefuseSamplingIfStopped(plan);
         foreach (var window in Sampler.Readings<BpfSwitchCounts[]>(plan, session, SchedTraceFeature.ContextSwitches, cancellation, progress))
         {
             yield return Between(window.Sample, window.Before, window.After, total);

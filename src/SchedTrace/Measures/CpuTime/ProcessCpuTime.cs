@@ -156,7 +156,6 @@ public sealed class ProcessCpuTime
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(query);
-        session.RefuseSamplingIfStopped(plan);
         foreach (var window in Sampler.Readings<IReadOnlyDictionary<TaskKey, TaskCounters>>(plan, session, SchedTraceFeature.CpuTime, cancellation, progress))
         {
             yield return Between(window.Sample, window.Before, window.After, query);

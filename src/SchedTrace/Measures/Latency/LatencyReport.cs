@@ -100,7 +100,6 @@ public static class LatencyReport
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(query);
         Check(session, query);
-        session.RefuseSamplingIfStopped(plan);
         foreach (var window in Sampler.Readings<LatencyFigures>(plan, session, query.Feature, cancellation, progress, query.StartsWithSession))
         {
             yield return Between(session, window.Sample, window.Before, window.After, query);
