@@ -347,8 +347,7 @@ public sealed partial class SchedTraceSession : IDisposable
     /// </summary>
     internal StreamTake<T> Take<T>(SchedTraceFeature feature)
     {
-        RequireFeature(feature);
-        var measure = measures.First(m => m.Feature == feature);
+        var measure = Serving(feature);
         lock (gate)
         {
             var stream = streams.GetValueOrDefault(measure) as RecordStream<T> ?? throw new InvalidOperationException($"{feature} is not read as a stream of {typeof(T).Name}.");
@@ -401,8 +400,7 @@ public sealed partial class SchedTraceSession : IDisposable
     /// <summary>The figures of the measure that serves <paramref name="feature"/> as of now; once stopped, as of the stop.</summary>
     internal MeasureReading<T> Read<T>(SchedTraceFeature feature)
     {
-        RequireFeature(feature);
-        var measure = measures.First(m => m.Feature == feature);
+        var measure = Serving(feature);
         lock (gate)
         {
             if (bpf is not { } reader)
@@ -420,8 +418,7 @@ public sealed partial class SchedTraceSession : IDisposable
     /// <summary>The figures of the measure that serves <paramref name="feature"/> at the session's start: nothing counted yet.</summary>
     internal MeasureReading<T> StartReading<T>(SchedTraceFeature feature)
     {
-        RequireFeature(feature);
-        var empty = measures.First(m => m.Feature == feature).Empty ?? throw new InvalidOperationException($"{feature} is not read in snapshots.");
+        var empty = Serving(feature).Empty ?? throw new InvalidOperationException($"{feature} is not read in snapshots.");
         return new MeasureReading<T>(StartTime, startTimestamp, (T)empty);
     }
 
@@ -439,6 +436,13 @@ public sealed partial class SchedTraceSession : IDisposable
 
     /// <summary>The session's measure of type <typeparamref name="T"/>, if it has one.</summary>
     internal T? MeasureOf<T>() where T : Measure => measures.OfType<T>().FirstOrDefault();
+
+    /// <summary>The measure that serves <paramref name="feature"/>; an error naming the feature when the session lacks it.</summary>
+    private Measure Serving(SchedTraceFeature feature)
+    {
+        RequireFeature(feature);
+        return measures.First(m => m.Feature == feature);
+    }
 
     private void RequireFeature(SchedTraceFeature feature)
     {
