@@ -81,7 +81,7 @@ internal static class Snapshot
             long start = Stopwatch.GetTimestamp();
             var snapshot = session.ReadTaskStats();
             full.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-            entries = snapshot.Tasks.Count;
+            entries = snapshot.Figures.Count;
             start = Stopwatch.GetTimestamp();
             session.ReadTaskStatsRaw();
             batch.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);

@@ -29,6 +29,15 @@ struct config {
 };
 const volatile struct config cfg SEC(".rodata.config") = {};
 
+/*
+ * The constants of a measure whose only constant is whether it is on: each such measure has
+ * its own section of this type. Mirrored by BpfEnabledConfig (Measures/EnabledConfig.cs).
+ */
+struct enabled_config {
+	__u32 enabled;
+	__u32 pad;
+};
+
 /* What a session could not keep, per CPU: reported, never silently lost. Mirrored by BpfSessionStats (Engine/BpfConfig.cs). */
 struct session_stats {
 	__u64 tasks_dropped; /* threads refused because task_stats was full */

@@ -7,12 +7,7 @@
 
 #include "lib/latency.bpf.h"
 
-/* Mirrored by BpfOffCpuTimeConfig (Measures/OffCpuTime/OffCpuTimeMeasure.cs). */
-struct offcpu_config {
-	__u32 enabled;
-	__u32 pad;
-};
-const volatile struct offcpu_config offcpu_cfg SEC(".rodata.offcpu") = {};
+const volatile struct enabled_config offcpu_cfg SEC(".rodata.offcpu") = {};
 
 static __always_inline void offcpu_switch_in(struct task_struct *next, struct switch_args *a, struct task_lat *lat,
 					     __u64 now)

@@ -7,12 +7,7 @@
 
 #include "lib/latency.bpf.h"
 
-/* Mirrored by BpfRunQueueLatencyConfig (Measures/RunQueueLatency/RunQueueLatencyMeasure.cs). */
-struct runqlat_config {
-	__u32 enabled;
-	__u32 pad;
-};
-const volatile struct runqlat_config runqlat_cfg SEC(".rodata.runqlat") = {};
+const volatile struct enabled_config runqlat_cfg SEC(".rodata.runqlat") = {};
 
 static __always_inline void runqlat_switch_in(struct task_struct *next, struct switch_args *a, struct task_lat *lat,
 					      __u64 now)

@@ -4,12 +4,7 @@
 
 #include "lib/common.bpf.h"
 
-/* Mirrored by BpfSwitchesConfig (Measures/ContextSwitches/ContextSwitchesMeasure.cs). */
-struct switches_config {
-	__u32 enabled;
-	__u32 pad;
-};
-const volatile struct switches_config switches_cfg SEC(".rodata.switches") = {};
+const volatile struct enabled_config switches_cfg SEC(".rodata.switches") = {};
 
 /*
  * Per-CPU switch counters. The split follows the kernel's own nvcsw/nivcsw decision in

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SchedTrace.Measures;
 
 namespace SchedTrace;
 
@@ -126,6 +127,39 @@ internal static class Sampler
                 break;
             }
         }
+    }
+
+    /// <summary>
+    /// The windows of the readings of the measure that serves <paramref name="feature"/>: the
+    /// session's start is the first window's start for a reading since the start, or for every
+    /// plan when <paramref name="fromSessionStart"/>; a reading taken at the stop ends them. A
+    /// stopped session is refused a plan that needs more collecting, before any waiting.
+    /// </summary>
+    internal static IEnumerable<Window<MeasureReading<T>>> Readings<T>(
+        SamplingPlan plan,
+        SchedTraceSession session,
+        SchedTraceFeature feature,
+        CancellationToken cancellation,
+        Action<CollectionProgress>? progress = null,
+        bool fromSessionStart = false)
+    {
+        session.RefuseSamplingIfStopped(plan);
+        var start = session.StartReading<T>(feature);
+        Func<MeasureReading<T>> read = () => session.Read<T>(feature);
+        if (fromSessionStart && plan.Mode != SamplingMode.SinceStart)
+        {
+            bool first = true;
+            read = () =>
+            {
+                if (first)
+                {
+                    first = false;
+                    return start;
+                }
+                return session.Read<T>(feature);
+            };
+        }
+        return Windows(plan, read, start, cancellation, progress, r => r.Final);
     }
 
     /// <summary>Waits for <paramref name="duration"/> (infinite: until cancelled); false if cancelled first.</summary>

@@ -34,26 +34,6 @@ public enum SchedTraceFeature
     OnCpuTime = 128,
 }
 
-/// <summary>How a session times schedule() calls: the best method the kernel allows.</summary>
-public enum ScheduleTimeMethod
-{
-    /// <summary>The session does not time schedule().</summary>
-    None,
-
-    /// <summary>fentry/fexit on schedule(): each call from entry to return, exactly what the
-    /// assignment's kprobe/kretprobe pair meant. Needs a kernel that allows fentry (not in lockdown).</summary>
-    FunctionExit,
-
-    /// <summary>The sched_entry_tp/sched_exit_tp tracepoints at the start and end of __schedule()
-    /// (Linux 6.16+): each __schedule() call, entry to return, including preemptions; split into calls
-    /// that switched and calls that did not; and the CPU's handover from one task to the next.</summary>
-    SchedTracepoints,
-
-    /// <summary>sched_switch alone: from a thread's switch-out to its switch-in, i.e. the part of each
-    /// call that switched away spent off the CPU; calls that returned without switching are not seen.</summary>
-    SwitchTracepoint,
-}
-
 /// <summary>Whether a session's programs are still attached.</summary>
 public enum SchedTraceState
 {
@@ -90,30 +70,9 @@ public sealed partial record SchedTraceSessionOptions
     /// thousand lines per load (BTF relocations), formatted only when asked for.</summary>
     public SchedTraceLogLevel LogLevel { get; init; } = SchedTraceLogLevel.Info;
 
-    /// <summary>Events: which kinds to stream (default: switches).</summary>
-    public IReadOnlyCollection<SchedEventType> EventTypes { get; init; } = new[] { SchedEventType.Switch };
-
     /// <summary>Only this CPU. Events: a switch's CPU, a wakeup's target, either end of a migration.
     /// Latency: the CPU where the measured interval ended (where the task ran).</summary>
     public int? Cpu { get; init; }
-
-    /// <summary>Latency features: also keep one histogram per process and measure.</summary>
-    public bool LatencyPerProcess { get; init; }
-
-    /// <summary>Events: only switches whose previous task ran at least this long.</summary>
-    public TimeSpan? EventMinRuntime { get; init; }
-
-    /// <summary>Events: only those of tasks with exactly this name (the kernel's comm, 15 characters at most).</summary>
-    public string? EventName { get; init; }
-
-    /// <summary>Events: ring buffer size in bytes; rounded up to a power of two (default 4 MiB).</summary>
-    public long RingBufferBytes { get; init; } = DefaultRingBufferBytes;
-
-    /// <summary>4 MiB: at the fastest switch rate measured here (~400k/s), 10 ms of records is under 1 MiB.</summary>
-    public const long DefaultRingBufferBytes = 4L << 20;
-
-    /// <summary>Overrides the per-task table size (tests: provoke a full table).</summary>
-    internal uint? TaskTableEntries { get; init; }
 
     /// <summary>Receives notices the user should see, such as a hook falling back to raw_tp.</summary>
     public Action<string>? Notice { get; init; }
@@ -131,14 +90,14 @@ public sealed partial class SchedTraceSession : IDisposable
     private SchedBpfObject? bpf;
     private long? stopTimestamp;
 
-    private readonly RetiredTasks retiredTasks = new();
-
     /// <summary>The session's measures, in registry order.</summary>
     private readonly IReadOnlyList<Measure> measures;
 
-    /// <summary>Whether a measure records into the latency histograms.</summary>
-    private readonly bool recordsLatency;
-    private readonly EventStream? events;
+    /// <summary>The streams of the measures read as streams, opened once loaded.</summary>
+    private readonly Dictionary<Measure, IRecordStream> streams = new();
+
+    /// <summary>The counters as of each stream's last take (what a reader of it last saw).</summary>
+    private readonly Dictionary<Measure, SessionCounters> takenAt = new();
 
     /// <summary>The loss and drop counters as of the last read: every counter property comes from this one object.</summary>
     private SessionCounters counters;
@@ -154,20 +113,22 @@ public sealed partial class SchedTraceSession : IDisposable
         this.bpf = bpf;
         this.measures = measures;
         var request = bpf.Request;
-        recordsLatency = measures.OfType<HistogramMeasure>().Any();
-        if (options.Features.HasFlag(SchedTraceFeature.Events))
+        foreach (var measure in measures)
         {
-            events = new EventStream(bpf.MapFd(EventsMeasure.RingBuffer), new SchedClock());
+            if (measure.OpenStream(bpf) is { } stream)
+            {
+                streams[measure] = stream;
+            }
         }
-        OpenInversions(options, bpf);
         // Stamped before any measure takes its base, so the session's window holds every
         // nanosecond it counts (a base walk and the setup below take milliseconds on a busy
         // machine, and a window that began after the base would be shorter than the time counted).
         startTimestamp = Stopwatch.GetTimestamp();
         StartTime = DateTime.UtcNow;
-        foreach (var measure in measures)
+        for (int m = 0; m < measures.Count; m++)
         {
-            measure.Started(bpf);
+            measures[m].Alternative = chosen[m];
+            measures[m].Started(bpf);
         }
         Features = options.Features;
         ProcessIds = IdList(request.Tasks.Tgids);
@@ -175,13 +136,8 @@ public sealed partial class SchedTraceSession : IDisposable
         ThreadIds = IdList(request.Tasks.Tids);
         setup = SetupLines(options, measures, bpf);
         Hook = bpf.HookKind.ToPublic();
-        int schedule = measures.ToList().FindIndex(m => m is ScheduleTimeMeasure);
-        ScheduleMethod = schedule < 0 ? ScheduleTimeMethod.None : ScheduleTimeMeasure.MethodOf(chosen[schedule]);
         ScheduleMethodNote = fallbackNote;
-        LatencyPerProcess = options.LatencyPerProcess;
-        TaskTableCapacity = request.MapSizes.GetValueOrDefault(CpuTimeMeasure.TaskTable);
-        counters = SessionCounters.Zero(StartTime, events is not null, inversions is not null);
-        LostAtLastDrain = counters.EventsLostPerCpu;
+        counters = SessionCounters.Zero(StartTime, measures);
     }
 
     /// <summary>The Id a <see cref="SessionCatalog"/> keeps the session by (1, 2, 3... in the order
@@ -237,14 +193,8 @@ public sealed partial class SchedTraceSession : IDisposable
     /// <summary>Which kind of hook the programs attached with (tp_btf, or the raw_tp fallback).</summary>
     public SchedTraceHook Hook { get; }
 
-    /// <summary>How schedule() calls are timed (None without the ScheduleTime feature).</summary>
-    public ScheduleTimeMethod ScheduleMethod { get; }
-
     /// <summary>Why better methods of timing schedule() could not be used, when they could not.</summary>
     public string? ScheduleMethodNote { get; }
-
-    /// <summary>Whether latency is also kept per process.</summary>
-    public bool LatencyPerProcess { get; }
 
     /// <summary>The process filter (tgids, in order); empty: every process.</summary>
     public IReadOnlyList<int> ProcessIds { get; }
@@ -266,15 +216,6 @@ public sealed partial class SchedTraceSession : IDisposable
     /// <summary><see cref="CountersAsOf"/> as round-trip ISO 8601 text ending in Z, which Export-Csv keeps to the tick.</summary>
     public string CountersAsOfUtc => TextLayout.Utc(CountersAsOf);
 
-    /// <summary>Events the kernel could not hand over because the ring buffer was full, summed
-    /// over CPUs, as of <see cref="CountersAsOf"/>: always the sum of <see cref="LostEventsPerCpu"/>.
-    /// Counting and CPU time aggregate in kernel maps and hand nothing over, so only the Events
-    /// feature can add to this.</summary>
-    public long LostEvents => Volatile.Read(ref counters).EventsLostPerCpu.Sum();
-
-    /// <summary>Lost events by CPU (index = CPU), as of <see cref="CountersAsOf"/>; empty without the Events feature.</summary>
-    public IReadOnlyList<long> LostEventsPerCpu => PerCpu(Volatile.Read(ref counters).EventsLostPerCpu);
-
     /// <summary>Ids as text "4100,4102" (what Export-Csv writes); "" for none.</summary>
     private static TextList<int> IdList(IEnumerable<uint> ids) =>
         new(ids.Select(id => (int)id), (id, _) => id.ToString(System.Globalization.CultureInfo.InvariantCulture), ",");
@@ -282,36 +223,6 @@ public sealed partial class SchedTraceSession : IDisposable
     /// <summary>Counts by CPU, as text "cpu:count" joined by ";" ("0:12;1:0"), so that Export-Csv keeps them.</summary>
     internal static TextList<long> PerCpu(IEnumerable<long> counts) =>
         new(counts, (count, cpu) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{cpu}:{count}"));
-
-    /// <summary>Lost events by CPU as of the last drain of the ring buffer: what a reader missed.</summary>
-    internal IReadOnlyList<long> LostAtLastDrain { get; private set; }
-
-    /// <summary>Threads the per-task table had no room for (their time is missing from CPU time
-    /// figures), as of <see cref="CountersAsOf"/>.</summary>
-    public long DroppedTasks => Volatile.Read(ref counters).TasksDropped;
-
-    /// <summary>Durations left out of per-process latency rows because that table was full
-    /// (they are in the per-CPU and global figures), as of <see cref="CountersAsOf"/>.</summary>
-    public long LatencyDropped => Volatile.Read(ref counters).LatencyDropped;
-
-    /// <summary>Durations missing from every latency figure, as of <see cref="CountersAsOf"/>: a
-    /// thread's stamps could not be kept or read when it left or got the CPU (the kernel's task
-    /// storage refuses tracing programs on a CPU while a task there is freeing its own), so its
-    /// next duration is lost. Rare; counted, never silent. Priority inversion uses the same stamps.</summary>
-    public long LatencyLost => Volatile.Read(ref counters).LatencyLost;
-
-    /// <summary>
-    /// Times a traced thread left a CPU that it got without a switch the kernel reported, as of
-    /// <see cref="CountersAsOf"/>: the latency durations that ended at that switch-in are missing.
-    /// Some kernels never report certain threads leaving a CPU (in a Firecracker VM, the agent's
-    /// threads, PID 1; ftrace misses them too), so whoever takes the CPU from one of them is
-    /// switched in unseen. Kept by sessions with a latency feature or priority inversion; 0
-    /// elsewhere. A switch-in whose stamps were refused (<see cref="LatencyLost"/>) counts here too.
-    /// </summary>
-    public long SwitchInsUnseen => Volatile.Read(ref counters).SwitchInsUnseen;
-
-    /// <summary>Entries of the per-task table: four times the threads alive at start, at least 16,384, at most pid_max.</summary>
-    public long TaskTableCapacity { get; }
 
     /// <summary>Loads, configures and attaches the programs for <paramref name="options"/>.</summary>
     public static SchedTraceSession Start(SchedTraceSessionOptions options)
@@ -394,9 +305,6 @@ public sealed partial class SchedTraceSession : IDisposable
         return null;
     }
 
-    /// <summary>What a method hooks, for messages and the Method column of readings.</summary>
-    public static string Describe(ScheduleTimeMethod method) => ScheduleTimeMeasure.Describe(method);
-
     /// <summary>The measures for the options, each having checked them; the session-wide options are checked here.</summary>
     private static IReadOnlyList<Measure> Validate(SchedTraceSessionOptions options)
     {
@@ -436,24 +344,34 @@ public sealed partial class SchedTraceSession : IDisposable
     }
 
     /// <summary>
-    /// Takes every event the ring buffer holds now, decoded, in the order the kernel reserved
-    /// them, and reads the counters. A stopped session hands over what Stop drained from the
-    /// buffer, once.
+    /// Takes every record the stream of the measure that serves <paramref name="feature"/> holds
+    /// now, decoded, in the order the kernel reserved them, and reads the counters. A stopped
+    /// session hands over what Stop drained from the stream, once.
     /// </summary>
-    internal IReadOnlyList<SchedEvent> TakeEvents()
+    internal StreamTake<T> Take<T>(SchedTraceFeature feature)
     {
-        RequireFeature(SchedTraceFeature.Events);
+        var measure = Serving(feature);
         lock (gate)
         {
+            var stream = streams.GetValueOrDefault(measure) as RecordStream<T> ?? throw new InvalidOperationException($"{feature} is not read as a stream of {typeof(T).Name}.");
             if (bpf is { } reader)
             {
-                events!.Drain();
+                stream.Drain();
                 RefreshCounters(reader);
             }
-            var taken = events!.Decoder.Pending.ToArray();
-            events.Decoder.Pending.Clear();
-            LostAtLastDrain = counters.EventsLostPerCpu;
+            var taken = new StreamTake<T>(stream.TakeAll(), counters);
+            takenAt[measure] = taken.Counters;
             return taken;
+        }
+    }
+
+    /// <summary>The counters as of the last take of <paramref name="feature"/>'s stream; the start's before any.</summary>
+    internal SessionCounters CountersAtLastTake(SchedTraceFeature feature)
+    {
+        lock (gate)
+        {
+            var measure = measures.FirstOrDefault(m => m.Feature == feature);
+            return measure is not null && takenAt.TryGetValue(measure, out var taken) ? taken : SessionCounters.Zero(StartTime, measures);
         }
     }
 
@@ -480,98 +398,12 @@ public sealed partial class SchedTraceSession : IDisposable
     private void RefreshCounters(SchedBpfObject reader) => Volatile.Write(ref counters, ReadCounters(reader, DateTime.UtcNow));
 
     private SessionCounters ReadCounters(SchedBpfObject reader, DateTime utc) =>
-        SessionCounters.From(utc, reader.ReadPerCpu<BpfSessionStats>(SchedBpfObject.SessionStats), events is not null,
-            inversions is null ? null : reader.ReadPerCpu<BpfInvStats>(PriorityInversionMeasure.StatsMap));
-
-    /// <summary>The counters as they stood when the session started: all zero.</summary>
-    internal SwitchSnapshot StartSnapshot => new(StartTime, startTimestamp, new BpfSwitchCounts[SchedBpfObject.PossibleCpus]);
-
-    /// <summary>Per-CPU switch counters since the session started; once stopped, as of the stop.</summary>
-    internal SwitchSnapshot ReadSwitchCounts()
-    {
-        RequireFeature(SchedTraceFeature.ContextSwitches);
-        lock (gate)
-        {
-            if (bpf is not { } reader)
-            {
-                return FinalFigures().Switches!;
-            }
-            var perCpu = reader.ReadPerCpu<BpfSwitchCounts>(ContextSwitchesMeasure.CountsMap);
-            var snapshot = new SwitchSnapshot(DateTime.UtcNow, Stopwatch.GetTimestamp(), perCpu);
-            RefreshCounters(reader);
-            return snapshot;
-        }
-    }
-
-    /// <summary>The empty task snapshot at the session's start.</summary>
-    internal TaskSnapshot StartTaskSnapshot => new(StartTime, startTimestamp, new Dictionary<TaskKey, TaskCounters>());
-
-    /// <summary>
-    /// Every thread seen since the session started, with its counters as of now (once stopped,
-    /// as of the stop). See <see cref="CollectTasks"/>.
-    /// </summary>
-    internal TaskSnapshot ReadTaskStats()
-    {
-        RequireFeature(SchedTraceFeature.CpuTime);
-        lock (gate)
-        {
-            if (bpf is not { } reader)
-            {
-                return FinalFigures().Tasks!;
-            }
-            var tasks = CollectTasks(reader);
-            var snapshot = new TaskSnapshot(DateTime.UtcNow, Stopwatch.GetTimestamp(), tasks);
-            RefreshCounters(reader);
-            return snapshot;
-        }
-    }
-
-    /// <summary>
-    /// Brings the kernel's counters into the task table and reads it: on tp_btf by a walk of
-    /// every task, on raw_tp by closing each CPU's running slice (an IPI per CPU); either way a
-    /// task that was never switched out is counted up to this instant. Freed threads are read
-    /// one last time, released from the kernel table, and kept here so later reads of this
-    /// session still include them.
-    /// </summary>
-    private Dictionary<TaskKey, TaskCounters> CollectTasks(SchedBpfObject reader)
-    {
-        if (reader.HookKind == HookKind.BtfTracepoint)
-        {
-            reader.WalkTasks();
-        }
-        else
-        {
-            ForEachOnlineCpu(cpu => reader.RunOnCpu(CpuTimeMeasure.SnapshotProgram, cpu, argument: 0));
-        }
-        var tasks = retiredTasks.Copy();
-        foreach (var (taskKey, stats) in reader.ReadAll<BpfTaskKey, BpfTaskStats>(CpuTimeMeasure.TaskTable))
-        {
-            var entry = stats;
-            if (stats.Released)
-            {
-                // Take it out in one step: nothing can change it after its free, but read and delete stay one operation.
-                entry = reader.Take<BpfTaskKey, BpfTaskStats>(CpuTimeMeasure.TaskTable, taskKey) ?? stats;
-            }
-            var key = new TaskKey((int)taskKey.Tid, taskKey.StartTime);
-            var taskCounters = TaskCounters.From((int)taskKey.Tid, entry);
-            if (entry.Released)
-            {
-                taskCounters = retiredTasks.Add(key, taskCounters);
-            }
-            else if (retiredTasks.TryGet(key, out var retired))
-            {
-                taskCounters = retired.Plus(taskCounters);
-            }
-            tasks[key] = taskCounters;
-        }
-        return tasks;
-    }
+        SessionCounters.From(utc, reader, reader.ReadPerCpu<BpfSessionStats>(SchedBpfObject.SessionStats), measures);
 
     /// <summary>The figures of the measure that serves <paramref name="feature"/> as of now; once stopped, as of the stop.</summary>
     internal MeasureReading<T> Read<T>(SchedTraceFeature feature)
     {
-        RequireFeature(feature);
-        var measure = measures.First(m => m.Feature == feature);
+        var measure = Serving(feature);
         lock (gate)
         {
             if (bpf is not { } reader)
@@ -589,82 +421,30 @@ public sealed partial class SchedTraceSession : IDisposable
     /// <summary>The figures of the measure that serves <paramref name="feature"/> at the session's start: nothing counted yet.</summary>
     internal MeasureReading<T> StartReading<T>(SchedTraceFeature feature)
     {
-        RequireFeature(feature);
-        var empty = measures.First(m => m.Feature == feature).Empty ?? throw new InvalidOperationException($"{feature} is not read in snapshots.");
+        var empty = Serving(feature).Empty ?? throw new InvalidOperationException($"{feature} is not read in snapshots.");
         return new MeasureReading<T>(StartTime, startTimestamp, (T)empty);
     }
 
-    /// <summary>The empty latency snapshot at the session's start.</summary>
-    internal LatencySnapshot StartLatencySnapshot => LatencySnapshot.Empty(StartTime, startTimestamp);
-
-    /// <summary>
-    /// Every latency histogram as of now (once stopped, as of the stop): per kind and CPU, and
-    /// per process and kind when the session keeps them. Cumulative since the session started.
-    /// </summary>
-    internal LatencySnapshot ReadLatency()
-    {
-        if (!recordsLatency)
-        {
-            RequireFeature(SchedTraceFeature.RunQueueLatency);
-        }
-        lock (gate)
-        {
-            if (bpf is not { } reader)
-            {
-                return FinalFigures().Latency!;
-            }
-            var (perCpu, perProcess) = CollectLatency(reader);
-            var snapshot = new LatencySnapshot(DateTime.UtcNow, Stopwatch.GetTimestamp(), perCpu, perProcess);
-            RefreshCounters(reader);
-            return snapshot;
-        }
-    }
-
-    private (Dictionary<LatencyKind, LatencyHistogram[]> PerCpu, Dictionary<(int ProcessId, LatencyKind Kind), (string Name, LatencyHistogram Histogram)> PerProcess) CollectLatency(SchedBpfObject reader)
-    {
-        var perCpu = new Dictionary<LatencyKind, LatencyHistogram[]>();
-        for (uint kind = 0; kind < LatencyTables.Kinds; kind++)
-        {
-            perCpu[(LatencyKind)kind] = reader.ReadPerCpu<BpfLatencyHist>(LatencyTables.Histograms, kind).Select(h => h.ToHistogram()).ToArray();
-        }
-        var perProcess = new Dictionary<(int ProcessId, LatencyKind Kind), (string Name, LatencyHistogram Histogram)>();
-        if (LatencyPerProcess)
-        {
-            foreach (var (key, row) in reader.ReadAll<BpfProcHistKey, BpfProcHist>(LatencyTables.ProcessHistograms))
-            {
-                perProcess[((int)key.Tgid, (LatencyKind)key.Kind)] = (row.CommText(), row.Hist.ToHistogram());
-            }
-        }
-        return (perCpu, perProcess);
-    }
-
     /// <summary>The BPF programs this session loaded (tests: what runs on which hook).</summary>
-    internal IReadOnlyList<string> LoadedPrograms
-    {
-        get
-        {
-            lock (gate)
-            {
-                return (bpf ?? throw Released()).LoadedPrograms();
-            }
-        }
-    }
+    internal IReadOnlyList<string> LoadedPrograms => WithObject(bpf => bpf.LoadedPrograms());
 
-    /// <summary>The thread ids now in the kernel's table (tests: released entries are gone).</summary>
-    internal IReadOnlyList<TaskKey> ReadTaskStatsRaw()
+    /// <summary>Looks at the session's loaded object under its lock, while it runs (tests, benchmarks).</summary>
+    internal T WithObject<T>(Func<SchedBpfObject, T> look)
     {
         lock (gate)
         {
-            return (bpf ?? throw Released()).ReadAll<BpfTaskKey, BpfTaskStats>(CpuTimeMeasure.TaskTable).Select(e => new TaskKey((int)e.Key.Tid, e.Key.StartTime)).ToList();
+            return look(bpf ?? throw Released());
         }
     }
 
-    private static void ForEachOnlineCpu(Action<int> action)
+    /// <summary>The session's measure of type <typeparamref name="T"/>, if it has one.</summary>
+    internal T? MeasureOf<T>() where T : Measure => measures.OfType<T>().FirstOrDefault();
+
+    /// <summary>The measure that serves <paramref name="feature"/>; an error naming the feature when the session lacks it.</summary>
+    private Measure Serving(SchedTraceFeature feature)
     {
-        foreach (int cpu in CpuTopology.Online().Order())
-        {
-            action(cpu);
-        }
+        RequireFeature(feature);
+        return measures.First(m => m.Feature == feature);
     }
 
     private void RequireFeature(SchedTraceFeature feature)
@@ -749,8 +529,10 @@ public sealed partial class SchedTraceSession : IDisposable
                 {
                     if (keepFigures)
                     {
-                        events?.Drain();
-                        inversions?.Drain();
+                        foreach (var stream in streams.Values)
+                        {
+                            stream.Drain();
+                        }
                     }
                     Volatile.Write(ref counters, ReadCounters(reader, utc));
                 }
@@ -764,8 +546,10 @@ public sealed partial class SchedTraceSession : IDisposable
             }
             finally
             {
-                events?.Dispose();
-                inversions?.Dispose();
+                foreach (var stream in streams.Values)
+                {
+                    stream.Dispose();
+                }
                 reader.Dispose();
                 bpf = null;
                 if (stopTimestamp is null)
@@ -779,48 +563,33 @@ public sealed partial class SchedTraceSession : IDisposable
 
     /// <summary>
     /// Reads every figure the features collect, while everything is still attached (on raw_tp a
-    /// CPU's running slice is closed by the switch hook's own timestamp). The switch counters are
-    /// read last, a single syscall, so that they lie closest to the stop instant.
+    /// CPU's running slice is closed by the switch hook's own timestamp); a measure that asks to
+    /// be read last (<see cref="Measure.ReadLast"/>) lies closest to the stop instant.
     /// </summary>
     private FinalReading TakeFinalReading(SchedBpfObject reader)
     {
-        var tasks = Features.HasFlag(SchedTraceFeature.CpuTime) ? CollectTasks(reader) : null;
-        var latency = recordsLatency ? CollectLatency(reader) : default;
-        var measured = measures.Select(m => (Measure: m, Figures: m.Read(reader))).Where(m => m.Figures is not null).ToList();
-        var switches = Features.HasFlag(SchedTraceFeature.ContextSwitches) ? reader.ReadPerCpu<BpfSwitchCounts>(ContextSwitchesMeasure.CountsMap) : null;
-        return new FinalReading(switches, tasks, latency.PerCpu, latency.PerProcess, measured);
+        var figures = new Dictionary<Measure, object>();
+        foreach (var sharing in measures.OrderBy(m => m.ReadLast).GroupBy(m => m.ReadsWith))
+        {
+            if (sharing.First().Read(reader) is { } read)
+            {
+                foreach (var measure in sharing)
+                {
+                    figures[measure] = read;
+                }
+            }
+        }
+        return new FinalReading(figures);
     }
 
-    /// <summary>The figures of the final reading, before they are stamped with the stop instant.</summary>
-    private sealed record FinalReading(
-        BpfSwitchCounts[]? SwitchCounts,
-        Dictionary<TaskKey, TaskCounters>? Threads,
-        Dictionary<LatencyKind, LatencyHistogram[]>? LatencyPerCpu,
-        Dictionary<(int ProcessId, LatencyKind Kind), (string Name, LatencyHistogram Histogram)>? LatencyPerProcess,
-        IReadOnlyList<(Measure Measure, object? Figures)> MeasuredFigures)
+    /// <summary>Each snapshot measure's final figures (<see cref="Measure.Read"/>), stamped with the stop instant by <see cref="At"/>.</summary>
+    private sealed record FinalReading(IReadOnlyDictionary<Measure, object> Measured)
     {
-        /// <summary>Each snapshot measure's final figures (<see cref="Measure.Read"/>).</summary>
-        internal IReadOnlyDictionary<Measure, object> Measured { get; } = MeasuredFigures.ToDictionary(m => m.Measure, m => m.Figures!);
-
-        /// <summary>The stop instant, once stamped by <see cref="At"/>.</summary>
         internal DateTime Utc { get; private init; }
 
         internal long Timestamp { get; private init; }
 
-        internal SwitchSnapshot? Switches { get; private init; }
-
-        internal TaskSnapshot? Tasks { get; private init; }
-
-        internal LatencySnapshot? Latency { get; private init; }
-
-        internal FinalReading At(DateTime utc, long timestamp) => this with
-        {
-            Switches = SwitchCounts is null ? null : new SwitchSnapshot(utc, timestamp, SwitchCounts, Final: true),
-            Tasks = Threads is null ? null : new TaskSnapshot(utc, timestamp, Threads, Final: true),
-            Latency = LatencyPerCpu is null ? null : new LatencySnapshot(utc, timestamp, LatencyPerCpu, LatencyPerProcess!, Final: true),
-            Utc = utc,
-            Timestamp = timestamp,
-        };
+        internal FinalReading At(DateTime utc, long timestamp) => this with { Utc = utc, Timestamp = timestamp };
     }
 
     /// <summary>"build (Id 1, Running, started 2026-12-02 00:53:08Z): ContextSwitches, CpuTime"; a
@@ -837,54 +606,37 @@ public sealed partial class SchedTraceSession : IDisposable
     /// The fds of this session's loaded BPF programs, by name (for the benchmarks' kernel
     /// statistics). Owned by the session: valid only while it runs; never close them.
     /// </summary>
-    internal IReadOnlyDictionary<string, int> ProgramFds()
-    {
-        lock (gate)
-        {
-            return (bpf ?? throw Released()).ProgramFds();
-        }
-    }
+    internal IReadOnlyDictionary<string, int> ProgramFds() => WithObject(bpf => bpf.ProgramFds());
 }
 
-/// <summary>Per-CPU counters read at one instant; <paramref name="Final"/> when read at the session's stop.</summary>
-internal sealed record SwitchSnapshot(DateTime Utc, long Timestamp, BpfSwitchCounts[] PerCpu, bool Final = false);
-
 /// <summary>
-/// A session's loss and drop counters from one read of its per-CPU statistics maps
-/// (session_stats, and inv_stats with the PriorityInversion feature). Per-CPU arrays are empty
-/// for a feature the session lacks.
+/// A session's loss and drop counters from one read: the session-wide statistics
+/// (session_stats) and each measure's own (<see cref="Measure.ReadCounters"/>, by feature).
 /// </summary>
 internal sealed record SessionCounters(
     DateTime Utc,
-    long[] EventsLostPerCpu,
     long TasksDropped,
     long LatencyDropped,
     long LatencyLost,
-    long[] InversionAlertsPerCpu,
-    long[] InversionsSuppressedPerCpu,
-    long[] InversionsLostPerCpu,
-    long LockWaitsDropped,
-    long SwitchInsUnseen)
+    long SwitchInsUnseen,
+    IReadOnlyDictionary<SchedTraceFeature, object> Measured)
 {
-    internal static SessionCounters Zero(DateTime utc, bool events, bool inversions)
+    internal static SessionCounters Zero(DateTime utc, IEnumerable<Measure> measures) =>
+        new(utc, 0, 0, 0, 0, measures.Where(m => m.ZeroCounters is not null).ToDictionary(m => m.Feature, m => m.ZeroCounters!));
+
+    internal static SessionCounters From(DateTime utc, SchedBpfObject bpf, BpfSessionStats[] stats, IEnumerable<Measure> measures)
     {
-        long[] PerCpu(bool has) => has ? new long[SchedBpfObject.PossibleCpus] : Array.Empty<long>();
-        return new(utc, PerCpu(events), 0, 0, 0, PerCpu(inversions), PerCpu(inversions), PerCpu(inversions), 0, 0);
+        var measured = new Dictionary<SchedTraceFeature, object>();
+        foreach (var measure in measures)
+        {
+            if (measure.ReadCounters(bpf, stats) is { } own)
+            {
+                measured[measure.Feature] = own;
+            }
+        }
+        return new(utc, stats.Sum(cpu => (long)cpu.TasksDropped), stats.Sum(cpu => (long)cpu.LatencyDropped), stats.Sum(cpu => (long)cpu.StampsLost), stats.Sum(cpu => (long)cpu.SwitchInsUnseen), measured);
     }
 
-    internal static SessionCounters From(DateTime utc, BpfSessionStats[] stats, bool events, BpfInvStats[]? inversions)
-    {
-        var none = Array.Empty<long>();
-        return new(
-            utc,
-            events ? stats.Select(cpu => (long)cpu.EventsLost).ToArray() : none,
-            stats.Sum(cpu => (long)cpu.TasksDropped),
-            stats.Sum(cpu => (long)cpu.LatencyDropped),
-            stats.Sum(cpu => (long)cpu.StampsLost),
-            inversions?.Select(cpu => (long)cpu.Alerts).ToArray() ?? none,
-            inversions?.Select(cpu => (long)cpu.Suppressed).ToArray() ?? none,
-            inversions?.Select(cpu => (long)cpu.Lost).ToArray() ?? none,
-            inversions?.Sum(cpu => (long)cpu.WaitsDropped) ?? 0,
-            stats.Sum(cpu => (long)cpu.SwitchInsUnseen));
-    }
+    /// <summary>The counters of the measure that serves <paramref name="feature"/>; <paramref name="none"/> without it.</summary>
+    internal T Of<T>(SchedTraceFeature feature, T none) => Measured.TryGetValue(feature, out var own) ? (T)own : none;
 }

@@ -102,6 +102,12 @@ internal sealed class SchedBpfObject : IDisposable
     /// <summary>The per-CPU loss counters every session has (bpf/lib/common.bpf.h).</summary>
     internal const string SessionStats = "session_stats";
 
+    /// <summary>The process ids of a filter of several (a hash set, bpf/lib/common.bpf.h).</summary>
+    internal const string FilterTgids = "filter_tgids";
+
+    /// <summary>The thread ids of a filter of several.</summary>
+    internal const string FilterTids = "filter_tids";
+
     /// <summary>Why the preferred hook kind was not used, when it was not.</summary>
     internal string? Fallback { get; private set; }
 
@@ -202,8 +208,8 @@ internal sealed class SchedBpfObject : IDisposable
             {
                 session.SetConstants(section, bytes);
             }
-            session.SizeMap("filter_tgids", (uint)Math.Max(1, TaskFilter.InMap(request.Tasks.Tgids).Count));
-            session.SizeMap("filter_tids", (uint)Math.Max(1, TaskFilter.InMap(request.Tasks.Tids).Count));
+            session.SizeMap(FilterTgids, (uint)Math.Max(1, TaskFilter.InMap(request.Tasks.Tgids).Count));
+            session.SizeMap(FilterTids, (uint)Math.Max(1, TaskFilter.InMap(request.Tasks.Tids).Count));
             foreach (var (map, entries) in request.MapSizes)
             {
                 session.SizeMap(map, Math.Max(1, entries));
@@ -235,8 +241,8 @@ internal sealed class SchedBpfObject : IDisposable
                 throw new HookFailure($"{names} did not load ({Describe(-error, log)})", -error);
             }
             // Before the first attach: a program that ran with an empty set would let nothing through.
-            session.FillSet("filter_tgids", TaskFilter.InMap(request.Tasks.Tgids));
-            session.FillSet("filter_tids", TaskFilter.InMap(request.Tasks.Tids));
+            session.FillSet(FilterTgids, TaskFilter.InMap(request.Tasks.Tgids));
+            session.FillSet(FilterTids, TaskFilter.InMap(request.Tasks.Tids));
             foreach (var hook in hooks)
             {
                 session.AttachProgram(hook, kind, log);

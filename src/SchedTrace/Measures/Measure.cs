@@ -47,6 +47,37 @@ internal abstract class Measure
     /// <summary>Its figures at the session's start, when nothing is counted yet (for a reading since the start).</summary>
     internal virtual object? Empty => null;
 
+    /// <summary>
+    /// Read after every other measure at Stop, closest to the stop instant: a read of one
+    /// syscall whose figures are compared with the kernel's own around the stop.
+    /// </summary>
+    internal virtual bool ReadLast => false;
+
+    /// <summary>
+    /// Measures that read the same tables (the latency family) return the same key: at Stop the
+    /// session reads them once and keeps those figures for each.
+    /// </summary>
+    internal virtual object ReadsWith => this;
+
+    /// <summary>The way the session serves it (an index into <see cref="Alternatives"/>), set once attached.</summary>
+    internal int Alternative { get; set; }
+
+    /// <summary>
+    /// Once loaded, before the session's start: the stream its records arrive in, for a measure
+    /// read as a stream (null for one read in snapshots). The session drains it on every take
+    /// and at Stop, and disposes it.
+    /// </summary>
+    internal virtual IRecordStream? OpenStream(SchedBpfObject bpf) => null;
+
+    /// <summary>
+    /// Its own loss counters as of now, from its maps or from the session-wide ones
+    /// (<paramref name="shared"/>, read in the same instant); null for a measure that has none.
+    /// </summary>
+    internal virtual object? ReadCounters(SchedBpfObject bpf, BpfSessionStats[] shared) => null;
+
+    /// <summary>Its loss counters before anything was read: all zero (null: it has none).</summary>
+    internal virtual object? ZeroCounters => null;
+
     /// <summary>For -Verbose: the programs it runs besides its hooks, as a clause ("; a task iterator ...").</summary>
     internal virtual string DescribePrograms(BpfRequest request) => string.Empty;
 

@@ -62,13 +62,13 @@ public sealed class ManySessionsTests(ITestOutputHelper output)
         Assert.Equal(heldBefore, BpfObjectId.HeldByThisProcess());
     }
 
-    private static (long Voluntary, long Involuntary) Delta(SwitchSnapshot before, SwitchSnapshot after)
+    private static (long Voluntary, long Involuntary) Delta(MeasureReading<BpfSwitchCounts[]> before, MeasureReading<BpfSwitchCounts[]> after)
     {
         long voluntary = 0, involuntary = 0;
-        for (int cpu = 0; cpu < after.PerCpu.Length; cpu++)
+        for (int cpu = 0; cpu < after.Figures.Length; cpu++)
         {
-            voluntary += (long)(after.PerCpu[cpu].Voluntary - before.PerCpu[cpu].Voluntary);
-            involuntary += (long)(after.PerCpu[cpu].Involuntary - before.PerCpu[cpu].Involuntary);
+            voluntary += (long)(after.Figures[cpu].Voluntary - before.Figures[cpu].Voluntary);
+            involuntary += (long)(after.Figures[cpu].Involuntary - before.Figures[cpu].Involuntary);
         }
         return (voluntary, involuntary);
     }

@@ -17,7 +17,7 @@ public sealed class ContextSwitchKernelTests(ITestOutputHelper output)
 
     private static int[] Ids(int? id) => id is int one ? [one] : [];
 
-    private static ContextSwitchCount Total(SwitchSnapshot before, SwitchSnapshot after) =>
+    private static ContextSwitchCount Total(MeasureReading<BpfSwitchCounts[]> before, MeasureReading<BpfSwitchCounts[]> after) =>
         Assert.Single(ContextSwitchCount.Between(0, before, after, total: true));
 
     [KernelFact]
@@ -207,7 +207,7 @@ public sealed class ContextSwitchKernelTests(ITestOutputHelper output)
         var final = first.ReadSwitchCounts();
         Assert.Equal(first.StopTime, final.Utc);
         Thread.Sleep(20);
-        Assert.Equal(final.PerCpu, first.ReadSwitchCounts().PerCpu);
+        Assert.Equal(final.Figures, first.ReadSwitchCounts().Figures);
 
         var before = second.ReadSwitchCounts();
         Thread.Sleep(100);

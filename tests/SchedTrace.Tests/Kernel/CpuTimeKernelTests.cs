@@ -35,7 +35,7 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
     private static ProcessCpuTime ThreadRow(IReadOnlyList<ProcessCpuTime> rows, int threadId) =>
         rows.Single(r => r.ThreadId == threadId);
 
-    private static IReadOnlyList<ProcessCpuTime> Window(SchedTraceSession session, Engine.TaskSnapshot before, Engine.TaskSnapshot after, bool perThread = true) =>
+    private static IReadOnlyList<ProcessCpuTime> Window(SchedTraceSession session, MeasureReading<IReadOnlyDictionary<TaskKey, TaskCounters>> before, MeasureReading<IReadOnlyDictionary<TaskKey, TaskCounters>> after, bool perThread = true) =>
         ProcessCpuTime.Between(0, before, after, new CpuTimeQuery { PerThread = perThread });
 
     [KernelTheory]
@@ -320,7 +320,7 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
             later = session.ReadTaskStats();
         }
         Assert.False(WorkerInTable(), "the exited worker's entry is still in the kernel table");
-        var sinceStart = ProcessCpuTime.Between(0, session.StartTaskSnapshot, later, new CpuTimeQuery { PerThread = true });
+        var sinceStart = ProcessCpuTime.Between(0, session.StartTaskStats(), later, new CpuTimeQuery { PerThread = true });
         Assert.Equal(row.CpuTimeNs, ThreadRow(sinceStart, tid).CpuTimeNs);
         Assert.DoesNotContain(Window(session, after, later), r => r.ThreadId == tid);
     }
@@ -377,14 +377,14 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
             // An RCU grace period after its exit the first thread is freed, its figures final.
             Thread.Sleep(50);
             var after = session.ReadTaskStats();
-            var firstRow = Window(session, session.StartTaskSnapshot, after).Single(r => r.ThreadId == firstTid && r.Exited);
+            var firstRow = Window(session, session.StartTaskStats(), after).Single(r => r.ThreadId == firstTid && r.Exited);
             output.WriteLine($"id {firstTid} taken again after {tries} tries: first thread {firstRow.CpuTimeNs} ns (schedstat {firstRan} ns before it returned), second {secondRan} ns");
             Assert.InRange(firstRow.CpuTimeNs, firstRan, firstRan + 10_000_000);
 
             // Born after the start, it is counted from birth in an entry of its own, at once: the
             // table tells threads apart by id and start time, so the earlier thread's entry, which
             // waits for its free (an RCU grace period, longer under load), is no obstacle.
-            var secondRow = Window(session, session.StartTaskSnapshot, after).Single(r => r.ThreadId == firstTid && !r.Exited);
+            var secondRow = Window(session, session.StartTaskStats(), after).Single(r => r.ThreadId == firstTid && !r.Exited);
             Assert.Equal(secondRan, secondRow.CpuTimeNs);
         }
     }
@@ -399,7 +399,7 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
         Thread.Sleep(300);
         var snapshot = session.ReadTaskStats();
         Assert.Equal(4, session.TaskTableCapacity);
-        Assert.True(snapshot.Tasks.Count <= 4);
+        Assert.True(snapshot.Figures.Count <= 4);
         Assert.True(session.DroppedTasks > 0, "more than four threads ran: the rest must be counted as dropped");
     }
 
@@ -413,13 +413,13 @@ public sealed class CpuTimeKernelTests(ITestOutputHelper output)
         using var load = PingPong.Start(TimeSpan.FromMilliseconds(200));
         Thread.Sleep(200);
         var snapshot = session.ReadTaskStats();
-        Assert.NotEmpty(snapshot.Tasks);
-        Assert.All(snapshot.Tasks.Values, t => Assert.Equal(Environment.ProcessId, t.ProcessId));
+        Assert.NotEmpty(snapshot.Figures);
+        Assert.All(snapshot.Figures.Values, t => Assert.Equal(Environment.ProcessId, t.ProcessId));
         if (hook == SchedTraceHook.BtfTracepoint)
         {
             // The walk, limited to this process in the kernel, still reaches every one of its
             // threads: each thread alive from before the start to after the reading has an entry.
-            var seen = snapshot.Tasks.Keys.Select(k => k.ThreadId).ToHashSet();
+            var seen = snapshot.Figures.Keys.Select(k => k.ThreadId).ToHashSet();
             var throughout = threadsBefore.Intersect(ProcFs.ThreadIds(Environment.ProcessId)).ToList();
             Assert.All(throughout, tid => Assert.Contains(tid, seen));
         }

@@ -29,7 +29,7 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
         output.WriteLine($"method {session.ScheduleMethod}");
         foreach (LatencyKind kind in Enum.GetValues<LatencyKind>())
         {
-            var h = snapshot.Total(kind);
+            var h = snapshot.Figures.Total(kind);
             output.WriteLine($"{kind}: n={h.Count} min={h.MinNs} max={h.MaxNs} mean={(h.Count > 0 ? h.SumNs / h.Count : 0)}");
         }
         Assert.Equal(ScheduleTimeMethod.SchedTracepoints, session.ScheduleMethod);
@@ -107,10 +107,10 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
         const int sleeps = 15;
         using var sleeper = NativeSleeper.Start(sleeps, TimeSpan.FromMilliseconds(20));
         using var session = Start(SchedTraceFeature.OffCpuTime, sleeper.ThreadId);
-        LatencySnapshot before = null!, after = null!;
+        MeasureReading<LatencyFigures> before = null!, after = null!;
         long unseen0 = 0, unseen1 = 0;
         var kernel = RunSleeper(sleeper, () => (before, unseen0) = (session.ReadLatency(), session.SwitchInsUnseen), () => (after, unseen1) = (session.ReadLatency(), session.SwitchInsUnseen));
-        LatencyHistogram Of(LatencyKind kind) => after.Total(kind).Since(before.Total(kind));
+        LatencyHistogram Of(LatencyKind kind) => after.Figures.Total(kind).Since(before.Figures.Total(kind));
         // Each switch-in the kernel hid (SwitchInsUnseen) costs one interval, of a kind we cannot know.
         ulong unseen = (ulong)(unseen1 - unseen0);
         var sleeping = Of(LatencyKind.OffSleeping);
@@ -158,12 +158,12 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
         const int sleeps = 200;
         using var sleeper = NativeSleeper.Start(sleeps, TimeSpan.FromMilliseconds(1), signalsOnCpu: WorkCpu);
         using var session = Start(SchedTraceFeature.OffCpuTime | SchedTraceFeature.ScheduleTime, sleeper.ThreadId);
-        LatencySnapshot before = null!, after = null!;
+        MeasureReading<LatencyFigures> before = null!, after = null!;
         long unseen0 = 0, unseen1 = 0;
         var kernel = RunSleeper(sleeper, () => (before, unseen0) = (session.ReadLatency(), session.SwitchInsUnseen), () => (after, unseen1) = (session.ReadLatency(), session.SwitchInsUnseen));
         // Each switch-in the kernel hid (SwitchInsUnseen) costs one interval, of a kind we cannot know.
         long unseen = unseen1 - unseen0;
-        LatencyHistogram Of(LatencyKind kind) => after.Total(kind).Since(before.Total(kind));
+        LatencyHistogram Of(LatencyKind kind) => after.Figures.Total(kind).Since(before.Figures.Total(kind));
         var blocked = Of(LatencyKind.OffSleeping).Count + Of(LatencyKind.OffUninterruptible).Count;
         var preempted = Of(LatencyKind.OffPreempted).Count;
         var switched = Of(LatencyKind.ScheduleSwitched).Count;
@@ -223,7 +223,7 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
             var before = session.ReadLatency();
             periodic.Go();
             periodic.WaitDone();
-            var waits = session.ReadLatency().Total(LatencyKind.RunQueue).Since(before.Total(LatencyKind.RunQueue));
+            var waits = session.ReadLatency().Figures.Total(LatencyKind.RunQueue).Since(before.Figures.Total(LatencyKind.RunQueue));
             Show($"run queue, {spinners} spinners", waits);
             Assert.True(waits.Count >= 60, $"60 wakeups, saw {waits.Count} waits");
             return waits.Percentile(50);
@@ -263,7 +263,7 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
         long window = (long)(Stopwatch.GetElapsedTime(started).Ticks * 100);
         output.WriteLine($"window {window} ns, schedule() method {session.ScheduleMethod}");
         ulong total = 0;
-        foreach (var (kind, cpus) in snapshot.PerCpu)
+        foreach (var (kind, cpus) in snapshot.Figures.PerCpu)
         {
             for (int cpu = 0; cpu < cpus.Length; cpu++)
             {
@@ -278,9 +278,9 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
                 }
             }
         }
-        Assert.True(snapshot.Total(LatencyKind.RunQueue).Count > 1000, "ping-pong alone makes thousands of wakeups");
-        Assert.True(snapshot.Total(LatencyKind.ScheduleSwitched).Count > 1000);
-        Assert.True(snapshot.Total(LatencyKind.Handover).Count > 1000);
+        Assert.True(snapshot.Figures.Total(LatencyKind.RunQueue).Count > 1000, "ping-pong alone makes thousands of wakeups");
+        Assert.True(snapshot.Figures.Total(LatencyKind.ScheduleSwitched).Count > 1000);
+        Assert.True(snapshot.Figures.Total(LatencyKind.Handover).Count > 1000);
     }
 
     /// <summary>
@@ -303,12 +303,12 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
         using var sleeper = NativeSleeper.Start(sleeps, TimeSpan.FromMilliseconds(20));
         var notices = new List<string>();
         using var session = SchedTraceSession.Start(new SchedTraceSessionOptions { Features = SchedTraceFeature.ScheduleTime, ThreadIds = [sleeper.ThreadId], Notice = notices.Add });
-        LatencySnapshot before = null!, after = null!;
+        MeasureReading<LatencyFigures> before = null!, after = null!;
         long unseen0 = 0, unseen1 = 0;
         var kernel = RunSleeper(sleeper, () => (before, unseen0) = (session.ReadLatency(), session.SwitchInsUnseen), () => (after, unseen1) = (session.ReadLatency(), session.SwitchInsUnseen));
         ulong unseen = (ulong)(unseen1 - unseen0);
-        var switched = after.Total(LatencyKind.ScheduleSwitched).Since(before.Total(LatencyKind.ScheduleSwitched));
-        var handover = after.Total(LatencyKind.Handover).Since(before.Total(LatencyKind.Handover));
+        var switched = after.Figures.Total(LatencyKind.ScheduleSwitched).Since(before.Figures.Total(LatencyKind.ScheduleSwitched));
+        var handover = after.Figures.Total(LatencyKind.Handover).Since(before.Figures.Total(LatencyKind.Handover));
         Show("schedule() calls that switched", switched);
         Show("handover", handover);
         output.WriteLine($"kernel: {kernel.Blocks} blocks, {kernel.Preemptions} preemptions; {kernel.Round.Signals} signals");
@@ -327,7 +327,7 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
         output.WriteLine($"switch-ins unseen {unseen}");
         Assert.InRange(handover.Count, switched.Count - 1 - unseen, switched.Count + 25);
         Assert.True(handover.Percentile(50) < 1_000_000, $"handover median {handover.Percentile(50)} ns");
-        Assert.Equal(0UL, after.Total(LatencyKind.ScheduleAll).Count);
+        Assert.Equal(0UL, after.Figures.Total(LatencyKind.ScheduleAll).Count);
     }
 
     /// <summary>Per-process rows hold the same durations as the per-CPU histograms, under the process's name.</summary>
@@ -344,8 +344,8 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
         output.WriteLine($"dropped {session.LatencyDropped}");
         foreach (var kind in new[] { LatencyKind.OffSleeping, LatencyKind.RunQueue })
         {
-            var global = snapshot.Total(kind);
-            var row = snapshot.PerProcess[(Environment.ProcessId, kind)];
+            var global = snapshot.Figures.Total(kind);
+            var row = snapshot.Figures.PerProcess[(Environment.ProcessId, kind)];
             Show($"{kind} global", global);
             Show($"{kind} process {row.Name}", row.Histogram);
             Assert.Equal(global.Count, row.Histogram.Count);
@@ -354,7 +354,7 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
             Assert.Equal(global.MaxNs, row.Histogram.MaxNs);
             Assert.Equal(File.ReadAllText("/proc/self/comm").TrimEnd('\n'), row.Name);
         }
-        Assert.Single(snapshot.PerProcess.Keys.Select(k => k.ProcessId).Distinct());
+        Assert.Single(snapshot.Figures.PerProcess.Keys.Select(k => k.ProcessId).Distinct());
         Assert.Equal(0, session.LatencyDropped);
     }
 
@@ -373,7 +373,7 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
         using var session = SchedTraceSession.Start(new SchedTraceSessionOptions { Features = SchedTraceFeature.OffCpuTime, LatencyPerProcess = true, ThreadIds = [sleeper.ThreadId] });
         sleeper.Go();
         sleeper.WaitDone();
-        var before = session.StartLatencySnapshot;
+        var before = session.StartLatency();
         var after = session.ReadLatency();
         IReadOnlyList<LatencyStatistics> Rows(LatencyQuery q) => LatencyReport.Between(session, 0, before, after, q);
 
@@ -454,9 +454,9 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
             cancel.Cancel();
         }, null, 400, Timeout.Infinite);
         var rows = LatencyReport.Collect(session, SamplingPlan.UntilStopped, query, cancel.Token).Single();
-        Assert.Equal(session.StartLatencySnapshot.Utc, rows[0].WindowStart);
+        Assert.Equal(session.StartLatency().Utc, rows[0].WindowStart);
         // From the attach to the read after the cancel.
-        var untilCancelled = Stopwatch.GetElapsedTime(session.StartLatencySnapshot.Timestamp, Volatile.Read(ref cancelled));
+        var untilCancelled = Stopwatch.GetElapsedTime(session.StartLatency().Timestamp, Volatile.Read(ref cancelled));
         Assert.InRange(rows[0].Duration, untilCancelled, untilCancelled + TimeSpan.FromSeconds(5));
         Assert.True(rows[0].Count > 0);
         Assert.All(rows.Where(r => r.Count > 0), r => Assert.True(r.MinMaxExact, $"{r.Measure} {r.Reason}"));
@@ -493,7 +493,7 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
             long unseen0 = session.SwitchInsUnseen;
             periodic.Go();
             periodic.WaitDone();
-            var waits = session.ReadLatency().Total(LatencyKind.RunQueue).Since(before.Total(LatencyKind.RunQueue));
+            var waits = session.ReadLatency().Figures.Total(LatencyKind.RunQueue).Since(before.Figures.Total(LatencyKind.RunQueue));
             long unseen = session.SwitchInsUnseen - unseen0;
             long kernel = ProcFs.ThreadRunDelayNs(pid, periodic.ThreadId) - delay0;
             output.WriteLine($"SchedTrace {waits.Count} waits, {waits.SumNs} ns, max {waits.MaxNs} ns; kernel run_delay {kernel} ns; switch-ins unseen {unseen}");

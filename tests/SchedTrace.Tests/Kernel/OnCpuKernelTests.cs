@@ -25,7 +25,7 @@ public sealed class OnCpuKernelTests(ITestOutputHelper output)
     private void Show(string label, LatencyHistogram h) =>
         output.WriteLine($"{label}: n={h.Count} sum={h.SumNs} min={h.MinNs} p50={h.Percentile(50):F0} p90={h.Percentile(90):F0} max={h.MaxNs}");
 
-    private static LatencyHistogram Since(LatencySnapshot after, LatencySnapshot before, LatencyKind kind) => after.Total(kind).Since(before.Total(kind));
+    private static LatencyHistogram Since(MeasureReading<LatencyFigures> after, MeasureReading<LatencyFigures> before, LatencyKind kind) => after.Figures.Total(kind).Since(before.Figures.Total(kind));
 
     /// <summary>The steal time of <paramref name="cpu"/> so far, in ns, at /proc/stat's USER_HZ (100) resolution.</summary>
     private static long StealNs(int cpu)

@@ -83,6 +83,33 @@ public sealed class SessionFinalFiguresTests(ITestOutputHelper output)
         Assert.Empty(WatchToTheEnd(session));
     }
 
+    /// <summary>
+    /// The latency measures share their tables, so Stop reads them once for the family: every
+    /// latency feature's final reading is that one reading, stamped at the stop, and it holds
+    /// the thread's sleeps (which only the off-CPU measure records).
+    /// </summary>
+    [KernelFact]
+    public void Stop_ReadsTheSharedLatencyTablesOnce_ForEveryLatencyMeasure()
+    {
+        using var workload = Sleeper();
+        var family = new[] { SchedTraceFeature.RunQueueLatency, SchedTraceFeature.OffCpuTime, SchedTraceFeature.ScheduleTime };
+        using var session = SchedTraceSession.Start(new SchedTraceSessionOptions
+        {
+            Features = family.Aggregate((all, f) => all | f) | SchedTraceFeature.ContextSwitches,
+            ThreadIds = [workload.ThreadId],
+        });
+        workload.Go();
+        workload.WaitDone();
+        session.Stop();
+
+        var finals = family.Select(f => session.Read<LatencyFigures>(f)).ToList();
+        Assert.All(finals, r => Assert.True(r.Final));
+        Assert.All(finals, r => Assert.Equal(session.StopTime, r.Utc));
+        Assert.All(finals, r => Assert.Same(finals[0].Figures, r.Figures));
+        Assert.True(finals[0].Figures.Total(LatencyKind.OffSleeping).Count >= 20, "20 sleeps are 20 off-CPU intervals asleep at least");
+        Assert.Equal(session.StopTime, session.ReadSwitchCounts().Utc);
+    }
+
     [KernelFact]
     public void AStoppedSession_HasNothingMoreToSample_AndSaysSo()
     {

@@ -129,7 +129,7 @@ public sealed class SamplingPlanTests
 
 public sealed class ContextSwitchCountTests
 {
-    private static SwitchSnapshot Snapshot(long timestamp, params (ulong Vol, ulong Invol, ulong Idle)[] perCpu) =>
+    private static MeasureReading<BpfSwitchCounts[]> Snapshot(long timestamp, params (ulong Vol, ulong Invol, ulong Idle)[] perCpu) =>
         new(new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc).AddTicks(timestamp), timestamp,
             perCpu.Select(c => new BpfSwitchCounts { Voluntary = c.Vol, Involuntary = c.Invol, FromIdle = c.Idle }).ToArray());
 

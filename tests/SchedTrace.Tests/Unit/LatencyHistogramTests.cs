@@ -139,10 +139,10 @@ public sealed class LatencyHistogramTests
         words[4 + LatencyHistogram.SlotOf(1500)] = 1;
         var bytes = new byte[words.Length * sizeof(ulong)];
         Buffer.BlockCopy(words, 0, bytes, 0, bytes.Length);
-        var histogram = System.Runtime.InteropServices.MemoryMarshal.Read<SchedTrace.Engine.BpfLatencyHist>(bytes).ToHistogram();
+        var histogram = System.Runtime.InteropServices.MemoryMarshal.Read<SchedTrace.Measures.BpfLatencyHist>(bytes).ToHistogram();
         Assert.Equal((3UL, 3000UL, 500UL, 1500UL), (histogram.Count, histogram.SumNs, histogram.MinNs, histogram.MaxNs));
         Assert.Equal(1UL, histogram.SlotCounts[LatencyHistogram.SlotOf(1000)]);
-        Assert.Equal(5280, System.Runtime.InteropServices.Marshal.SizeOf<SchedTrace.Engine.BpfLatencyHist>());
+        Assert.Equal(5280, System.Runtime.InteropServices.Marshal.SizeOf<SchedTrace.Measures.BpfLatencyHist>());
     }
 
     // ---- percentiles ----

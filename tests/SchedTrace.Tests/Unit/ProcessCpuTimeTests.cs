@@ -10,7 +10,7 @@ public sealed class ProcessCpuTimeTests
     private static TaskCounters Thread(int tid, int pid, ulong runtimeNs, ulong voluntary = 0, ulong involuntary = 0, ulong migrations = 0, ulong cpus = 1, bool exited = false, string? name = null) =>
         new(tid, pid, name ?? $"t{tid}", runtimeNs, voluntary, involuntary, migrations, cpus, 120, exited);
 
-    private static TaskSnapshot Snapshot(double seconds, params TaskCounters[] threads) =>
+    private static MeasureReading<IReadOnlyDictionary<TaskKey, TaskCounters>> Snapshot(double seconds, params TaskCounters[] threads) =>
         new(Start.AddSeconds(seconds), (long)(seconds * Stopwatch.Frequency), threads.ToDictionary(t => new TaskKey(t.ThreadId, 7), t => t));
 
     [Fact]

@@ -16,17 +16,16 @@ internal sealed class ContextSwitchesMeasure : Measure
     internal override void Request(BpfRequest request, SchedTraceSessionOptions options, int alternative)
     {
         request.Attach(BpfHook.SchedSwitch);
-        request.SetConstants(Constants, new BpfSwitchesConfig { Enabled = 1 });
+        BpfEnabledConfig.SwitchOn(request, Constants);
     }
-}
 
-/// <summary>Mirror of <c>struct switches_config</c> (.rodata.switches).</summary>
-[StructLayout(LayoutKind.Sequential)]
-[KernelMirror("switches_config")]
-internal struct BpfSwitchesConfig
-{
-    public uint Enabled;
-    public uint Pad;
+    /// <summary>One copy of the counters per possible CPU, read in one syscall.</summary>
+    internal override object? Read(SchedBpfObject bpf) => bpf.ReadPerCpu<BpfSwitchCounts>(CountsMap);
+
+    internal override object? Empty => new BpfSwitchCounts[SchedBpfObject.PossibleCpus];
+
+    /// <summary>One syscall, and the figure tests compare with /proc/stat around the stop.</summary>
+    internal override bool ReadLast => true;
 }
 
 /// <summary>Mirror of <c>struct switch_counts</c>: one copy per CPU.</summary>

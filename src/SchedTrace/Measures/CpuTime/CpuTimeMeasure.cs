@@ -21,7 +21,13 @@ internal sealed class CpuTimeMeasure : Measure
     /// <summary>A task's life: the figures a task iterator cannot see once it is gone, and its name after exec.</summary>
     private static readonly BpfHook[] TaskLifeHooks = { BpfHook.MigrateTask, BpfHook.ProcessExit, BpfHook.ProcessFree, BpfHook.ProcessExec };
 
+    /// <summary>Freed threads, kept once the kernel table has released them.</summary>
+    private readonly RetiredTasks retiredTasks = new();
+
     internal override SchedTraceFeature Feature => SchedTraceFeature.CpuTime;
+
+    /// <summary>Entries of the per-thread table this session loaded (0 before it has).</summary>
+    internal long TableCapacity { get; private set; }
 
     /// <summary>The per-thread table's size for these options (tests may ask for a small one).</summary>
     internal static ThreadTableSize TableFor(SchedTraceSessionOptions options) => ThreadTableSize.ForThisMachine(options.TaskTableEntries);
@@ -62,6 +68,17 @@ internal sealed class CpuTimeMeasure : Measure
     /// </summary>
     internal override void Started(SchedBpfObject bpf)
     {
+        TableCapacity = bpf.Request.MapSizes.GetValueOrDefault(TaskTable);
+        BringCountersIn(bpf, start: true);
+    }
+
+    /// <summary>
+    /// Brings the kernel's counters into the task table: on tp_btf by a walk of every task, on
+    /// raw_tp by closing each CPU's running slice (an IPI per CPU); either way a task that was
+    /// never switched out is counted up to this instant (at the start: from this instant).
+    /// </summary>
+    private static void BringCountersIn(SchedBpfObject bpf, bool start)
+    {
         if (bpf.HookKind == HookKind.BtfTracepoint)
         {
             bpf.WalkTasks();
@@ -69,9 +86,47 @@ internal sealed class CpuTimeMeasure : Measure
         }
         foreach (int cpu in CpuTopology.Online().Order())
         {
-            bpf.RunOnCpu(SnapshotProgram, cpu, argument: 1);
+            bpf.RunOnCpu(SnapshotProgram, cpu, argument: start ? 1UL : 0UL);
         }
     }
+
+    /// <summary>
+    /// Every thread seen since the session started, with its counters as of now. Freed threads
+    /// are read one last time, released from the kernel table, and kept here so later reads of
+    /// this session still include them.
+    /// </summary>
+    internal override object? Read(SchedBpfObject bpf)
+    {
+        BringCountersIn(bpf, start: false);
+        var tasks = retiredTasks.Copy();
+        foreach (var (taskKey, stats) in bpf.ReadAll<BpfTaskKey, BpfTaskStats>(TaskTable))
+        {
+            var entry = stats;
+            if (stats.Released)
+            {
+                // Take it out in one step: nothing can change it after its free, but read and delete stay one operation.
+                entry = bpf.Take<BpfTaskKey, BpfTaskStats>(TaskTable, taskKey) ?? stats;
+            }
+            var key = new TaskKey((int)taskKey.Tid, taskKey.StartTime);
+            var counters = TaskCounters.From((int)taskKey.Tid, entry);
+            if (entry.Released)
+            {
+                counters = retiredTasks.Add(key, counters);
+            }
+            else if (retiredTasks.TryGet(key, out var retired))
+            {
+                counters = retired.Plus(counters);
+            }
+            tasks[key] = counters;
+        }
+        return (IReadOnlyDictionary<TaskKey, TaskCounters>)tasks;
+    }
+
+    internal override object? Empty => (IReadOnlyDictionary<TaskKey, TaskCounters>)new Dictionary<TaskKey, TaskCounters>();
+
+    /// <summary>The threads now in the kernel's table, read as they are (tests: released entries are gone).</summary>
+    internal static IReadOnlyList<TaskKey> TableKeys(SchedBpfObject bpf) =>
+        bpf.ReadAll<BpfTaskKey, BpfTaskStats>(TaskTable).Select(e => new TaskKey((int)e.Key.Tid, e.Key.StartTime)).ToList();
 
     internal override string DescribePrograms(BpfRequest request) => request.TaskIterator == TaskIterator
         ? request.Tasks.Tgids.Count == 1 || request.Tasks.Tids.Count == 1

@@ -55,6 +55,13 @@ internal sealed class EventsMeasure : Measure
         request.SizeMap(RingBuffer, RingBufferSize(options.RingBufferBytes));
     }
 
+    internal override IRecordStream? OpenStream(SchedBpfObject bpf) => new EventStream(bpf.MapFd(RingBuffer), new SchedClock());
+
+    /// <summary>Events a full ring buffer refused, by CPU: counted in the session-wide statistics.</summary>
+    internal override object? ReadCounters(SchedBpfObject bpf, BpfSessionStats[] shared) => shared.Select(cpu => (long)cpu.EventsLost).ToArray();
+
+    internal override object? ZeroCounters => new long[SchedBpfObject.PossibleCpus];
+
     internal override IEnumerable<string> DescribeFilters(SchedTraceSessionOptions options)
     {
         if (!string.IsNullOrEmpty(options.EventName))

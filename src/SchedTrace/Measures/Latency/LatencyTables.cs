@@ -45,6 +45,9 @@ internal sealed class LatencyTables : IBpfRequestPart
         perProcess |= alsoPerProcess;
     }
 
+    /// <summary>Whether a measure asked for per-process rows.</summary>
+    internal bool PerProcess => perProcess;
+
     /// <summary>Per-process rows sized by <see cref="ProcessRows"/>, or 0 for none.</summary>
     internal uint ProcessRowCount => perProcess ? ProcessRows(processKinds) : 0;
 
@@ -68,6 +71,28 @@ internal sealed class LatencyTables : IBpfRequestPart
             // Kernels with raw_tp only may lack task storage altogether.
             request.DoNotCreate(StampsInTasks);
         }
+    }
+
+    /// <summary>
+    /// Every histogram as of now: per kind and CPU, and per process and kind when the session
+    /// keeps them. Cumulative since the session started.
+    /// </summary>
+    internal static LatencyFigures Read(SchedBpfObject bpf)
+    {
+        var perCpu = new Dictionary<LatencyKind, LatencyHistogram[]>();
+        for (uint kind = 0; kind < Kinds; kind++)
+        {
+            perCpu[(LatencyKind)kind] = bpf.ReadPerCpu<BpfLatencyHist>(Histograms, kind).Select(h => h.ToHistogram()).ToArray();
+        }
+        var perProcess = new Dictionary<(int ProcessId, LatencyKind Kind), (string Name, LatencyHistogram Histogram)>();
+        if (bpf.Request.Part<LatencyTables>().PerProcess)
+        {
+            foreach (var (key, row) in bpf.ReadAll<BpfProcHistKey, BpfProcHist>(ProcessHistograms))
+            {
+                perProcess[((int)key.Tgid, (LatencyKind)key.Kind)] = (row.CommText(), row.Hist.ToHistogram());
+            }
+        }
+        return new LatencyFigures(perCpu, perProcess);
     }
 
     internal static IEnumerable<string> DescribeTables(BpfRequest request)
@@ -104,15 +129,26 @@ internal struct BpfLatencyConfig
 
 /// <summary>
 /// A measure that records durations into the latency histograms (run-queue latency, off-CPU
-/// time, schedule() time): the family shares the stamps, the tables and the per-process option.
+/// time, schedule() time): the family shares the stamps, the tables and the per-process option,
+/// and one reading of the tables serves every measure of it.
 /// </summary>
 internal abstract class HistogramMeasure : Measure
 {
+    internal override object? Read(SchedBpfObject bpf) => LatencyTables.Read(bpf);
+
+    internal override object? Empty => LatencyFigures.Empty;
+
+    internal override object ReadsWith => typeof(LatencyTables);
+
+    /// <summary>Whether the session also keeps a histogram per process and kind.</summary>
+    internal bool PerProcess { get; private set; }
+
     /// <summary>The histogram kinds it records, for sizing per-process rows.</summary>
     protected abstract uint Kinds { get; }
 
     protected void RecordInto(BpfRequest request, SchedTraceSessionOptions options, BpfStamps stamps)
     {
+        PerProcess = options.LatencyPerProcess;
         var tables = request.Part<LatencyTables>();
         tables.Keep(stamps);
         tables.Record(Kinds, options.LatencyPerProcess);

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using SchedTrace.Engine;
 
 namespace SchedTrace.Measures;
@@ -16,16 +15,7 @@ internal sealed class OffCpuTimeMeasure : HistogramMeasure
     internal override void Request(BpfRequest request, SchedTraceSessionOptions options, int alternative)
     {
         request.Attach(BpfHook.SchedSwitch);
-        request.SetConstants(Constants, new BpfOffCpuTimeConfig { Enabled = 1 });
+        BpfEnabledConfig.SwitchOn(request, Constants);
         RecordInto(request, options, BpfStamps.OffCpu);
     }
-}
-
-/// <summary>Mirror of <c>struct offcpu_config</c> (.rodata.offcpu).</summary>
-[StructLayout(LayoutKind.Sequential)]
-[KernelMirror("offcpu_config")]
-internal struct BpfOffCpuTimeConfig
-{
-    public uint Enabled;
-    public uint Pad;
 }

@@ -14,6 +14,12 @@ internal sealed class PriorityInversionMeasure : Measure
     /// <summary>The per-CPU counters of alerts sent, suppressed and lost.</summary>
     internal const string StatsMap = "inv_stats";
 
+    /// <summary>Lock detection: each lock owner's waiters, by owner thread.</summary>
+    internal const string LockOwners = "lock_owners";
+
+    /// <summary>Lock detection: each waiting thread's slot among its owner's waiters.</summary>
+    internal const string LockWaiters = "lock_waiters";
+
     /// <summary>256 KiB: about 960 alerts; the reader drains it every 10 ms, and the default rate limit
     /// lets through at most 100 per second per CPU.</summary>
     private const uint AlertRingBytes = 256 << 10;
@@ -23,6 +29,16 @@ internal sealed class PriorityInversionMeasure : Measure
     private const uint FutexX64 = 202;
 
     internal override SchedTraceFeature Feature => SchedTraceFeature.PriorityInversion;
+
+    /// <summary>The threshold the kernel applies, once requested.</summary>
+    internal TimeSpan Threshold { get; private set; }
+
+    /// <summary>The detections the session runs, once requested.</summary>
+    internal IReadOnlyList<PriorityInversionKind> Kinds { get; private set; } = NoKinds;
+
+    internal static IReadOnlyList<PriorityInversionKind> NoKinds { get; } = KindList([]);
+
+    private static TextList<PriorityInversionKind> KindList(IEnumerable<PriorityInversionKind> kinds) => new(kinds, (kind, _) => kind.ToString(), ", ");
 
     /// <summary>The detections asked for (default: both where lock detection works, run-queue only elsewhere).</summary>
     internal static IReadOnlyCollection<PriorityInversionKind> KindsFor(SchedTraceSessionOptions options) =>
@@ -63,6 +79,8 @@ internal sealed class PriorityInversionMeasure : Measure
     internal override void Request(BpfRequest request, SchedTraceSessionOptions options, int alternative)
     {
         var kinds = KindsFor(options);
+        Threshold = options.InversionThreshold;
+        Kinds = KindList(kinds.Order());
         bool locks = kinds.Contains(PriorityInversionKind.Lock);
         request.Attach(BpfHook.SchedSwitch, BpfHook.Wakeup, BpfHook.WakeupNew);
         if (locks)
@@ -83,16 +101,38 @@ internal sealed class PriorityInversionMeasure : Measure
         // Lock-inversion tables only where lock waits are tracked (an LRU map is allocated up front).
         if (locks)
         {
-            request.SizeMap("lock_owners", 4096);
-            request.SizeMap("lock_waiters", 16_384);
+            request.SizeMap(LockOwners, 4096);
+            request.SizeMap(LockWaiters, 16_384);
         }
         request.Part<LatencyTables>().Keep(BpfStamps.Runnable);
     }
+
+    internal override IRecordStream? OpenStream(SchedBpfObject bpf) => new InversionStream(bpf.MapFd(AlertRing), new SchedClock());
+
+    /// <summary>Alerts sent, suppressed and lost by CPU, and lock waits left untracked, from inv_stats.</summary>
+    internal override object? ReadCounters(SchedBpfObject bpf, BpfSessionStats[] shared) => InversionCounters.From(bpf.ReadPerCpu<BpfInvStats>(StatsMap));
+
+    internal override object? ZeroCounters => InversionCounters.Zero(SchedBpfObject.PossibleCpus);
 
     internal override IEnumerable<string> DescribeTables(BpfRequest request)
     {
         yield return $"alert ring buffer {TextLayout.Bytes(request.MapSizes[AlertRing])}";
     }
+}
+
+/// <summary>The alert counters of one read of inv_stats, per CPU (index = CPU).</summary>
+internal sealed record InversionCounters(long[] AlertsPerCpu, long[] SuppressedPerCpu, long[] LostPerCpu, long WaitsDropped)
+{
+    /// <summary>A session without the feature: nothing per CPU.</summary>
+    internal static InversionCounters None { get; } = Zero(0);
+
+    internal static InversionCounters Zero(int cpus) => new(new long[cpus], new long[cpus], new long[cpus], 0);
+
+    internal static InversionCounters From(BpfInvStats[] stats) => new(
+        stats.Select(cpu => (long)cpu.Alerts).ToArray(),
+        stats.Select(cpu => (long)cpu.Suppressed).ToArray(),
+        stats.Select(cpu => (long)cpu.Lost).ToArray(),
+        stats.Sum(cpu => (long)cpu.WaitsDropped));
 }
 
 /// <summary>Mirror of <c>struct inversion_config</c> (.rodata.inversion).</summary>

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using SchedTrace.Engine;
 
 namespace SchedTrace.Measures;
@@ -15,16 +14,7 @@ internal sealed class RunQueueLatencyMeasure : HistogramMeasure
     internal override void Request(BpfRequest request, SchedTraceSessionOptions options, int alternative)
     {
         request.Attach(BpfHook.SchedSwitch, BpfHook.Wakeup, BpfHook.WakeupNew);
-        request.SetConstants(Constants, new BpfRunQueueLatencyConfig { Enabled = 1 });
+        BpfEnabledConfig.SwitchOn(request, Constants);
         RecordInto(request, options, BpfStamps.Runnable | BpfStamps.OffCpu);
     }
-}
-
-/// <summary>Mirror of <c>struct runqlat_config</c> (.rodata.runqlat).</summary>
-[StructLayout(LayoutKind.Sequential)]
-[KernelMirror("runqlat_config")]
-internal struct BpfRunQueueLatencyConfig
-{
-    public uint Enabled;
-    public uint Pad;
 }

@@ -21,8 +21,8 @@ internal sealed class ScheduleTimeMeasure : HistogramMeasure
 
     internal override int Alternatives => Methods.Length;
 
-    /// <summary>The method an alternative times schedule() with.</summary>
-    internal static ScheduleTimeMethod MethodOf(int alternative) => Methods[alternative];
+    /// <summary>The method the session times schedule() with.</summary>
+    internal ScheduleTimeMethod Method => Methods[Alternative];
 
     internal override string DescribeAlternative(int alternative) => Describe(Methods[alternative]);
 

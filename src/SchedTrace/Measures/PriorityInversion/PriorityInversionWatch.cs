@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SchedTrace.Measures;
 
 namespace SchedTrace;
 
@@ -36,8 +37,8 @@ public static class PriorityInversionWatch
             ticker.Tick(elapsed);
             // Read before the drain: a session stopped after it still has its last alerts to give.
             bool last = session.State == SchedTraceState.Stopped || cancellation.IsCancellationRequested || (duration is { } limit && elapsed >= limit);
-            var batch = session.TakeInversions();
-            report?.Update(before, session.Counters);
+            var (batch, counters) = session.TakeInversionAlerts();
+            report?.Update(before, counters);
             foreach (var alert in batch)
             {
                 if (filter is not null && !filter(alert))
@@ -82,8 +83,8 @@ public sealed class InversionWatchReport
 
     internal void Update(SessionCounters before, SessionCounters now)
     {
-        SuppressedPerCpu = Delta(before.InversionsSuppressedPerCpu, now.InversionsSuppressedPerCpu);
-        LostPerCpu = Delta(before.InversionsLostPerCpu, now.InversionsLostPerCpu);
+        SuppressedPerCpu = Delta(before.Inversions().SuppressedPerCpu, now.Inversions().SuppressedPerCpu);
+        LostPerCpu = Delta(before.Inversions().LostPerCpu, now.Inversions().LostPerCpu);
     }
 
     private static long[] Delta(long[] before, long[] now) =>

@@ -1,4 +1,4 @@
-namespace SchedTrace.Engine;
+namespace SchedTrace.Measures;
 
 /// <summary>
 /// Exited threads a session keeps after the kernel table has released them, so that reading

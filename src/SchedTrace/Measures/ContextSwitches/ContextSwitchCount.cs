@@ -1,5 +1,6 @@
 using System.Globalization;
 using SchedTrace.Engine;
+using SchedTrace.Measures;
 
 namespace SchedTrace;
 
@@ -83,16 +84,16 @@ public sealed class ContextSwitchCount
     };
 
     /// <summary>Counts over the window between two snapshots: one row per CPU, or one total row.</summary>
-    internal static IReadOnlyList<ContextSwitchCount> Between(int sample, SwitchSnapshot before, SwitchSnapshot after, bool total)
+    internal static IReadOnlyList<ContextSwitchCount> Between(int sample, MeasureReading<BpfSwitchCounts[]> before, MeasureReading<BpfSwitchCounts[]> after, bool total)
     {
         var duration = System.Diagnostics.Stopwatch.GetElapsedTime(before.Timestamp, after.Timestamp);
         var rows = new List<ContextSwitchCount>();
         long sumVoluntary = 0, sumInvoluntary = 0, sumIdle = 0;
         var online = CpuTopology.Online();
-        for (int cpu = 0; cpu < after.PerCpu.Length; cpu++)
+        for (int cpu = 0; cpu < after.Figures.Length; cpu++)
         {
-            var end = after.PerCpu[cpu];
-            var start = cpu < before.PerCpu.Length ? before.PerCpu[cpu] : default;
+            var end = after.Figures[cpu];
+            var start = cpu < before.Figures.Length ? before.Figures[cpu] : default;
             long voluntary = (long)(end.Voluntary - start.Voluntary);
             long involuntary = (long)(end.Involuntary - start.Involuntary);
             long fromIdle = (long)(end.FromIdle - start.FromIdle);
@@ -122,8 +123,7 @@ public sealed class ContextSwitchCount
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(plan);
-        session.RefuseSamplingIfStopped(plan);
-        foreach (var window in Sampler.Windows(plan, session.ReadSwitchCounts, session.StartSnapshot, cancellation, progress, s => s.Final))
+        foreach (var window in Sampler.Readings<BpfSwitchCounts[]>(plan, session, SchedTraceFeature.ContextSwitches, cancellation, progress))
         {
             yield return Between(window.Sample, window.Before, window.After, total);
         }

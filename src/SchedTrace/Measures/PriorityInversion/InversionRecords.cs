@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
+using SchedTrace.Engine;
 
-namespace SchedTrace.Engine;
+namespace SchedTrace.Measures;
 
 /// <summary>Mirror of <c>struct inv_task</c> in bpf/measures/inversion.bpf.h.</summary>
 [StructLayout(LayoutKind.Sequential)]
@@ -67,30 +68,16 @@ internal struct BpfInvStats
 }
 
 /// <summary>
-/// The consumer side of the alert ring buffer (inv_alerts): its own buffer, so the event
-/// decoder of Watch-SchedEvent never meets an alert. libbpf calls back synchronously from
-/// <see cref="Drain"/>, on the caller's thread.
+/// The alert ring buffer (inv_alerts), its records turned into alerts: its own buffer, so the
+/// event stream of Watch-SchedEvent never meets an alert.
 /// </summary>
-internal sealed unsafe class InversionStream : IDisposable
+internal sealed unsafe class InversionStream : RecordStream<PriorityInversion>
 {
-    private readonly RingBufferReader reader;
     private readonly SchedClock clock;
 
-    internal InversionStream(int mapFd, SchedClock clock)
-    {
-        this.clock = clock;
-        reader = new RingBufferReader(mapFd, "priority-inversion ring buffer", Decode);
-    }
+    internal InversionStream(int mapFd, SchedClock clock) : base(mapFd, "priority-inversion ring buffer") => this.clock = clock;
 
-    /// <summary>Decoded alerts not yet taken by the reader.</summary>
-    internal List<PriorityInversion> Pending { get; } = new();
-
-    /// <summary>Records of a size this build does not know (should stay 0).</summary>
-    internal long Malformed { get; private set; }
-
-    internal void Drain() => reader.Drain();
-
-    internal void Decode(ReadOnlySpan<byte> record)
+    private protected override void Decode(ReadOnlySpan<byte> record, List<PriorityInversion> pending)
     {
         if (record.Length < sizeof(BpfInvAlert))
         {
@@ -106,7 +93,7 @@ internal sealed unsafe class InversionStream : IDisposable
             ran.Add(new InversionRunner(r.Task.ToTask(), r.RanNs));
         }
         ran.Sort((a, b) => b.RunTimeNs.CompareTo(a.RunTimeNs));
-        Pending.Add(new PriorityInversion(
+        pending.Add(new PriorityInversion(
             kind,
             e.TimestampNs,
             clock.ToUtc(e.TimestampNs),
@@ -117,6 +104,4 @@ internal sealed unsafe class InversionStream : IDisposable
             kind == PriorityInversionKind.Lock ? e.LockAddr : null,
             ran));
     }
-
-    public void Dispose() => reader.Dispose();
 }

@@ -1,6 +1,4 @@
-using SchedTrace.Measures;
-
-namespace SchedTrace.Engine;
+namespace SchedTrace.Measures;
 
 /// <summary>A thread, told apart from a later thread that reuses its id by its start time.</summary>
 internal readonly record struct TaskKey(int ThreadId, ulong StartTime);
@@ -56,6 +54,3 @@ internal readonly record struct TaskCounters(
 
     internal bool Active => RuntimeNs > 0 || Voluntary > 0 || Involuntary > 0 || Migrations > 0;
 }
-
-/// <summary>Every thread seen by a session, as of one instant; <paramref name="Final"/> when read at the session's stop.</summary>
-internal sealed record TaskSnapshot(DateTime Utc, long Timestamp, IReadOnlyDictionary<TaskKey, TaskCounters> Tasks, bool Final = false);

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using SchedTrace.Engine;
 using SchedTrace.Measures;
 
 namespace SchedTrace;
@@ -30,61 +28,49 @@ public sealed partial record SchedTraceSessionOptions
 
 public sealed partial class SchedTraceSession
 {
-    private InversionStream? inversions;
-
     /// <summary>PriorityInversion: the threshold the kernel applies (null without the feature).</summary>
-    public TimeSpan? InversionThreshold { get; private set; }
+    public TimeSpan? InversionThreshold => MeasureOf<PriorityInversionMeasure>()?.Threshold;
 
     /// <summary>PriorityInversion: the detections this session runs.</summary>
-    public IReadOnlyList<PriorityInversionKind> InversionKinds { get; private set; } = new TextList<PriorityInversionKind>([], (kind, _) => kind.ToString());
+    public IReadOnlyList<PriorityInversionKind> InversionKinds => MeasureOf<PriorityInversionMeasure>()?.Kinds ?? PriorityInversionMeasure.NoKinds;
+
+    /// <summary>The alert counters as of <see cref="CountersAsOf"/>; empty per CPU without the feature.</summary>
+    private InversionCounters InversionCounters => Counters.Inversions();
 
     /// <summary>Alerts the rate limit refused, summed over CPUs, as of <see cref="CountersAsOf"/>:
     /// always the sum of <see cref="SuppressedInversionsPerCpu"/>.</summary>
-    public long SuppressedInversions => Counters.InversionsSuppressedPerCpu.Sum();
+    public long SuppressedInversions => InversionCounters.SuppressedPerCpu.Sum();
 
     /// <summary>Suppressed alerts by CPU (index = CPU), as of <see cref="CountersAsOf"/>; empty without the feature.</summary>
-    public IReadOnlyList<long> SuppressedInversionsPerCpu => PerCpu(Counters.InversionsSuppressedPerCpu);
+    public IReadOnlyList<long> SuppressedInversionsPerCpu => PerCpu(InversionCounters.SuppressedPerCpu);
 
     /// <summary>Alerts the kernel detected and sent (whether or not read yet), as of <see cref="CountersAsOf"/>.</summary>
-    public long InversionAlerts => Counters.InversionAlertsPerCpu.Sum();
+    public long InversionAlerts => InversionCounters.AlertsPerCpu.Sum();
 
     /// <summary>Alerts that found the alert ring buffer full, as of <see cref="CountersAsOf"/>.</summary>
-    public long LostInversions => Counters.InversionsLostPerCpu.Sum();
+    public long LostInversions => InversionCounters.LostPerCpu.Sum();
 
     /// <summary>Mutex waits the lock detection could not track because its tables were full, as of <see cref="CountersAsOf"/>.</summary>
-    public long UntrackedLockWaits => Counters.LockWaitsDropped;
+    public long UntrackedLockWaits => InversionCounters.WaitsDropped;
 
     /// <summary>Whether this machine can detect lock inversions (x86-64 syscall registers).</summary>
     public static bool LockDetectionSupported => PriorityInversionMeasure.LockDetectionSupported;
+}
 
-    private void OpenInversions(SchedTraceSessionOptions options, SchedBpfObject bpf)
-    {
-        if (!options.Features.HasFlag(SchedTraceFeature.PriorityInversion))
-        {
-            return;
-        }
-        inversions = new InversionStream(bpf.MapFd(PriorityInversionMeasure.AlertRing), new SchedClock());
-        InversionThreshold = options.InversionThreshold;
-        InversionKinds = new TextList<PriorityInversionKind>(PriorityInversionMeasure.KindsFor(options).Order(), (kind, _) => kind.ToString(), ", ");
-    }
-
+/// <summary>The alert stream, as the session hands it over.</summary>
+internal static class InversionReading
+{
     /// <summary>
     /// Every alert the ring buffer holds now, decoded, in the order the kernel reserved them, and
     /// the counters read right after. A stopped session hands over what Stop drained, once.
     /// </summary>
-    internal IReadOnlyList<PriorityInversion> TakeInversions()
-    {
-        RequireFeature(SchedTraceFeature.PriorityInversion);
-        lock (gate)
-        {
-            if (bpf is { } reader)
-            {
-                inversions!.Drain();
-                RefreshCounters(reader);
-            }
-            var taken = inversions!.Pending.ToArray();
-            inversions.Pending.Clear();
-            return taken;
-        }
-    }
+    internal static StreamTake<PriorityInversion> TakeInversionAlerts(this SchedTraceSession session) =>
+        session.Take<PriorityInversion>(SchedTraceFeature.PriorityInversion);
+
+    /// <summary>The alerts alone (<see cref="TakeInversionAlerts"/>).</summary>
+    internal static IReadOnlyList<PriorityInversion> TakeInversions(this SchedTraceSession session) => session.TakeInversionAlerts().Records;
+
+    /// <summary>The alert counters of a take or of the session's last read.</summary>
+    internal static InversionCounters Inversions(this SessionCounters counters) =>
+        counters.Of(SchedTraceFeature.PriorityInversion, InversionCounters.None);
 }

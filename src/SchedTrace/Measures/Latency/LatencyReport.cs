@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using SchedTrace.Engine;
+using SchedTrace.Measures;
 
 namespace SchedTrace;
 
@@ -103,22 +104,7 @@ public static class LatencyReport
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(query);
         Check(session, query);
-        session.RefuseSamplingIfStopped(plan);
-        Func<LatencySnapshot> read = session.ReadLatency;
-        if (query.StartsWithSession && plan.Mode != SamplingMode.SinceStart)
-        {
-            bool first = true;
-            read = () =>
-            {
-                if (first)
-                {
-                    first = false;
-                    return session.StartLatencySnapshot;
-                }
-                return session.ReadLatency();
-            };
-        }
-        foreach (var window in Sampler.Windows(plan, read, session.StartLatencySnapshot, cancellation, progress, s => s.Final))
+        foreach (var window in Sampler.Readings<LatencyFigures>(plan, session, query.Feature, cancellation, progress, query.StartsWithSession))
         {
             yield return Between(session, window.Sample, window.Before, window.After, query);
         }
@@ -190,7 +176,7 @@ public static class LatencyReport
         }
     }
 
-    internal static IReadOnlyList<LatencyStatistics> Between(SchedTraceSession session, int sample, LatencySnapshot before, LatencySnapshot after, LatencyQuery query)
+    internal static IReadOnlyList<LatencyStatistics> Between(SchedTraceSession session, int sample, MeasureReading<LatencyFigures> before, MeasureReading<LatencyFigures> after, LatencyQuery query)
     {
         var duration = Stopwatch.GetElapsedTime(before.Timestamp, after.Timestamp);
         var rows = new List<LatencyStatistics>();
@@ -219,7 +205,7 @@ public static class LatencyReport
                     {
                         continue;
                     }
-                    var histogram = Sum(spec.Kinds, kind => after.OnCpu(kind, cpu).Since(before.OnCpu(kind, cpu)));
+                    var histogram = Sum(spec.Kinds, kind => after.Figures.OnCpu(kind, cpu).Since(before.Figures.OnCpu(kind, cpu)));
                     if (histogram.Count > 0 || query.Cpu == cpu)
                     {
                         rows.Add(Row(spec, histogram, cpu: cpu));
@@ -228,11 +214,11 @@ public static class LatencyReport
             }
             else if (query.Cpu is int cpu)
             {
-                rows.Add(Row(spec, Sum(spec.Kinds, kind => after.OnCpu(kind, cpu).Since(before.OnCpu(kind, cpu)))));
+                rows.Add(Row(spec, Sum(spec.Kinds, kind => after.Figures.OnCpu(kind, cpu).Since(before.Figures.OnCpu(kind, cpu)))));
             }
             else
             {
-                rows.Add(Row(spec, Sum(spec.Kinds, kind => after.Total(kind).Since(before.Total(kind)))));
+                rows.Add(Row(spec, Sum(spec.Kinds, kind => after.Figures.Total(kind).Since(before.Figures.Total(kind)))));
             }
         }
         // Per-process rows: the busiest (most time in the measure) first, as Get-ProcessCpuTime does.
@@ -244,9 +230,9 @@ public static class LatencyReport
     private static LatencyHistogram Sum(LatencyKind[] kinds, Func<LatencyKind, LatencyHistogram> read) =>
         kinds.Select(read).Aggregate(LatencyHistogram.Empty, (sum, h) => sum.Merge(h));
 
-    private static IEnumerable<(int ProcessId, string Name, LatencyHistogram Histogram)> ProcessRows(RowSpec spec, LatencySnapshot before, LatencySnapshot after, LatencyQuery query)
+    private static IEnumerable<(int ProcessId, string Name, LatencyHistogram Histogram)> ProcessRows(RowSpec spec, MeasureReading<LatencyFigures> before, MeasureReading<LatencyFigures> after, LatencyQuery query)
     {
-        var processes = after.PerProcess.Keys.Where(k => spec.Kinds.Contains(k.Kind)).Select(k => k.ProcessId).Distinct();
+        var processes = after.Figures.PerProcess.Keys.Where(k => spec.Kinds.Contains(k.Kind)).Select(k => k.ProcessId).Distinct();
         foreach (int processId in processes)
         {
             if (query.ProcessIds.Count > 0 && !query.ProcessIds.Contains(processId))
@@ -257,10 +243,10 @@ public static class LatencyReport
             var histogram = LatencyHistogram.Empty;
             foreach (var kind in spec.Kinds)
             {
-                if (after.PerProcess.TryGetValue((processId, kind), out var now))
+                if (after.Figures.PerProcess.TryGetValue((processId, kind), out var now))
                 {
                     name = now.Name;
-                    var earlier = before.PerProcess.TryGetValue((processId, kind), out var then) ? then.Histogram : LatencyHistogram.Empty;
+                    var earlier = before.Figures.PerProcess.TryGetValue((processId, kind), out var then) ? then.Histogram : LatencyHistogram.Empty;
                     histogram = histogram.Merge(now.Histogram.Since(earlier));
                 }
             }

@@ -38,7 +38,7 @@ public static class SchedEventWatch
         }
         long started = Stopwatch.GetTimestamp();
         long written = 0;
-        var lostBefore = session.LostAtLastDrain;
+        var lostBefore = session.LostAtLastTake();
         var ticker = new ProgressTicker(progress, duration);
         while (true)
         {
@@ -46,8 +46,8 @@ public static class SchedEventWatch
             ticker.Tick(elapsed);
             // Read before the drain: a session stopped after it still has its last events to give.
             bool last = session.State == SchedTraceState.Stopped || cancellation.IsCancellationRequested || (duration is { } limit && elapsed >= limit);
-            var batch = session.TakeEvents();
-            report?.Update(lostBefore, session.LostAtLastDrain);
+            var (batch, counters) = session.TakeEventBatch();
+            report?.Update(lostBefore, counters.EventsLost());
             foreach (var e in batch)
             {
                 if (filter is not null && !filter(e))

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
+using SchedTrace.Engine;
 
-namespace SchedTrace.Engine;
+namespace SchedTrace.Measures;
 
 /// <summary>Mirror of <c>struct switch_event</c> in bpf/measures/events.bpf.h.</summary>
 [StructLayout(LayoutKind.Sequential)]
@@ -41,48 +41,20 @@ internal unsafe struct BpfTaskEvent
     public fixed byte Comm[16];
 }
 
-/// <summary>Kernel monotonic nanoseconds to UTC, from one pair of readings taken at session start.</summary>
-internal sealed class SchedClock
-{
-    private readonly DateTime utcAtStart;
-    private readonly ulong monotonicAtStart;
-
-    internal SchedClock()
-    {
-        // CLOCK_MONOTONIC is what bpf_ktime_get_ns reads, and what Stopwatch reads on Linux.
-        monotonicAtStart = MonotonicNow();
-        utcAtStart = DateTime.UtcNow;
-    }
-
-    /// <summary>When the clock was made (CLOCK_MONOTONIC ns): a session makes it once every hook is attached.</summary>
-    internal ulong MonotonicAtStart => monotonicAtStart;
-
-    internal static ulong MonotonicNow() => (ulong)(Stopwatch.GetTimestamp() * (1_000_000_000.0 / Stopwatch.Frequency));
-
-    internal DateTime ToUtc(ulong monotonicNs) =>
-        utcAtStart.AddTicks(((long)monotonicNs - (long)monotonicAtStart) / 100);
-}
-
 /// <summary>
-/// Turns ring-buffer records into typed events. Names are interned: a busy machine has few
-/// distinct comms, and one string each keeps decoding cheap and memory flat.
+/// The event ring buffer, its records turned into typed events. Names are interned: a busy
+/// machine has few distinct comms, and one string each keeps decoding cheap and memory flat.
 /// </summary>
-internal sealed unsafe class EventDecoder
+internal sealed unsafe class EventStream : RecordStream<SchedEvent>
 {
     private const int MaxInternedNames = 8192;
 
     private readonly SchedClock clock;
     private readonly Dictionary<(ulong, ulong), string> names = new();
 
-    internal EventDecoder(SchedClock clock) => this.clock = clock;
+    internal EventStream(int mapFd, SchedClock clock) : base(mapFd, "event ring buffer") => this.clock = clock;
 
-    /// <summary>Decoded events not yet taken by the reader.</summary>
-    internal List<SchedEvent> Pending { get; } = new();
-
-    /// <summary>Records whose type or size this build does not know (should stay 0).</summary>
-    internal long Malformed { get; private set; }
-
-    internal void Decode(ReadOnlySpan<byte> record)
+    private protected override void Decode(ReadOnlySpan<byte> record, List<SchedEvent> pending)
     {
         // The programs attach one after another, and a stream whose first milliseconds had
         // switches but no wakeups yet (the wakeup program not attached) would mislead: a
@@ -94,7 +66,7 @@ internal sealed unsafe class EventDecoder
         if (record.Length >= sizeof(BpfSwitchEvent) && MemoryMarshal.Read<uint>(record[8..]) == (uint)SchedEventType.Switch)
         {
             var e = MemoryMarshal.Read<BpfSwitchEvent>(record);
-            Pending.Add(new SchedSwitchEvent(e.TimestampNs, clock.ToUtc(e.TimestampNs), (int)e.Cpu,
+            pending.Add(new SchedSwitchEvent(e.TimestampNs, clock.ToUtc(e.TimestampNs), (int)e.Cpu,
                 (int)e.PrevTgid, (int)e.PrevTid, Name(e.PrevComm), e.PrevPrio, e.PrevState, e.Preempt != 0, e.PrevRanNs,
                 (int)e.NextTgid, (int)e.NextTid, Name(e.NextComm), e.NextPrio));
             return;
@@ -105,10 +77,10 @@ internal sealed unsafe class EventDecoder
             switch ((SchedEventType)e.Type)
             {
                 case SchedEventType.Wakeup or SchedEventType.WakeupNew:
-                    Pending.Add(new SchedWakeupEvent((SchedEventType)e.Type, e.TimestampNs, clock.ToUtc(e.TimestampNs), (int)e.Cpu, (int)e.Tgid, (int)e.Tid, Name(e.Comm), e.Prio, (int)e.TargetCpu));
+                    pending.Add(new SchedWakeupEvent((SchedEventType)e.Type, e.TimestampNs, clock.ToUtc(e.TimestampNs), (int)e.Cpu, (int)e.Tgid, (int)e.Tid, Name(e.Comm), e.Prio, (int)e.TargetCpu));
                     return;
                 case SchedEventType.Migrate:
-                    Pending.Add(new SchedMigrateEvent(e.TimestampNs, clock.ToUtc(e.TimestampNs), (int)e.Cpu, (int)e.Tgid, (int)e.Tid, Name(e.Comm), e.Prio, (int)e.OrigCpu, (int)e.TargetCpu));
+                    pending.Add(new SchedMigrateEvent(e.TimestampNs, clock.ToUtc(e.TimestampNs), (int)e.Cpu, (int)e.Tgid, (int)e.Tid, Name(e.Comm), e.Prio, (int)e.OrigCpu, (int)e.TargetCpu));
                     return;
             }
         }
@@ -129,23 +101,4 @@ internal sealed unsafe class EventDecoder
         }
         return name;
     }
-}
-
-/// <summary>The session's event ring buffer and the decoder its records go to.</summary>
-internal sealed class EventStream : IDisposable
-{
-    private readonly RingBufferReader reader;
-
-    internal EventStream(int mapFd, SchedClock clock)
-    {
-        Decoder = new EventDecoder(clock);
-        reader = new RingBufferReader(mapFd, "event ring buffer", Decoder.Decode);
-    }
-
-    internal EventDecoder Decoder { get; }
-
-    /// <summary>Decodes every record now in the buffer into <see cref="EventDecoder.Pending"/>.</summary>
-    internal int Drain() => reader.Drain();
-
-    public void Dispose() => reader.Dispose();
 }

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
+using SchedTrace.Engine;
 
-namespace SchedTrace.Engine;
+namespace SchedTrace.Measures;
 
 /// <summary>Histogram indexes of the <c>latency</c> map: <c>enum latency_kind</c> in bpf/lib/latency.bpf.h.</summary>
 internal enum LatencyKind : uint

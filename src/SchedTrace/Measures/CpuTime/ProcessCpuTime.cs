@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Numerics;
 using SchedTrace.Engine;
+using SchedTrace.Measures;
 
 namespace SchedTrace;
 
@@ -155,20 +156,19 @@ public sealed class ProcessCpuTime
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(query);
-        session.RefuseSamplingIfStopped(plan);
-        foreach (var window in Sampler.Windows(plan, session.ReadTaskStats, session.StartTaskSnapshot, cancellation, progress, s => s.Final))
+        foreach (var window in Sampler.Readings<IReadOnlyDictionary<TaskKey, TaskCounters>>(plan, session, SchedTraceFeature.CpuTime, cancellation, progress))
         {
             yield return Between(window.Sample, window.Before, window.After, query);
         }
     }
 
-    internal static IReadOnlyList<ProcessCpuTime> Between(int sample, TaskSnapshot before, TaskSnapshot after, CpuTimeQuery query)
+    internal static IReadOnlyList<ProcessCpuTime> Between(int sample, MeasureReading<IReadOnlyDictionary<TaskKey, TaskCounters>> before, MeasureReading<IReadOnlyDictionary<TaskKey, TaskCounters>> after, CpuTimeQuery query)
     {
         var duration = System.Diagnostics.Stopwatch.GetElapsedTime(before.Timestamp, after.Timestamp);
         var threads = new List<TaskCounters>();
-        foreach (var (key, counters) in after.Tasks)
+        foreach (var (key, counters) in after.Figures)
         {
-            var delta = counters.Minus(before.Tasks.TryGetValue(key, out var earlier) ? earlier : null);
+            var delta = counters.Minus(before.Figures.TryGetValue(key, out var earlier) ? earlier : null);
             if (delta.Active && (query.ProcessIds.Count == 0 || query.ProcessIds.Contains(delta.ProcessId)))
             {
                 threads.Add(delta);
