@@ -50,7 +50,8 @@ public sealed class OnCpuKernelTests(ITestOutputHelper output)
     /// left to allow for: (1) the kernel accounts each slice with the run queue's clock, read
     /// when __schedule() starts, and SchedTrace with ktime at the sched_switch tracepoint a few
     /// µs later, at both ends (measured here up to 4.1 µs per wait for run-queue latency, which
-    /// reads the same clocks): 10 µs per slice; (2) this kernel has PARAVIRT_TIME_ACCOUNTING,
+    /// reads the same clocks; 13.4 µs per slice on average in a fresh-clone run at load 8, where
+    /// the gap also holds the interrupts taken inside __schedule()): 25 µs per slice; (2) this kernel has PARAVIRT_TIME_ACCOUNTING,
     /// so the run queue's clock leaves out time the hypervisor stole and ktime does not: up to
     /// the CPU's steal in the window, which /proc/stat gives in 10 ms ticks (+1 tick for its
     /// truncation). (3) A slice is missing when the kernel refused its stamps (LatencyLost) or
@@ -115,7 +116,7 @@ public sealed class OnCpuKernelTests(ITestOutputHelper output)
             Assert.True(preempted.Count > 0 && blocked.Count > 0, "sleeps among two spinners end slices both ways");
             Assert.True((long)blocked.Count <= voluntary, $"{blocked.Count} Blocked slices, but the kernel counted {voluntary} voluntary switches");
             long sum = (long)(blocked.SumNs + preempted.SumNs);
-            long perSlice = 10_000 * (long)slices;
+            long perSlice = 25_000 * (long)slices;
             long steal = steal1 - steal0 + 10_000_000;
             Assert.InRange(sum, kernel - perSlice - missing * MaxSliceNs, kernel + perSlice + steal);
         }
@@ -181,7 +182,7 @@ public sealed class OnCpuKernelTests(ITestOutputHelper output)
             Assert.InRange(preempted, involuntary - missing, involuntary);
             Assert.InRange(slices, voluntary + involuntary - missing, voluntary + involuntary);
             Assert.True(voluntary >= 21, $"20 sleeps and the read of stdin are voluntary switches: {voluntary}");
-            long perSlice = 10_000 * slices;
+            long perSlice = 25_000 * slices;
             Assert.InRange(sum, kernel - perSlice - missing * MaxSliceNs, kernel + perSlice + steal1 - steal0 + Environment.ProcessorCount * 10_000_000L);
         }
         finally
