@@ -100,7 +100,10 @@ public sealed class ContextSwitchKernelTests(ITestOutputHelper output)
 
         // Both threads are already spinning on the same CPU while we read, so each may be
         // preempted in the microseconds between its /proc read and its snapshot, at either end:
-        // tolerance 2 per edge. Neither ever blocks, so voluntary must agree exactly.
+        // tolerance 2 per edge. Neither blocks in its spin, but the runtime can stop it in those
+        // gaps (most likely a garbage collection, which suspends every managed thread: /proc saw 2
+        // voluntary switches that the window did not hold, once under load), so voluntary is
+        // at most the kernel's and at least 2 per edge fewer.
         var firstProc0 = ProcFs.ThreadSwitches(first.ThreadId);
         var firstBefore = firstSession.ReadSwitchCounts();
         var secondProc0 = ProcFs.ThreadSwitches(second.ThreadId);
@@ -125,7 +128,8 @@ public sealed class ContextSwitchKernelTests(ITestOutputHelper output)
             output.WriteLine($"BPF vol {total.Voluntary} invol {total.Involuntary}; /proc vol {proc1.Voluntary - proc0.Voluntary} invol {kernelInvoluntary}");
             Assert.True(kernelInvoluntary >= 20, $"two spinners on one CPU should preempt each other; the kernel saw {kernelInvoluntary}");
             Assert.InRange(total.Involuntary, kernelInvoluntary - 4, kernelInvoluntary + 4);
-            Assert.Equal(proc1.Voluntary - proc0.Voluntary, total.Voluntary);
+            long kernelVoluntary = proc1.Voluntary - proc0.Voluntary;
+            Assert.InRange(total.Voluntary, kernelVoluntary - 4, kernelVoluntary);
             var perCpu = ContextSwitchCount.Between(0, before, after, total: false);
             Assert.True(perCpu.Single(r => r.Cpu == cpu).Involuntary >= total.Involuntary - 4, "a thread pinned to one CPU is switched out on that CPU");
         }
