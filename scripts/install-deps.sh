@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a fresh Debian machine lacks to build and test SchedTrace (with --bench: to
-# run the benchmarks too): Debian packages, then pwsh and Pester from NuGet into .tools/.
+# run the benchmarks too): Debian packages, then pwsh and Pester from NuGet into .tools/, and the
+# libbpf the native CLI links in.
 # Idempotent: does nothing when everything is present. Needs root for the Debian packages.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,6 +18,12 @@ command -v ld >/dev/null || need+=(binutils)
 command -v llvm-strip >/dev/null || need+=(llvm)
 [[ -f /usr/include/bpf/bpf_helpers.h ]] || need+=(libbpf-dev)
 ldconfig -p | grep 'libbpf\.so\.1 ' >/dev/null || need+=(libbpf1)  # not grep -q: with pipefail, ldconfig's SIGPIPE would fail the test
+# The libbpf the native CLI links in (scripts/build-libbpf.sh): fetched with curl, built with make
+# against libelf and zlib, which the CLI then links dynamically.
+command -v curl >/dev/null || need+=(curl)
+command -v make >/dev/null || need+=(make)
+[[ -f /usr/include/libelf.h ]] || need+=(libelf-dev)
+[[ -f /usr/include/zlib.h ]] || need+=(zlib1g-dev)
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v node >/dev/null || need+=(nodejs)
 command -v npm >/dev/null || need+=(npm)
@@ -74,3 +81,6 @@ if ! compgen -G "$repo/.tools/packages/pester/*/tools/Pester.psd1" >/dev/null; t
   echo "install-deps: installing Pester into .tools/packages"
   dotnet restore "$repo/tools/Pester/Pester.csproj" --nologo -v quiet >/dev/null
 fi
+
+# The libbpf the native CLI links in statically (why: scripts/build-libbpf.sh).
+"$repo/scripts/build-libbpf.sh"

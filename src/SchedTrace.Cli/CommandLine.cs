@@ -130,6 +130,7 @@ internal static class CommandLine
         if (args[0] == "--version")
         {
             stdout.WriteLine(typeof(SchedTraceSession).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown");
+            stdout.WriteLine($"libbpf {SchedTraceSession.LibBpfVersion ?? "not found (install libbpf1)"}");
             return ExitOk;
         }
         var options = Options.Parse(args.AsSpan(1));

@@ -324,6 +324,12 @@ public sealed partial class SchedTraceSession : IDisposable
     private static SchedTraceException Invalid(string id, string message, string action) =>
         new(SchedTraceErrorKind.InvalidArgument, id, message, action);
 
+    /// <summary>
+    /// The version of the libbpf this process calls ("1.7"): the system's, or the one the native CLI
+    /// links in; null when there is none to load.
+    /// </summary>
+    public static string? LibBpfVersion => LibBpf.TryLoad(out _) ? $"{LibBpf.libbpf_major_version()}.{LibBpf.libbpf_minor_version()}" : null;
+
     /// <summary>The tracepoints (and the task iterator) a session with these features attaches to on
     /// tp_btf, for -WhatIf and messages.</summary>
     public static string TracepointsFor(SchedTraceFeature features)

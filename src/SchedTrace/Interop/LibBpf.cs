@@ -89,6 +89,12 @@ internal static partial class LibBpf
     [LibraryImport(LibraryName, SetLastError = true)]
     internal static partial nint bpf_program__attach_iter(nint prog, nint opts);
 
+    [LibraryImport(LibraryName)]
+    internal static partial uint libbpf_major_version();
+
+    [LibraryImport(LibraryName)]
+    internal static partial uint libbpf_minor_version();
+
     /// <summary>The object's own BTF (its types as compiled), owned by the object.</summary>
     [LibraryImport(LibraryName)]
     internal static partial nint bpf_object__btf(BpfObjectHandle obj);
@@ -248,6 +254,12 @@ internal static partial class LibBpf
     /// <summary>Loads libbpf now, so a missing library is reported before any other step.</summary>
     internal static bool TryLoad(out string? failure)
     {
+        // The native CLI may carry its own libbpf, linked in (src/SchedTrace.Cli/SchedTrace.Cli.csproj).
+        if (AppContext.TryGetSwitch("SchedTrace.LibBpfLinkedIn", out var linkedIn) && linkedIn)
+        {
+            failure = null;
+            return true;
+        }
         if (NativeLibrary.TryLoad(LibraryName, typeof(LibBpf).Assembly, null, out _))
         {
             failure = null;

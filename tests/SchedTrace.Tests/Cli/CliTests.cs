@@ -143,6 +143,22 @@ public sealed class CliTests
         Assert.StartsWith(typeof(CommandLine).Assembly.GetName().Version!.ToString(3), version);
     }
 
+    [Fact]
+    public void TheNativeCli_CallsTheLibBpfItLinksIn()
+    {
+        // Every make builds libbpf for the native CLI (scripts/build-libbpf.sh): that version maps
+        // the kernel's BTF, where Debian 12's 1.1 copies it twice (11 MiB of the CLI's peak). A build
+        // that could not get it links the system's; CI always gets it.
+        var built = Path.Combine(RepoPaths.RepoRoot, ".tools", "libbpf", "VERSION");
+        Assert.True(File.Exists(built) || !KernelTestEnvironment.InCi, $"{built} is missing: scripts/build-libbpf.sh did not build libbpf");
+        var expected = File.Exists(built) ? string.Join('.', File.ReadAllText(built).Trim().Split('.')[..2]) : SchedTraceSession.LibBpfVersion;
+        using var process = Process.Start(CliBinary.Start("--version"))!;
+        var lines = process.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        process.WaitForExit();
+        Assert.Equal(0, process.ExitCode);
+        Assert.Equal($"libbpf {expected}", lines[^1]);
+    }
+
     [KernelTheory]
     [InlineData(typeof(ContextSwitchCount), "switches", "--duration", "0.1", "--json")]
     [InlineData(typeof(LatencyStatistics), "runqlat", "--duration", "0.1", "--json")]
