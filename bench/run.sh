@@ -2,8 +2,11 @@
 # SchedTrace benchmarks. Usage: sudo bench/run.sh [--rounds N] [--loops N] [--cpu N]
 #     [--attach-repetitions N] [--slowdown-pairs N] [--slowdown-loops N] [--snapshot-threads N]
 #     [--snapshot-repetitions N] [--no-bpftrace] [--scenario NAME[,NAME...]]
-#     [--startup-only] [--libbpf-tools PATH/TO/runqlat]
+#     [--startup-only] [--libbpf-tools DIR | PATH/TO/runqlat]...
 #        sudo bench/run.sh --soak [--soak-seconds N] [--soak-interval S] [--cli PATH] [--cpu N]
+# --libbpf-tools DIR: libbpf-tools built outside the repository; its cpudist, cpudist -O and
+# runqlat are measured in the oncpu, offcpu and runqlat scenarios, in the same rounds as ours, and
+# its runqlat in start to tracing. A runqlat file instead: start to tracing only.
 # --soak runs only the soak: a steady load read every second for 10 minutes by the CLI and by
 # pwsh, their memory sampled, their totals checked against /proc (needs make build first).
 # Builds the harness in Release; measures attach time, workload slowdown, snapshot cost and

@@ -54,6 +54,12 @@ internal sealed class BenchOptions
     /// <summary>libbpf-tools runqlat binaries built by the user (never part of the repository), for the start-to-tracing comparison.</summary>
     public IReadOnlyList<string> LibbpfToolsRunqlat { get; private set; } = [];
 
+    /// <summary>
+    /// Directories of libbpf-tools built by the user: each scenario's <see cref="Scenario.LibbpfPeer"/>
+    /// found in one is measured in the same rounds, and its runqlat joins the start-to-tracing comparison.
+    /// </summary>
+    public IReadOnlyList<string> LibbpfToolsDirectories { get; private set; } = [];
+
     /// <summary>Only these in-kernel cost scenarios (by name); empty: all of them.</summary>
     public IReadOnlyList<string> Scenarios { get; private set; } = [];
 
@@ -63,8 +69,9 @@ internal sealed class BenchOptions
     public const string Usage =
         "usage: SchedTrace.Bench [--rounds N] [--loops N] [--cpu N] [--attach-repetitions N] [--slowdown-pairs N] [--slowdown-loops N]\n" +
         "                       [--snapshot-threads N] [--snapshot-repetitions N] [--events-repetitions N] [--output FILE.md] [--no-bpftrace]\n" +
-        "                       [--scenario NAME[,NAME...]]   (in-kernel cost scenarios: switch-count, cpu-time, events, runqlat, oncpu, ...)\n" +
-        "                       [--startup-only] [--libbpf-tools PATH/TO/runqlat]...   (start to tracing and peak memory of runqlat --duration 1)\n" +
+        "                       [--scenario NAME[,NAME...]]   (in-kernel cost scenarios: switch-count, cpu-time, events, runqlat, oncpu, offcpu, ...)\n" +
+        "                       [--startup-only] [--libbpf-tools DIR | PATH/TO/runqlat]...   (DIR: built libbpf-tools, its cpudist and runqlat in\n" +
+        "                       the oncpu, offcpu and runqlat scenarios and its runqlat in start to tracing; a runqlat file: start to tracing only)\n" +
         "       SchedTrace.Bench --soak [--soak-seconds N] [--soak-interval S] [--cli PATH] [--cpu N] [--output FILE.md]   (the soak run alone)";
 
     internal static BenchOptions Parse(string[] args)
@@ -90,7 +97,7 @@ internal sealed class BenchOptions
                 case "--output": options.OutputPath = Value(); break;
                 case "--no-bpftrace": options.SkipBpftrace = true; break;
                 case "--startup-only": options.StartupOnly = true; break;
-                case "--libbpf-tools": options.LibbpfToolsRunqlat = [.. options.LibbpfToolsRunqlat, Path.GetFullPath(Value())]; break;
+                case "--libbpf-tools": options.AddLibbpfTools(Path.GetFullPath(Value())); break;
                 case "--soak": options.Soak = true; break;
                 case "--soak-seconds": options.SoakSeconds = Positive(); break;
                 case "--soak-interval": options.SoakInterval = double.TryParse(Value(), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds) && seconds >= 0.01 ? seconds : throw new ArgumentException($"--soak-interval needs seconds, at least 0.01.\n{Usage}"); break;
@@ -101,6 +108,25 @@ internal sealed class BenchOptions
         }
         options.MeasurementArgs = RemoveOutput(args);
         return options;
+    }
+
+    /// <summary>
+    /// A directory: its tools for the scenarios, and its runqlat (if built) for start to tracing.
+    /// Anything else is a runqlat binary for start to tracing alone, checked when that runs.
+    /// </summary>
+    private void AddLibbpfTools(string path)
+    {
+        if (!Directory.Exists(path))
+        {
+            LibbpfToolsRunqlat = [.. LibbpfToolsRunqlat, path];
+            return;
+        }
+        LibbpfToolsDirectories = [.. LibbpfToolsDirectories, path];
+        var runqlat = Path.Combine(path, "runqlat");
+        if (File.Exists(runqlat))
+        {
+            LibbpfToolsRunqlat = [.. LibbpfToolsRunqlat, runqlat];
+        }
     }
 
     private static List<string> RemoveOutput(string[] args)

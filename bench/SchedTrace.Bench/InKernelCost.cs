@@ -1,13 +1,14 @@
 namespace SchedTrace.Bench;
 
-/// <summary>A tracer (or none) as one column of the interleaved rounds.</summary>
-internal sealed record TracerMode(string Label, TracerKind Kind);
+/// <summary>A tracer (or none) as one column of the interleaved rounds; Path: a libbpf-tools program's file.</summary>
+internal sealed record TracerMode(string Label, TracerKind Kind, string? Path = null);
 
 internal enum TracerKind
 {
     None,
     SchedTrace,
     Bpftrace,
+    LibbpfTools,
 }
 
 /// <summary>One workload run under one mode; Hook is what the tracer actually attached with.</summary>
@@ -38,6 +39,12 @@ internal sealed record RoundResult(TracerMode Mode, int Round, string Hook, Stat
 /// <summary>Every round of one scenario, plus why bpftrace is absent if it is.</summary>
 internal sealed record ScenarioResult(Scenario Scenario, IReadOnlyList<TracerMode> Modes, IReadOnlyList<RoundResult> Rounds, string? BpftraceSkipped)
 {
+    /// <summary>Why the scenario's libbpf-tools peer is absent, if it has one and it is.</summary>
+    public string? LibbpfPeerSkipped { get; init; }
+
+    /// <summary>The libbpf-tools peer from the first directory that holds it; null if not measured.</summary>
+    internal TracerMode? LibbpfPeer => Modes.FirstOrDefault(m => m.Kind == TracerKind.LibbpfTools);
+
     internal IEnumerable<RoundResult> Of(TracerMode mode) => Rounds.Where(r => r.Mode == mode);
 
     /// <summary>All of the tracer's programs: total run time over total runs.</summary>
@@ -55,12 +62,14 @@ internal sealed record ScenarioResult(Scenario Scenario, IReadOnlyList<TracerMod
 /// <summary>
 /// In-kernel cost per event: with kernel.bpf_stats_enabled=1 the kernel times every run of every
 /// program; run_time_ns / run_cnt over the workload is the cost of one event. Every round runs
-/// the workload once per mode (no tracing, each of our tracers, bpftrace), rotating the order
+/// the workload once per mode (no tracing, each of our tracers, bpftrace, libbpf-tools), rotating the order
 /// each round so no mode always follows another; medians over rounds absorb the VM's noise.
 /// </summary>
 internal static class InKernelCost
 {
     private static readonly TimeSpan BpftraceAttachTimeout = TimeSpan.FromSeconds(60);
+
+    private static readonly TimeSpan LibbpfToolAttachTimeout = TimeSpan.FromSeconds(30);
 
     internal static ScenarioResult Measure(Scenario scenario, BenchOptions options, Tools tools, Action<string> progress, CancellationToken cancel)
     {
@@ -74,6 +83,19 @@ internal static class InKernelCost
         {
             modes.Add(new TracerMode("bpftrace", TracerKind.Bpftrace));
             modes.AddRange(scenario.ReferenceScripts.Select(r => new TracerMode(r.Label, TracerKind.Bpftrace)));
+        }
+        string? libbpfSkipped = null;
+        if (scenario.LibbpfPeer is { } peer)
+        {
+            var found = options.LibbpfToolsDirectories.Select(d => System.IO.Path.Combine(d, peer.Name)).Where(File.Exists).ToList();
+            // Several directories (builds against different libbpf versions): each its own column.
+            modes.AddRange(found.Select(path => new TracerMode(found.Count == 1 ? peer.Label : $"{peer.Label} (`{path}`)", TracerKind.LibbpfTools, path)));
+            if (found.Count == 0)
+            {
+                libbpfSkipped = options.LibbpfToolsDirectories.Count == 0
+                    ? $"{peer.Label} not run: no --libbpf-tools DIR was given"
+                    : $"{peer.Label} not run: no {peer.Name} in {string.Join(", ", options.LibbpfToolsDirectories)}";
+            }
         }
 
         // One untimed run first: page cache, perf's own start-up, CPU frequency settle.
@@ -90,7 +112,7 @@ internal static class InKernelCost
                 rounds.Add(result);
             }
         }
-        return new ScenarioResult(scenario, modes, rounds, skipped);
+        return new ScenarioResult(scenario, modes, rounds, skipped) { LibbpfPeerSkipped = libbpfSkipped };
     }
 
     private static RoundResult RunOnce(Scenario scenario, TracerMode mode, int round, Tools tools, CancellationToken cancel)
@@ -106,9 +128,12 @@ internal static class InKernelCost
             ? Path.Combine("/dev/shm", $"schedtrace-bench-bpftrace-{Environment.ProcessId}.out")
             : null;
         using var removeOutput = output is null ? null : Cleanup.Register($"rm {output}", () => File.Delete(output));
-        using ITracer tracer = mode.Kind == TracerKind.Bpftrace
-            ? BpftraceTracer.Start(tools.Bpftrace!, scenario.ScriptFor(mode.Label), scenario.BpftraceProbe, BpftraceAttachTimeout, cancel, output)
-            : SchedTraceTracer.Start(scenario.Ours.Single(o => o.Label == mode.Label).Options);
+        using ITracer tracer = mode.Kind switch
+        {
+            TracerKind.Bpftrace => BpftraceTracer.Start(tools.Bpftrace!, scenario.ScriptFor(mode.Label), scenario.BpftraceProbe, BpftraceAttachTimeout, cancel, output),
+            TracerKind.LibbpfTools => LibbpfToolTracer.Start(mode.Path!, scenario.LibbpfPeer!, LibbpfToolAttachTimeout, cancel),
+            _ => SchedTraceTracer.Start(scenario.Ours.Single(o => o.Label == mode.Label).Options),
+        };
         // The tracer is attached; count only what the workload causes, not attach or detach.
         var programsBefore = tracer.ReadPrograms();
         long switchesBefore = ContextSwitchCounter.Read();

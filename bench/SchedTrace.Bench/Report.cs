@@ -96,6 +96,13 @@ internal static class Report
         {
             md.AppendLine($"- {label}, for reference (ratios are against the script above): `{script}`");
         }
+        if (s.LibbpfPeer is { } peer)
+        {
+            var paths = result.Modes.Where(m => m.Kind == TracerKind.LibbpfTools).Select(m => $"`{m.Path}`").ToList();
+            md.AppendLine(result.LibbpfPeerSkipped is { } notRun
+                ? $"- libbpf-tools: {notRun}"
+                : $"- libbpf-tools: `{string.Join(' ', peer.Args.Prepend(peer.Name))}` ({string.Join(", ", paths)}), built by the user from bcc outside the repository; its programs are the ones its process holds, the hook is the one it chose");
+        }
         string costColumn = s.CostUnit;
         md.AppendLine(s.CostPerContextSwitch
             ? "- ns per context switch, all programs: run_time_ns of every program of the tracer over the workload and one read at its end (a CpuTime session's ReadTaskStats, as a one-shot Get-ProcessCpuTime makes; bpftrace reads its maps without a BPF program) / /proc/stat ctxt over the workload (kernel.bpf_stats_enabled=1); median over rounds. For bpftrace, whose only program is on sched_switch, this is its ns per sched_switch"
@@ -107,9 +114,13 @@ internal static class Report
         double bpftraceNs = bpftrace is null ? double.NaN : result.MedianNsPerSwitch(bpftrace);
         var baseline = result.Modes.First(m => m.Kind == TracerKind.None);
         double baselineUs = result.MedianUsecsPerOp(baseline);
+        var libbpf = result.LibbpfPeer;
+        double libbpfNs = libbpf is null ? double.NaN : result.MedianNsPerSwitch(libbpf);
+        string libbpfHeader = libbpf is null ? "" : $" vs {s.LibbpfPeer!.Label} |";
+        string libbpfAlign = libbpf is null ? "" : " ---: |";
 
-        md.AppendLine($"| tracer | hook | {costColumn} (median) | (min-max) | vs bpftrace | switch runs per ctxt | all programs ns/run (median) | workload µs/op (median) | workload time vs no tracing | attach ms (median) |");
-        md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        md.AppendLine($"| tracer | hook | {costColumn} (median) | (min-max) | vs bpftrace |{libbpfHeader} switch runs per ctxt | all programs ns/run (median) | workload µs/op (median) | workload time vs no tracing | attach ms (median) |");
+        md.AppendLine($"| --- | --- | ---: | ---: | ---: |{libbpfAlign} ---: | ---: | ---: | ---: | ---: |");
         foreach (var mode in result.Modes)
         {
             var rounds = result.Of(mode).ToList();
@@ -119,14 +130,15 @@ internal static class Report
             string attach = rounds.All(r => r.AttachTime is null) ? "-" : Inv($"{Sample.Median(rounds.Select(r => r.AttachTime!.Value.TotalMilliseconds)):0.0}");
             if (mode.Kind == TracerKind.None)
             {
-                md.AppendLine(Inv($"| {mode.Label} | - | - | - | - | - | - | {usecs:0.000} | {slowdown} | - |"));
+                md.AppendLine(Inv($"| {mode.Label} | - | - | - | - |{(libbpf is null ? "" : " - |")} - | - | {usecs:0.000} | {slowdown} | - |"));
                 continue;
             }
             var ns = rounds.Select(r => r.SwitchCost(s)).ToList();
             double median = result.MedianNsPerSwitch(mode);
             string ratio = double.IsNaN(bpftraceNs) ? "n/a" : Times(median / bpftraceNs);
+            string libbpfRatio = libbpf is null ? "" : $" {Times(median / libbpfNs)} |";
             double coverage = Sample.Median(rounds.Select(r => r.ContextSwitches == 0 ? double.NaN : (double)r.Switch.RunCount / r.ContextSwitches));
-            md.AppendLine(Inv($"| {mode.Label} | {hook} | {median:0.0} | {ns.Min():0.0}-{ns.Max():0.0} | {ratio} | {coverage:0.00} | {result.MedianNsPerEvent(mode):0.0} | {usecs:0.000} | {slowdown} | {attach} |"));
+            md.AppendLine(Inv($"| {mode.Label} | {hook} | {median:0.0} | {ns.Min():0.0}-{ns.Max():0.0} | {ratio} |{libbpfRatio} {coverage:0.00} | {result.MedianNsPerEvent(mode):0.0} | {usecs:0.000} | {slowdown} | {attach} |"));
         }
         md.AppendLine();
 
@@ -276,6 +288,11 @@ internal static class Report
             {
                 Row(md, $"reference: bpftrace `{scenario.Scenario.Name}`, process spawn to attached and firing", bpftrace);
             }
+            if (scenario.LibbpfPeer is { } peer)
+            {
+                var times = scenario.Of(peer).Where(r => r.AttachTime is not null).Select(r => r.AttachTime!.Value).ToList();
+                Row(md, $"reference: {peer.Label} `{scenario.Scenario.Name}`, process spawn to attached and firing", times);
+            }
         }
         md.AppendLine();
     }
@@ -289,24 +306,37 @@ internal static class Report
         foreach (var scenario in results.Scenarios)
         {
             // The primary tracer is the first one listed: the session users get by default.
+            var s = scenario.Scenario;
             var ours = scenario.Modes.First(m => m.Kind == TracerKind.SchedTrace);
             var bpftrace = scenario.Modes.FirstOrDefault(m => m.Kind == TracerKind.Bpftrace);
-            if (bpftrace is null)
+            var libbpf = scenario.LibbpfPeer;
+            var reference = s.TargetAgainstLibbpfPeer ? libbpf : bpftrace;
+            string referenceName = s.TargetAgainstLibbpfPeer ? s.LibbpfPeer!.Label : "bpftrace";
+            double oursNs = scenario.MedianNsPerSwitch(ours);
+            if (reference is null)
             {
-                md.AppendLine($"- `{scenario.Scenario.Name}` ns/event vs bpftrace: not measured ({scenario.BpftraceSkipped}).");
-                continue;
+                md.AppendLine($"- `{s.Name}` ns/event vs {referenceName}: not measured ({(s.TargetAgainstLibbpfPeer ? scenario.LibbpfPeerSkipped : scenario.BpftraceSkipped)}).");
             }
-            double ratio = scenario.MedianNsPerSwitch(ours) / scenario.MedianNsPerSwitch(bpftrace);
-            if (scenario.Scenario.NsRatioTarget is not double target)
+            else
             {
-                md.AppendLine(Inv($"- `{scenario.Scenario.Name}` in-kernel cost: {ours.Label} {scenario.MedianNsPerSwitch(ours):0.0} {scenario.Scenario.CostUnit} vs bpftrace {scenario.MedianNsPerSwitch(bpftrace):0.0} = **{Times(ratio)}** ({scenario.Scenario.TargetSource})."));
-                continue;
+                double referenceNs = scenario.MedianNsPerSwitch(reference);
+                double ratio = oursNs / referenceNs;
+                string verdict = s.NsRatioTarget is double target
+                    ? Inv($"(target at most {target:0.0}x; {s.TargetSource}): **{(ratio <= target ? "met" : "MISSED")}**")
+                    : $"({s.TargetSource})";
+                md.AppendLine(Inv($"- `{s.Name}` in-kernel cost: {ours.Label} {oursNs:0.0} {s.CostUnit} vs {referenceName} {referenceNs:0.0} = **{Times(ratio)}** {verdict}."));
             }
-            md.AppendLine(Inv($"- `{scenario.Scenario.Name}` in-kernel cost: {ours.Label} {scenario.MedianNsPerSwitch(ours):0.0} {scenario.Scenario.CostUnit} vs bpftrace {scenario.MedianNsPerSwitch(bpftrace):0.0} = **{Times(ratio)}** (target at most {target:0.0}x; {scenario.Scenario.TargetSource}): **{(ratio <= target ? "met" : "MISSED")}**."));
-            if (scenario.Scenario.WakeupRatioTarget is double wakeupTarget)
+            // The other peer measured in the same rounds, for scale.
+            var other = s.TargetAgainstLibbpfPeer ? bpftrace : libbpf;
+            if (other is not null)
+            {
+                double otherNs = scenario.MedianNsPerSwitch(other);
+                md.AppendLine(Inv($"- `{s.Name}` for reference: {ours.Label} vs {other.Label} {otherNs:0.0} {s.CostUnit} = {Times(oursNs / otherNs)}."));
+            }
+            if (bpftrace is not null && s.WakeupRatioTarget is double wakeupTarget)
             {
                 double wakeupRatio = scenario.MedianNsPerWakeup(ours) / scenario.MedianNsPerWakeup(bpftrace);
-                md.AppendLine(Inv($"- `{scenario.Scenario.Name}` in-kernel cost: {ours.Label} {scenario.MedianNsPerWakeup(ours):0.0} ns per sched_wakeup vs bpftrace {scenario.MedianNsPerWakeup(bpftrace):0.0} = **{Times(wakeupRatio)}** (target at most {wakeupTarget:0.0}x): **{(wakeupRatio <= wakeupTarget ? "met" : "MISSED")}**."));
+                md.AppendLine(Inv($"- `{s.Name}` in-kernel cost: {ours.Label} {scenario.MedianNsPerWakeup(ours):0.0} ns per sched_wakeup vs bpftrace {scenario.MedianNsPerWakeup(bpftrace):0.0} = **{Times(wakeupRatio)}** (target at most {wakeupTarget:0.0}x): **{(wakeupRatio <= wakeupTarget ? "met" : "MISSED")}**."));
             }
         }
         foreach (var sd in results.Slowdowns)

@@ -6,6 +6,16 @@ namespace SchedTrace.Bench;
 internal sealed record OurTracer(string Label, SchedTraceSessionOptions Options);
 
 /// <summary>
+/// A libbpf-tools program doing a scenario's job, as its user starts it: its file name in a
+/// <c>--libbpf-tools</c> directory, its arguments (no interval: it traces until SIGINT), and how
+/// many BPF programs it holds once attached (the harness waits until each has fired).
+/// </summary>
+internal sealed record LibbpfTool(string Name, IReadOnlyList<string> Args, int Programs)
+{
+    internal string Label => "libbpf-tools " + string.Join(' ', Args.Prepend(Name));
+}
+
+/// <summary>
 /// One benchmark scenario: our session(s), the bpftrace script that does the same job, and a
 /// workload that produces the events. Later scenarios (per-process CPU time, ring-buffer
 /// events, run-queue latency) are added to <see cref="All"/> with their own three parts.
@@ -35,6 +45,18 @@ internal sealed record Scenario(
     public bool BpftracePrintsPerEvent { get; init; }
 
     /// <summary>
+    /// The libbpf-tools program that does the same job, measured in the same rounds when a
+    /// <c>--libbpf-tools</c> directory holding it is given (one mode per such directory).
+    /// </summary>
+    public LibbpfTool? LibbpfPeer { get; init; }
+
+    /// <summary>
+    /// <see cref="NsRatioTarget"/> is against <see cref="LibbpfPeer"/> (the first directory's),
+    /// not bpftrace: for jobs whose issue names the C tool as the bar.
+    /// </summary>
+    public bool TargetAgainstLibbpfPeer { get; init; }
+
+    /// <summary>
     /// A second cost target for scenarios whose other hook matters as much as sched_switch: the
     /// ratio of our sched_wakeup program's ns per run to bpftrace's, at most this.
     /// </summary>
@@ -57,11 +79,12 @@ internal sealed record Scenario(
         ReferenceScripts.FirstOrDefault(r => r.Label == label).Script ?? BpftraceScript;
 
     /// <summary>
-    /// The program that runs on sched_switch: ours (tp_btf or raw_tp) and bpftrace's (named after
-    /// its probe). "ns per sched_switch" and the ratio to bpftrace are this program's alone; the
-    /// other hooks of a multi-program tracer are reported next to it.
+    /// The program that runs on sched_switch: ours (tp_btf or raw_tp), bpftrace's (named after
+    /// its probe) and libbpf-tools' (runqlat's sched_switch; cpudist's sched_switch_btf, which the
+    /// kernel cuts to 15 characters, or sched_switch_tp). "ns per sched_switch" and the ratio to a
+    /// peer are this program's alone; the other hooks of a multi-program tracer are reported next to it.
     /// </summary>
-    internal static bool IsSwitchProgram(string name) => name is "switch_btf" or "switch_raw" or "sched_switch";
+    internal static bool IsSwitchProgram(string name) => name is "switch_btf" or "switch_raw" or "sched_switch" or "sched_switch_bt" or "sched_switch_tp";
 
     /// <summary>The program on sched_wakeup: ours, or bpftrace's (named after its probe).</summary>
     internal static bool IsWakeupProgram(string name) => name is "wakeup_btf" or "wakeup_raw" or "sched_wakeup";
@@ -101,6 +124,16 @@ internal sealed record Scenario(
     /// </summary>
     internal const string CpudistScript =
         "tracepoint:sched:sched_switch { $s = @start[args->prev_pid]; if ($s) { @usecs = hist((nsecs - $s) / 1000); delete(@start[args->prev_pid]); } if (args->next_pid) { @start[args->next_pid] = nsecs; } }";
+
+    /// <summary>
+    /// cpudist -O's logic: stamp a thread at switch-out, and at its next switch-in put the time
+    /// off the CPU in a log2 histogram; the idle task left out, as in <see cref="CpudistScript"/>.
+    /// Ours does more on the same event: the time split by why the thread left (sleeping,
+    /// uninterruptible, preempted, other), a 16-slots-per-octave histogram per CPU, exact
+    /// min/max/sum, and stamps freed with the task.
+    /// </summary>
+    internal const string OffCpuScript =
+        "tracepoint:sched:sched_switch { if (args->prev_pid) { @start[args->prev_pid] = nsecs; } $s = @start[args->next_pid]; if ($s) { @usecs = hist((nsecs - $s) / 1000); delete(@start[args->next_pid]); } }";
 
     internal static IReadOnlyList<Scenario> All(BenchOptions options, Tools tools) =>
     [
@@ -171,6 +204,7 @@ internal sealed record Scenario(
             TargetSource: "issue: bpftrace running the runqlat logic measured 249 ns per switch and 140 per wakeup here")
         {
             WakeupRatioTarget = 0.6,
+            LibbpfPeer = new LibbpfTool("runqlat", [], Programs: 3),
         },
         new Scenario(
             Name: "oncpu",
@@ -184,8 +218,28 @@ internal sealed record Scenario(
             BpftraceScript: CpudistScript,
             BpftraceProbe: "tracepoint (classic, via perf event)",
             Workload: new PerfPipeWorkload(tools.Perf, tools.Taskset, options.WorkloadCpu, options.Loops),
+            NsRatioTarget: 0.6,
+            TargetSource: "issue: libbpf-tools cpudist is the bar, measured in the same run")
+        {
+            LibbpfPeer = new LibbpfTool("cpudist", [], Programs: 1),
+            TargetAgainstLibbpfPeer = true,
+        },
+        new Scenario(
+            Name: "offcpu",
+            Job: "off-CPU time histogram by why the thread left (Features = OffCpuTime: sched_switch only)",
+            Ours:
+            [
+                new OurTracer("SchedTrace OffCpuTime (tp_btf)", new SchedTraceSessionOptions { Features = SchedTraceFeature.OffCpuTime, PreferredHook = SchedTraceHook.BtfTracepoint }),
+                new OurTracer("SchedTrace OffCpuTime (raw_tp fallback)", new SchedTraceSessionOptions { Features = SchedTraceFeature.OffCpuTime, PreferredHook = SchedTraceHook.RawTracepoint }),
+            ],
+            BpftraceScript: OffCpuScript,
+            BpftraceProbe: "tracepoint (classic, via perf event)",
+            Workload: new PerfPipeWorkload(tools.Perf, tools.Taskset, options.WorkloadCpu, options.Loops),
             NsRatioTarget: null,
-            TargetSource: "no target yet: shown next to bpftrace running cpudist's logic (off-CPU for scale: ours 325 ns, cpudist -O 425 here)"),
+            TargetSource: "no target: shown next to libbpf-tools cpudist -O (425 ns here, ours 325) and bpftrace running its logic")
+        {
+            LibbpfPeer = new LibbpfTool("cpudist", ["-O"], Programs: 1),
+        },
         new Scenario(
             Name: "priority-inversion",
             Job: "priority-inversion detection (Features = PriorityInversion, default 10 ms threshold: sched_switch + sched_wakeup + sched_wakeup_new, and with Lock sys_enter + sys_exit keeping futex calls)",

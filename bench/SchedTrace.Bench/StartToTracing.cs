@@ -48,7 +48,7 @@ internal static partial class StartToTracing
         var missing = candidates.Where(t => !File.Exists(t.Command[0])).ToList();
         if (missing.Count > 0)
         {
-            throw new InvalidOperationException($"Not built: {string.Join(", ", missing.Select(t => t.Command[0]))} (make build publishes the native CLI; --libbpf-tools must name a runqlat binary).");
+            throw new InvalidOperationException($"Not built: {string.Join(", ", missing.Select(t => t.Command[0]))} (make build publishes the native CLI; --libbpf-tools must name a runqlat binary or a directory of built libbpf-tools).");
         }
 
         var directory = Directory.CreateTempSubdirectory("schedtrace-bench-startup-").FullName;

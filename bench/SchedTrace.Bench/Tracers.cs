@@ -175,8 +175,6 @@ internal sealed partial class BpftraceTracer : ITracer
         }
     }
 
-    private static readonly TimeSpan NudgeAfter = TimeSpan.FromMilliseconds(200);
-
     private void WaitUntilAttached(long start, TimeSpan timeout, CancellationToken cancel)
     {
         long lastNudge = start;
@@ -205,14 +203,9 @@ internal sealed partial class BpftraceTracer : ITracer
                     AttachTime = Stopwatch.GetElapsedTime(start);
                     return;
                 }
-                if (programs.Count >= expected && Stopwatch.GetElapsedTime(start) > NudgeAfter && Stopwatch.GetElapsedTime(lastNudge) > NudgeAfter)
+                if (programs.Count >= expected && Stopwatch.GetElapsedTime(start) > ProcessPrograms.NudgeAfter && Stopwatch.GetElapsedTime(lastNudge) > ProcessPrograms.NudgeAfter)
                 {
-                    // A probe on sched_wakeup_new fires only when a task is created: make one,
-                    // so an idle machine does not hold up the attach (the workload comes later).
-                    using (var child = Process.Start(new ProcessStartInfo("/bin/true") { UseShellExecute = false }))
-                    {
-                        child?.WaitForExit();
-                    }
+                    ProcessPrograms.Nudge();
                     lastNudge = Stopwatch.GetTimestamp();
                 }
             }
@@ -252,31 +245,9 @@ internal sealed partial class BpftraceTracer : ITracer
         }
     }
 
-    public IReadOnlyList<ProgramStats> ReadPrograms()
-    {
-        var ids = new HashSet<uint>();
-        // A bpf_link fd also names its program: the set keeps each program once.
-        foreach (var fdinfo in Directory.EnumerateFiles($"/proc/{process.Id}/fdinfo"))
-        {
-            try
-            {
-                foreach (var line in File.ReadLines(fdinfo))
-                {
-                    if (line.StartsWith("prog_id:", StringComparison.Ordinal))
-                    {
-                        ids.Add(uint.Parse(line["prog_id:".Length..].Trim()));
-                    }
-                }
-            }
-            catch (IOException)
-            {
-                // The fd closed while we listed them (bpftrace closes its BEGIN program): skip it.
-            }
-        }
-        // A program can also go between the listing and the read (bpftrace frees its BEGIN
-        // program once it has run): skip those, they are not the sched_switch program.
-        return ids.Order().Select(ProgramStats.TryReadById).OfType<ProgramStats>().ToList();
-    }
+    // bpftrace closes its BEGIN program once it has run: a program gone between the listing and
+    // the read is skipped, it is not the sched_switch program.
+    public IReadOnlyList<ProgramStats> ReadPrograms() => ProcessPrograms.Of(process.Id);
 
     // bpftrace reads its maps in user space when it exits, with no BPF program run.
     public void ReadOnce()
@@ -332,4 +303,181 @@ internal sealed partial class BpftraceTracer : ITracer
 
     [GeneratedRegex(@"Lost (\d+) events")]
     private static partial Regex LostLine();
+}
+
+/// <summary>
+/// A libbpf-tools program (cpudist, runqlat) built by the user, never part of the repository,
+/// started as its user starts it, with no interval: it traces until SIGINT, then prints its
+/// histogram and exits. Its programs are exactly the BPF program fds its process holds.
+/// </summary>
+internal sealed class LibbpfToolTracer : ITracer
+{
+    private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(5);
+
+    private readonly Process process;
+    private readonly IDisposable killOnExit;
+    private readonly System.Text.StringBuilder output = new();
+
+    private LibbpfToolTracer(Process process)
+    {
+        this.process = process;
+        killOnExit = Cleanup.Register($"stop {process.StartInfo.FileName} (pid {process.Id})", Stop);
+        process.OutputDataReceived += (_, e) => Collect(e.Data);
+        process.ErrorDataReceived += (_, e) => Collect(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public TimeSpan AttachTime { get; private set; }
+
+    /// <summary>What the tool chose, as libbpf-tools do (tp_btf when the kernel has it, else raw_tp).</summary>
+    public string Hook { get; private set; } = "-";
+
+    /// <summary>
+    /// Spawns the tool and returns once it holds its programs and each has run at least once
+    /// (run_cnt moves only when attached and kernel.bpf_stats_enabled=1). Its "Tracing..." line
+    /// cannot tell: its stdout is a pipe, so that line stays in its buffer until it exits.
+    /// </summary>
+    internal static LibbpfToolTracer Start(string path, LibbpfTool tool, TimeSpan timeout, CancellationToken cancel)
+    {
+        long start = Stopwatch.GetTimestamp();
+        var tracer = new LibbpfToolTracer(Run.Start(path, tool.Args));
+        try
+        {
+            tracer.WaitUntilAttached(tool, start, timeout, cancel);
+            return tracer;
+        }
+        catch
+        {
+            tracer.Dispose();
+            throw;
+        }
+    }
+
+    private void WaitUntilAttached(LibbpfTool tool, long start, TimeSpan timeout, CancellationToken cancel)
+    {
+        long lastNudge = start;
+        while (true)
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"{tool.Label} exited with {process.ExitCode} before attaching:\n{Output}");
+            }
+            var programs = ReadPrograms();
+            if (programs.Count >= tool.Programs && programs.All(p => p.RunCount > 0))
+            {
+                AttachTime = Stopwatch.GetElapsedTime(start);
+                Hook = string.Join(", ", programs.Select(p => p.Type switch { "tracing" => "tp_btf", "raw_tracepoint" => "raw_tp", _ => p.Type }).Distinct());
+                return;
+            }
+            if (programs.Count >= tool.Programs && Stopwatch.GetElapsedTime(start) > ProcessPrograms.NudgeAfter && Stopwatch.GetElapsedTime(lastNudge) > ProcessPrograms.NudgeAfter)
+            {
+                ProcessPrograms.Nudge();
+                lastNudge = Stopwatch.GetTimestamp();
+            }
+            if (Stopwatch.GetElapsedTime(start) > timeout)
+            {
+                throw new TimeoutException($"{tool.Label} did not attach within {timeout.TotalSeconds:0} s:\n{Output}");
+            }
+            Thread.Sleep(2);
+        }
+    }
+
+    private string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    private void Collect(string? line)
+    {
+        if (line is not null)
+        {
+            lock (output)
+            {
+                output.AppendLine(line);
+            }
+        }
+    }
+
+    public IReadOnlyList<ProgramStats> ReadPrograms() => ProcessPrograms.Of(process.Id);
+
+    // The tool reads its maps in user space when it exits, with no BPF program run.
+    public void ReadOnce()
+    {
+    }
+
+    public EventCounts? FinishEvents() => null;
+
+    /// <summary>SIGINT (the tool detaches, prints its histogram, exits); SIGKILL if it will not.</summary>
+    private void Stop()
+    {
+        if (process.HasExited)
+        {
+            return;
+        }
+        Native.kill(process.Id, Native.SigInt);
+        if (!process.WaitForExit(ExitGrace))
+        {
+            Native.kill(process.Id, Native.SigKill);
+            process.WaitForExit(ExitGrace);
+        }
+    }
+
+    public void Dispose()
+    {
+        killOnExit.Dispose();
+        process.Dispose();
+    }
+}
+
+/// <summary>What the harness reads of a tracer that is another process (bpftrace, libbpf-tools).</summary>
+internal static class ProcessPrograms
+{
+    /// <summary>How long a tracer may hold its programs with some not yet fired before <see cref="Nudge"/>.</summary>
+    internal static readonly TimeSpan NudgeAfter = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// The programs whose fds the process holds (/proc/PID/fdinfo/N, "prog_id:"), so nothing
+    /// else on the machine is mixed in. A program that goes between the listing and the read is skipped.
+    /// </summary>
+    internal static IReadOnlyList<ProgramStats> Of(int pid)
+    {
+        var ids = new HashSet<uint>();
+        // A bpf_link fd also names its program: the set keeps each program once.
+        foreach (var fdinfo in Directory.EnumerateFiles($"/proc/{pid}/fdinfo"))
+        {
+            try
+            {
+                foreach (var line in File.ReadLines(fdinfo))
+                {
+                    if (line.StartsWith("prog_id:", StringComparison.Ordinal))
+                    {
+                        ids.Add(uint.Parse(line["prog_id:".Length..].Trim()));
+                    }
+                }
+            }
+            catch (IOException)
+            {
+                // The fd closed while we listed them: skip it.
+            }
+        }
+        return ids.Order().Select(ProgramStats.TryReadById).OfType<ProgramStats>().ToList();
+    }
+
+    /// <summary>
+    /// A program on sched_wakeup_new fires only when a task is created: make one, so an idle
+    /// machine does not hold up the attach (the workload comes later).
+    /// </summary>
+    internal static void Nudge()
+    {
+        using var child = Process.Start(new ProcessStartInfo("/bin/true") { UseShellExecute = false });
+        child?.WaitForExit();
+    }
 }
