@@ -15,11 +15,17 @@ public sealed class CpuTimeCliTests
     [KernelFact]
     public void CpuTime_Json_FindsABusyChildWithThePowerShellPropertyNames()
     {
-        // A shell busy loop; killed in finally, so it lives only as long as the test.
-        using var busy = Process.Start(new ProcessStartInfo("sh", new[] { "-c", "while :; do :; done" }))!;
+        // A shell busy loop; killed in finally, and by the kernel if the test process dies first
+        // (setpriv's parent-death signal, which the exec of sh keeps), so it lives only as long as the test.
+        using var busy = Process.Start(new ProcessStartInfo("setpriv", new[] { "--pdeathsig", "KILL", "sh", "-c", "while :; do :; done" }))!;
         try
         {
-            Thread.Sleep(50); // past exec: its comm is sh
+            // Past both execs (setpriv, then sh): the row's name is the comm at the reading.
+            var execed = Stopwatch.StartNew();
+            while (File.ReadAllText($"/proc/{busy.Id}/comm").Trim() != "sh" && execed.Elapsed < TimeSpan.FromSeconds(5))
+            {
+                Thread.Sleep(5);
+            }
             long before = ProcFs.ThreadRuntimeNs(busy.Id, busy.Id);
             var (exit, output, errors) = Run("cputime", "--duration", "0.5", "--pid", busy.Id.ToString(), "--json");
             long after = ProcFs.ThreadRuntimeNs(busy.Id, busy.Id);
