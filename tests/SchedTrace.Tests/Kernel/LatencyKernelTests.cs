@@ -183,29 +183,26 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
 
     /// <summary>
     /// A periodic task (4 ms of work, 4 ms of sleep) pinned to a CPU with two spinners wants more
-    /// than its fair third, so EEVDF makes it wait its turn: run-queue latency on the scale of
-    /// the scheduler's slice (base_slice_ns is 0.75-3 ms). On the same CPU without spinners it
-    /// waits only for the CPU to leave idle: tens of µs. Measured here: 3.8 ms vs 16 µs medians on
-    /// a quiet machine, 1.1 ms vs 0.24 ms while three builds ran at nice 19 (this kernel preempts
-    /// no kernel code, so a woken task waits for a niced one to leave the kernel), 6.2 ms vs
-    /// 2.8 ms with a second test run on the machine. So the wait without spinners says how busy
-    /// the machine is, not what SchedTrace does; asserted: at least 500 µs behind the spinners,
-    /// and longer than without them. (RunQueueLatency_TotalsTheKernelsRunDelay checks the sums.)
+    /// than its fair third, so it waits. How each wait falls is EEVDF's choice: a wakeup that
+    /// finds the task eligible preempts at once (tens of µs), one that finds it behind waits for
+    /// the running slice to end (base_slice_ns, 0.75-3 ms); medians seen here went from 68 µs to
+    /// 3.8 ms between runs, so no single wait is asserted. The sum is: over its 60 work phases
+    /// (240 ms of wall time) the task is runnable with two equal-weight spinners runnable beside
+    /// it, so it gets about a third of that CPU and waits about two thirds, 160 ms (EEVDF bounds
+    /// what a task gets above its share to its lag, about one slice). Asserted: at least half of
+    /// that, 80 ms, which leaves room for waits hidden by this kernel's unreported switches
+    /// (SwitchInsUnseen); others' load only adds waits. And at most the window between the two
+    /// readings: the task was blocked until it was let go inside it, so every wait counted began
+    /// and ended there. The same task without spinners is no control: on this 2-CPU machine its
+    /// waits say how busy the machine is (16 µs medians on a quiet one, a 528 ms sum while a
+    /// second test run and two builds ran), not what SchedTrace does.
+    /// (RunQueueLatency_TotalsTheKernelsRunDelay checks the sums against the kernel's run_delay.)
     /// </summary>
     [KernelFact]
-    public void PeriodicTask_WaitsASliceBehindSpinners_AndLittleOnAnIdleCpu()
-    {
-        double idle = PeriodicTaskMedianWait(spinners: 0);
-        double busy = PeriodicTaskMedianWait(spinners: 2);
-        output.WriteLine($"median run-queue latency: idle CPU {idle:F0} ns, with spinners {busy:F0} ns");
-        Assert.True(busy >= 500_000, $"behind two spinners the median wait should be slice-sized, was {busy:F0} ns");
-        Assert.True(busy > idle, $"spinners {busy:F0} ns vs idle {idle:F0} ns");
-    }
-
-    private double PeriodicTaskMedianWait(int spinners)
+    public void PeriodicTask_WaitsAboutTwoThirdsOfItsWorkBehindTwoSpinners()
     {
         int cpu = WorkCpu;
-        var spin = Enumerable.Range(0, spinners)
+        var spin = Enumerable.Range(0, 2)
             .Select(_ => new ControlledThread(() => ControlledThread.Spin(TimeSpan.FromMilliseconds(1500)), pinToCpu: cpu, name: "st-spinner"))
             .ToList();
         try
@@ -221,12 +218,17 @@ public sealed class LatencyKernelTests(ITestOutputHelper output)
             using var session = Start(SchedTraceFeature.RunQueueLatency, periodic.ThreadId);
             spin.ForEach(s => s.Go());
             var before = session.ReadLatency();
+            var window = Stopwatch.StartNew();
             periodic.Go();
             periodic.WaitDone();
-            var waits = session.ReadLatency().Figures.Total(LatencyKind.RunQueue).Since(before.Figures.Total(LatencyKind.RunQueue));
-            Show($"run queue, {spinners} spinners", waits);
+            var after = session.ReadLatency();
+            window.Stop();
+            var waits = after.Figures.Total(LatencyKind.RunQueue).Since(before.Figures.Total(LatencyKind.RunQueue));
+            Show("run queue, 2 spinners", waits);
+            output.WriteLine($"summed run-queue latency {waits.SumNs} ns in a {window.Elapsed.Ticks * 100} ns window");
             Assert.True(waits.Count >= 60, $"60 wakeups, saw {waits.Count} waits");
-            return waits.Percentile(50);
+            Assert.True(waits.SumNs >= 80_000_000, $"behind two spinners the 60 work phases of 4 ms should wait about 160 ms in all, waited {waits.SumNs} ns");
+            Assert.True(waits.SumNs <= (ulong)(window.Elapsed.Ticks * 100), $"waited {waits.SumNs} ns in all within a {window.Elapsed.Ticks * 100} ns window");
         }
         finally
         {
