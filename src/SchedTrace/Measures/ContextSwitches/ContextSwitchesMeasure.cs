@@ -4,14 +4,10 @@ using SchedTrace.Engine;
 namespace SchedTrace.Measures;
 
 /// <summary>Context switches per CPU, voluntary / involuntary / out of idle (bpf/measures/switches.bpf.h).</summary>
-internal sealed class ContextSwitchesMeasure : Measure
+internal sealed class ContextSwitchesMeasure() : Measure(SchedTraceFeature.ContextSwitches, ".rodata.switches")
 {
-    internal const string Constants = ".rodata.switches";
-
     /// <summary>The per-CPU counters (one slot, a copy per CPU).</summary>
     internal const string CountsMap = "switch_counts";
-
-    internal override SchedTraceFeature Feature => SchedTraceFeature.ContextSwitches;
 
     internal override void Request(BpfRequest request, SchedTraceSessionOptions options, int alternative)
     {

@@ -5,10 +5,8 @@ using SchedTrace.Engine;
 namespace SchedTrace.Measures;
 
 /// <summary>Per-thread on-CPU time, switches, migrations and CPUs used (bpf/measures/cputime.bpf.h).</summary>
-internal sealed class CpuTimeMeasure : Measure
+internal sealed class CpuTimeMeasure() : Measure(SchedTraceFeature.CpuTime, ".rodata.cputime")
 {
-    internal const string Constants = ".rodata.cputime";
-
     /// <summary>The per-thread table.</summary>
     internal const string TaskTable = "task_stats";
 
@@ -23,8 +21,6 @@ internal sealed class CpuTimeMeasure : Measure
 
     /// <summary>Freed threads, kept once the kernel table has released them.</summary>
     private readonly RetiredTasks retiredTasks = new();
-
-    internal override SchedTraceFeature Feature => SchedTraceFeature.CpuTime;
 
     /// <summary>Entries of the per-thread table this session loaded (0 before it has).</summary>
     internal long TableCapacity { get; private set; }

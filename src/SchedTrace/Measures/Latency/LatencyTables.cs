@@ -132,7 +132,7 @@ internal struct BpfLatencyConfig
 /// time, schedule() time): the family shares the stamps, the tables and the per-process option,
 /// and one reading of the tables serves every measure of it.
 /// </summary>
-internal abstract class HistogramMeasure : Measure
+internal abstract class HistogramMeasure(SchedTraceFeature feature, string constants, uint kinds) : Measure(feature, constants)
 {
     internal override object? Read(SchedBpfObject bpf) => LatencyTables.Read(bpf);
 
@@ -144,7 +144,7 @@ internal abstract class HistogramMeasure : Measure
     internal bool PerProcess { get; private set; }
 
     /// <summary>The histogram kinds it records, for sizing per-process rows.</summary>
-    protected abstract uint Kinds { get; }
+    private uint Kinds { get; } = kinds;
 
     protected void RecordInto(BpfRequest request, SchedTraceSessionOptions options, BpfStamps stamps)
     {

@@ -5,19 +5,13 @@ namespace SchedTrace.Measures;
 
 /// <summary>
 /// Time in schedule(), entry to return, per call, with the best method the kernel allows
-/// (bpf/measures/schedtime.bpf.h): each alternative is a full attach, tried best first.
+/// (bpf/measures/schedtime.bpf.h): each alternative is a full attach, tried best first. Two
+/// kinds: switched and not switched (or all calls, with fexit), and the handover.
 /// </summary>
-internal sealed class ScheduleTimeMeasure : HistogramMeasure
+internal sealed class ScheduleTimeMeasure() : HistogramMeasure(SchedTraceFeature.ScheduleTime, ".rodata.schedtime", kinds: 2)
 {
-    internal const string Constants = ".rodata.schedtime";
-
     private static readonly ScheduleTimeMethod[] Methods =
         { ScheduleTimeMethod.FunctionExit, ScheduleTimeMethod.SchedTracepoints, ScheduleTimeMethod.SwitchTracepoint };
-
-    internal override SchedTraceFeature Feature => SchedTraceFeature.ScheduleTime;
-
-    /// <summary>Switched and not switched (or all calls, with fexit), and the handover.</summary>
-    protected override uint Kinds => 2;
 
     internal override int Alternatives => Methods.Length;
 
