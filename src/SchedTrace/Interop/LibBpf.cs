@@ -109,7 +109,6 @@ internal static partial class LibBpf
     internal const uint BTF_KIND_STRUCT = 4;
 
     /// <summary>struct btf_type (uapi linux/btf.h): info holds vlen (bits 0-15), kind (24-28) and kflag (31).</summary>
-    [StructLayout(LayoutKind.Sequential)]
     internal struct BtfType
     {
         public uint NameOffset;
@@ -121,7 +120,6 @@ internal static partial class LibBpf
     }
 
     /// <summary>struct btf_member: offset in bits, or with kflag, bitfield size (bits 24-31) and offset (0-23).</summary>
-    [StructLayout(LayoutKind.Sequential)]
     internal struct BtfMember
     {
         public uint NameOffset;
@@ -151,7 +149,6 @@ internal static partial class LibBpf
     internal const uint BTF_KIND_FUNC = 12;
 
     /// <summary>struct bpf_iter_attach_opts.</summary>
-    [StructLayout(LayoutKind.Sequential)]
     internal struct BpfIterAttachOpts
     {
         public nuint Size;
@@ -204,7 +201,6 @@ internal static partial class LibBpf
     internal static unsafe partial nint libbpf_set_print(delegate* unmanaged<int, nint, nint, int> printFunction);
 
     /// <summary>The leading, stable part of struct bpf_object_open_opts; libbpf reads only <c>sz</c> bytes.</summary>
-    [StructLayout(LayoutKind.Sequential)]
     internal struct BpfObjectOpenOpts
     {
         public nuint Size;
@@ -212,7 +208,6 @@ internal static partial class LibBpf
     }
 
     /// <summary>struct bpf_map_batch_opts.</summary>
-    [StructLayout(LayoutKind.Sequential)]
     internal struct BpfMapBatchOpts
     {
         public nuint Size;
@@ -221,7 +216,6 @@ internal static partial class LibBpf
     }
 
     /// <summary>struct bpf_test_run_opts (libbpf 1.x layout).</summary>
-    [StructLayout(LayoutKind.Sequential)]
     internal struct BpfTestRunOpts
     {
         public nuint Size;

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using SchedTrace.Engine;
 
 namespace SchedTrace.Measures;
@@ -25,7 +24,6 @@ internal sealed class ContextSwitchesMeasure() : Measure(SchedTraceFeature.Conte
 }
 
 /// <summary>Mirror of <c>struct switch_counts</c>: one copy per CPU.</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("switch_counts")]
 internal struct BpfSwitchCounts
 {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using SchedTrace.Engine;
 
 namespace SchedTrace.Measures;
@@ -148,7 +147,6 @@ internal enum BpfTrackTasks : uint
 }
 
 /// <summary>Mirror of <c>struct cputime_config</c> (.rodata.cputime).</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("cputime_config")]
 internal struct BpfCpuTimeConfig
 {
@@ -158,7 +156,6 @@ internal struct BpfCpuTimeConfig
 }
 
 /// <summary>Mirror of <c>struct task_key</c>: a thread is its id and its start time.</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("task_key")]
 internal struct BpfTaskKey
 {
@@ -168,7 +165,6 @@ internal struct BpfTaskKey
 }
 
 /// <summary>Mirror of <c>struct task_stats</c>: one per thread seen.</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("task_stats")]
 internal unsafe struct BpfTaskStats
 {

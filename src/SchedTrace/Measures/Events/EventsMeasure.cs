@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using SchedTrace.Engine;
 
 namespace SchedTrace.Measures;
@@ -98,7 +97,6 @@ internal enum BpfEmit : uint
 }
 
 /// <summary>Mirror of <c>struct events_config</c> (.rodata.events).</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("events_config")]
 internal unsafe struct BpfEventsConfig
 {

@@ -119,7 +119,6 @@ internal enum BpfStamps : uint
 }
 
 /// <summary>Mirror of <c>struct latency_config</c> (.rodata.latency).</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("latency_config")]
 internal struct BpfLatencyConfig
 {

@@ -132,7 +132,6 @@ internal sealed record InversionCounters(long[] AlertsPerCpu, long[] SuppressedP
 }
 
 /// <summary>Mirror of <c>struct inversion_config</c> (.rodata.inversion).</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("inversion_config")]
 internal struct BpfInversionConfig
 {

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using SchedTrace.Engine;
 
 namespace SchedTrace.Measures;
@@ -50,7 +49,6 @@ internal sealed class ScheduleTimeMeasure() : HistogramMeasure(SchedTraceFeature
 }
 
 /// <summary>Mirror of <c>struct schedtime_config</c> (.rodata.schedtime); Method is a <see cref="ScheduleTimeMethod"/>.</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("schedtime_config")]
 internal struct BpfScheduleTimeConfig
 {
