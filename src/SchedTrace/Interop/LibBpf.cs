@@ -252,15 +252,20 @@ internal static partial class LibBpf
     }
 }
 
-/// <summary>Owns a <c>struct bpf_object *</c>: its programs and maps close with it.</summary>
-internal sealed class BpfObjectHandle : SafeHandle
+/// <summary>
+/// A libbpf object the handle owns, by its pointer (null is no object): each kind says how
+/// libbpf frees it.
+/// </summary>
+internal abstract class LibBpfHandle : SafeHandle
 {
-    public BpfObjectHandle() : base(0, ownsHandle: true) { }
-
-    internal BpfObjectHandle(nint pointer) : base(0, ownsHandle: true) => SetHandle(pointer);
+    private protected LibBpfHandle(nint pointer) : base(0, ownsHandle: true) => SetHandle(pointer);
 
     public override bool IsInvalid => handle == 0;
+}
 
+/// <summary>Owns a <c>struct bpf_object *</c>: its programs and maps close with it.</summary>
+internal sealed class BpfObjectHandle(nint pointer) : LibBpfHandle(pointer)
+{
     protected override bool ReleaseHandle()
     {
         LibBpf.bpf_object__close(handle);
@@ -269,26 +274,14 @@ internal sealed class BpfObjectHandle : SafeHandle
 }
 
 /// <summary>Owns a <c>struct bpf_link *</c>: destroying it detaches the program.</summary>
-internal sealed class BpfLinkHandle : SafeHandle
+internal sealed class BpfLinkHandle(nint pointer) : LibBpfHandle(pointer)
 {
-    public BpfLinkHandle() : base(0, ownsHandle: true) { }
-
-    internal BpfLinkHandle(nint pointer) : base(0, ownsHandle: true) => SetHandle(pointer);
-
-    public override bool IsInvalid => handle == 0;
-
     protected override bool ReleaseHandle() => LibBpf.bpf_link__destroy(handle) == 0;
 }
 
 /// <summary>Owns a <c>struct ring_buffer *</c> (the consumer side of a BPF ring buffer map).</summary>
-internal sealed class RingBufferHandle : SafeHandle
+internal sealed class RingBufferHandle(nint pointer) : LibBpfHandle(pointer)
 {
-    public RingBufferHandle() : base(0, ownsHandle: true) { }
-
-    internal RingBufferHandle(nint pointer) : base(0, ownsHandle: true) => SetHandle(pointer);
-
-    public override bool IsInvalid => handle == 0;
-
     protected override bool ReleaseHandle()
     {
         LibBpf.ring_buffer__free(handle);
