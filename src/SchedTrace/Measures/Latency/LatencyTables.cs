@@ -153,5 +153,16 @@ internal abstract class HistogramMeasure(SchedTraceFeature feature, string const
         tables.Record(Kinds, options.LatencyPerProcess);
     }
 
+    /// <summary>
+    /// The whole request of a measure that is only on or off (struct enabled_config): its hooks,
+    /// its section switched on, and the stamps its durations are taken from.
+    /// </summary>
+    protected void RequestSwitchedOn(BpfRequest request, SchedTraceSessionOptions options, BpfStamps stamps, params BpfHook[] hooks)
+    {
+        request.Attach(hooks);
+        BpfEnabledConfig.SwitchOn(request, Constants);
+        RecordInto(request, options, stamps);
+    }
+
     internal override IEnumerable<string> DescribeTables(BpfRequest request) => LatencyTables.DescribeTables(request);
 }

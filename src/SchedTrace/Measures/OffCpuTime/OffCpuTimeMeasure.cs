@@ -8,10 +8,6 @@ namespace SchedTrace.Measures;
 /// </summary>
 internal sealed class OffCpuTimeMeasure() : HistogramMeasure(SchedTraceFeature.OffCpuTime, ".rodata.offcpu", kinds: 4)
 {
-    internal override void Request(BpfRequest request, SchedTraceSessionOptions options, int alternative)
-    {
-        request.Attach(BpfHook.SchedSwitch);
-        BpfEnabledConfig.SwitchOn(request, Constants);
-        RecordInto(request, options, BpfStamps.OffCpu);
-    }
+    internal override void Request(BpfRequest request, SchedTraceSessionOptions options, int alternative) =>
+        RequestSwitchedOn(request, options, BpfStamps.OffCpu, BpfHook.SchedSwitch);
 }

@@ -9,11 +9,7 @@ namespace SchedTrace.Measures;
 /// </summary>
 internal sealed class OnCpuTimeMeasure() : HistogramMeasure(SchedTraceFeature.OnCpuTime, ".rodata.oncpu", kinds: 2)
 {
-    internal override void Request(BpfRequest request, SchedTraceSessionOptions options, int alternative)
-    {
-        request.Attach(BpfHook.SchedSwitch);
-        BpfEnabledConfig.SwitchOn(request, Constants);
-        // The switch-out also sets the off stamps, whose kind tells how the slice ended.
-        RecordInto(request, options, BpfStamps.OnCpu);
-    }
+    // The switch-out also sets the off stamps, whose kind tells how the slice ended.
+    internal override void Request(BpfRequest request, SchedTraceSessionOptions options, int alternative) =>
+        RequestSwitchedOn(request, options, BpfStamps.OnCpu, BpfHook.SchedSwitch);
 }
