@@ -13,12 +13,7 @@
 
 #include "lib/latency.bpf.h"
 
-/* Mirrored by BpfOnCpuTimeConfig (Measures/OnCpuTime/OnCpuTimeMeasure.cs). */
-struct oncpu_config {
-	__u32 enabled;
-	__u32 pad;
-};
-const volatile struct oncpu_config oncpu_cfg SEC(".rodata.oncpu") = {};
+const volatile struct enabled_config oncpu_cfg SEC(".rodata.oncpu") = {};
 
 /* prev leaves the CPU: its slice ends. off_kind was just set: preempted means still runnable. */
 static __always_inline void oncpu_switch_out(struct task_struct *prev, struct switch_args *a, struct task_lat *lat,

@@ -39,10 +39,14 @@ public abstract class LatencyCmdlet : SessionReadingCmdlet
     private ProcessNameFilter names = null!;
 
     /// <summary>Without -Duration a measure collects until Ctrl+C, as bcc's tools and the CLI's verbs do.</summary>
-    private protected LatencyCmdlet() => Duration = TimeSpan.Zero;
+    private protected LatencyCmdlet(LatencyReportKind kind)
+    {
+        Kind = kind;
+        Duration = TimeSpan.Zero;
+    }
 
     /// <summary>Which report this cmdlet writes.</summary>
-    private protected abstract LatencyReportKind Kind { get; }
+    private protected LatencyReportKind Kind { get; }
 
     /// <summary>Called once the session to read is known: <paramref name="started"/> when this command started it.</summary>
     private protected virtual void OnSession(SchedTraceSession session, bool started)

@@ -5,7 +5,4 @@ namespace SchedTrace.PowerShell;
 /// <summary>Off-CPU time: how long threads stayed off a CPU, by why they left it.</summary>
 [Cmdlet(VerbsDiagnostic.Measure, "OffCpuTime", DefaultParameterSetName = ForDuration)]
 [OutputType(typeof(LatencyStatistics))]
-public sealed class MeasureOffCpuTimeCommand : LatencyCmdlet
-{
-    private protected override LatencyReportKind Kind => LatencyReportKind.OffCpu;
-}
+public sealed class MeasureOffCpuTimeCommand() : LatencyCmdlet(LatencyReportKind.OffCpu);

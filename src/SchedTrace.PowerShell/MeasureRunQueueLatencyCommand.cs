@@ -5,7 +5,4 @@ namespace SchedTrace.PowerShell;
 /// <summary>Run-queue latency: how long threads waited, runnable, for a CPU.</summary>
 [Cmdlet(VerbsDiagnostic.Measure, "RunQueueLatency", DefaultParameterSetName = ForDuration)]
 [OutputType(typeof(LatencyStatistics))]
-public sealed class MeasureRunQueueLatencyCommand : LatencyCmdlet
-{
-    private protected override LatencyReportKind Kind => LatencyReportKind.RunQueue;
-}
+public sealed class MeasureRunQueueLatencyCommand() : LatencyCmdlet(LatencyReportKind.RunQueue);

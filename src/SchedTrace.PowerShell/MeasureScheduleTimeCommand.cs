@@ -5,10 +5,8 @@ namespace SchedTrace.PowerShell;
 /// <summary>Time in schedule() per call, and the CPU's handover, by the best method the kernel allows.</summary>
 [Cmdlet(VerbsDiagnostic.Measure, "ScheduleTime", DefaultParameterSetName = ForDuration)]
 [OutputType(typeof(LatencyStatistics))]
-public sealed class MeasureScheduleTimeCommand : LatencyCmdlet
+public sealed class MeasureScheduleTimeCommand() : LatencyCmdlet(LatencyReportKind.ScheduleTime)
 {
-    private protected override LatencyReportKind Kind => LatencyReportKind.ScheduleTime;
-
     /// <summary>
     /// Which method times schedule() (also the Method of every row). Not a warning: the session
     /// took the best method the kernel allows. A session this command started has already written

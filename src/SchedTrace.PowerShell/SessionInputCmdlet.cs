@@ -14,9 +14,7 @@ public abstract class SessionInputCmdlet : SchedTraceCmdlet
     private bool sessionOnCommandLine;
     private bool processIdsOnCommandLine;
     private bool threadIdsOnCommandLine;
-    private bool readingDue;
-    private readonly List<int> processIds = new();
-    private readonly List<int> threadIds = new();
+    private readonly PipedIds pipedIds = new();
 
     /// <summary>
     /// The -Id values typed on the command line. Only these are reported when they matched
@@ -79,14 +77,12 @@ public abstract class SessionInputCmdlet : SchedTraceCmdlet
             }
             return;
         }
-        processIds.AddRange(ProcessIdInput ?? Array.Empty<int>());
-        threadIds.AddRange(ThreadIdInput ?? Array.Empty<int>());
-        readingDue = true;
+        pipedIds.Add(ProcessIdInput, ThreadIdInput);
     }
 
     protected override void EndProcessing()
     {
-        if (!readingDue)
+        if (!pipedIds.Any)
         {
             return;
         }
@@ -96,9 +92,9 @@ public abstract class SessionInputCmdlet : SchedTraceCmdlet
             if (SessionInput is not null)
             {
                 // Ids piped along with a -Session given on the command line are as good as typed.
-                RefuseForSession(NewSessionParameters(processIdsOnCommandLine || processIds.Count > 0, threadIdsOnCommandLine || threadIds.Count > 0));
+                RefuseForSession(NewSessionParameters(processIdsOnCommandLine || pipedIds.HasProcessIds, threadIdsOnCommandLine || pipedIds.HasThreadIds));
             }
-            Run(SessionInput, processIds.Distinct().ToList(), threadIds.Distinct().ToList());
+            Run(SessionInput, pipedIds.ProcessIds, pipedIds.ThreadIds);
         }
         catch (SchedTraceException e)
         {

@@ -50,21 +50,14 @@ public sealed class StartSchedTraceCommand : SchedTraceCmdlet
 
     private const SchedTraceFeature CpuFiltered = SchedTraceFeature.Events | SchedTraceFeature.RunQueueLatency | SchedTraceFeature.OffCpuTime | SchedTraceFeature.ScheduleTime | SchedTraceFeature.OnCpuTime;
 
-    private bool startDue;
-    private readonly List<int> processIds = new();
-    private readonly List<int> threadIds = new();
+    private readonly PipedIds pipedIds = new();
 
     /// <summary>Every piped process joins the one session started at the end.</summary>
-    protected override void ProcessRecord()
-    {
-        processIds.AddRange(Id ?? Array.Empty<int>());
-        threadIds.AddRange(ThreadId ?? Array.Empty<int>());
-        startDue = true;
-    }
+    protected override void ProcessRecord() => pipedIds.Add(Id, ThreadId);
 
     protected override void EndProcessing()
     {
-        if (!startDue)
+        if (!pipedIds.Any)
         {
             return;
         }
@@ -85,8 +78,8 @@ public sealed class StartSchedTraceCommand : SchedTraceCmdlet
             {
                 Name = Name,
                 Features = features,
-                ProcessIds = processIds.Distinct().ToList(),
-                ThreadIds = threadIds.Distinct().ToList(),
+                ProcessIds = pipedIds.ProcessIds,
+                ThreadIds = pipedIds.ThreadIds,
                 EventTypes = EventType,
                 RingBufferBytes = BufferSize,
                 LatencyPerProcess = PerProcess,

@@ -1,12 +1,9 @@
-using System.Runtime.InteropServices;
-
 namespace SchedTrace.Engine;
 
 /// <summary>
 /// Mirror of <c>struct config</c> in bpf/lib/common.bpf.h (the object's .rodata.config): the
 /// constants every measure shares. Each measure's own constants are in its own section.
 /// </summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("config")]
 internal struct BpfSessionConfig
 {
@@ -33,7 +30,6 @@ internal enum BpfFilterSets : uint
 }
 
 /// <summary>Mirror of <c>struct session_stats</c>: one copy per CPU.</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("session_stats")]
 internal struct BpfSessionStats
 {

@@ -115,7 +115,6 @@ internal static partial class LibBpf
     internal const uint BTF_KIND_STRUCT = 4;
 
     /// <summary>struct btf_type (uapi linux/btf.h): info holds vlen (bits 0-15), kind (24-28) and kflag (31).</summary>
-    [StructLayout(LayoutKind.Sequential)]
     internal struct BtfType
     {
         public uint NameOffset;
@@ -127,7 +126,6 @@ internal static partial class LibBpf
     }
 
     /// <summary>struct btf_member: offset in bits, or with kflag, bitfield size (bits 24-31) and offset (0-23).</summary>
-    [StructLayout(LayoutKind.Sequential)]
     internal struct BtfMember
     {
         public uint NameOffset;
@@ -157,7 +155,6 @@ internal static partial class LibBpf
     internal const uint BTF_KIND_FUNC = 12;
 
     /// <summary>struct bpf_iter_attach_opts.</summary>
-    [StructLayout(LayoutKind.Sequential)]
     internal struct BpfIterAttachOpts
     {
         public nuint Size;
@@ -210,7 +207,6 @@ internal static partial class LibBpf
     internal static unsafe partial nint libbpf_set_print(delegate* unmanaged<int, nint, nint, int> printFunction);
 
     /// <summary>The leading, stable part of struct bpf_object_open_opts; libbpf reads only <c>sz</c> bytes.</summary>
-    [StructLayout(LayoutKind.Sequential)]
     internal struct BpfObjectOpenOpts
     {
         public nuint Size;
@@ -218,7 +214,6 @@ internal static partial class LibBpf
     }
 
     /// <summary>struct bpf_map_batch_opts.</summary>
-    [StructLayout(LayoutKind.Sequential)]
     internal struct BpfMapBatchOpts
     {
         public nuint Size;
@@ -227,7 +222,6 @@ internal static partial class LibBpf
     }
 
     /// <summary>struct bpf_test_run_opts (libbpf 1.x layout).</summary>
-    [StructLayout(LayoutKind.Sequential)]
     internal struct BpfTestRunOpts
     {
         public nuint Size;
@@ -270,15 +264,20 @@ internal static partial class LibBpf
     }
 }
 
-/// <summary>Owns a <c>struct bpf_object *</c>: its programs and maps close with it.</summary>
-internal sealed class BpfObjectHandle : SafeHandle
+/// <summary>
+/// A libbpf object the handle owns, by its pointer (null is no object): each kind says how
+/// libbpf frees it.
+/// </summary>
+internal abstract class LibBpfHandle : SafeHandle
 {
-    public BpfObjectHandle() : base(0, ownsHandle: true) { }
-
-    internal BpfObjectHandle(nint pointer) : base(0, ownsHandle: true) => SetHandle(pointer);
+    private protected LibBpfHandle(nint pointer) : base(0, ownsHandle: true) => SetHandle(pointer);
 
     public override bool IsInvalid => handle == 0;
+}
 
+/// <summary>Owns a <c>struct bpf_object *</c>: its programs and maps close with it.</summary>
+internal sealed class BpfObjectHandle(nint pointer) : LibBpfHandle(pointer)
+{
     protected override bool ReleaseHandle()
     {
         LibBpf.bpf_object__close(handle);
@@ -287,26 +286,14 @@ internal sealed class BpfObjectHandle : SafeHandle
 }
 
 /// <summary>Owns a <c>struct bpf_link *</c>: destroying it detaches the program.</summary>
-internal sealed class BpfLinkHandle : SafeHandle
+internal sealed class BpfLinkHandle(nint pointer) : LibBpfHandle(pointer)
 {
-    public BpfLinkHandle() : base(0, ownsHandle: true) { }
-
-    internal BpfLinkHandle(nint pointer) : base(0, ownsHandle: true) => SetHandle(pointer);
-
-    public override bool IsInvalid => handle == 0;
-
     protected override bool ReleaseHandle() => LibBpf.bpf_link__destroy(handle) == 0;
 }
 
 /// <summary>Owns a <c>struct ring_buffer *</c> (the consumer side of a BPF ring buffer map).</summary>
-internal sealed class RingBufferHandle : SafeHandle
+internal sealed class RingBufferHandle(nint pointer) : LibBpfHandle(pointer)
 {
-    public RingBufferHandle() : base(0, ownsHandle: true) { }
-
-    internal RingBufferHandle(nint pointer) : base(0, ownsHandle: true) => SetHandle(pointer);
-
-    public override bool IsInvalid => handle == 0;
-
     protected override bool ReleaseHandle()
     {
         LibBpf.ring_buffer__free(handle);

@@ -17,7 +17,6 @@ internal static partial class Libc
     internal const ulong RLIM_INFINITY = ulong.MaxValue;
 
     /// <summary>struct rlimit on 64-bit Linux.</summary>
-    [StructLayout(LayoutKind.Sequential)]
     internal struct RLimit
     {
         public ulong Current;

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using SchedTrace.Engine;
 
 namespace SchedTrace.Measures;
@@ -7,7 +6,6 @@ namespace SchedTrace.Measures;
 /// Mirror of <c>struct enabled_config</c> (bpf/lib/common.bpf.h): the constants of a measure
 /// whose only constant is whether it is on, each in its own .rodata section.
 /// </summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("enabled_config")]
 internal struct BpfEnabledConfig
 {

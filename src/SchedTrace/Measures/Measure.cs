@@ -8,10 +8,13 @@ namespace SchedTrace.Measures;
 /// mirrors, and its kernel side in bpf/measures/; <see cref="MeasureRegistry"/> composes them, so
 /// the session and the BPF plumbing know none by name.
 /// </summary>
-internal abstract class Measure
+internal abstract class Measure(SchedTraceFeature feature, string constants)
 {
     /// <summary>The feature that turns the measure on.</summary>
-    internal abstract SchedTraceFeature Feature { get; }
+    internal SchedTraceFeature Feature { get; } = feature;
+
+    /// <summary>Its own .rodata section in bpf/measures/ (".rodata.switches"): its constants, set before load.</summary>
+    internal string Constants { get; } = constants;
 
     /// <summary>Refuses options the measure cannot honour, before anything is loaded.</summary>
     internal virtual void Validate(SchedTraceSessionOptions options)

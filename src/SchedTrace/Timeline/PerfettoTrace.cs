@@ -120,26 +120,28 @@ public static class PerfettoTrace
         switch (e)
         {
             case SchedWakeupEvent w:
-                json.WriteString("name", $"{(w.Type == SchedEventType.WakeupNew ? "wakeup_new" : "wakeup")} {w.Name} [{w.ThreadId}]");
-                json.WriteStartObject("args");
-                json.WriteNumber("pid", w.ProcessId);
-                json.WriteNumber("tid", w.ThreadId);
-                json.WriteNumber("prio", w.Priority);
+                TaskInstant(json, w.Type == SchedEventType.WakeupNew ? "wakeup_new" : "wakeup", w.ProcessId, w.ThreadId, w.Name, w.Priority);
                 json.WriteNumber("target_cpu", w.TargetCpu);
                 json.WriteEndObject();
                 break;
             case SchedMigrateEvent m:
-                json.WriteString("name", $"migrate {m.Name} [{m.ThreadId}]");
-                json.WriteStartObject("args");
-                json.WriteNumber("pid", m.ProcessId);
-                json.WriteNumber("tid", m.ThreadId);
-                json.WriteNumber("prio", m.Priority);
+                TaskInstant(json, "migrate", m.ProcessId, m.ThreadId, m.Name, m.Priority);
                 json.WriteNumber("orig_cpu", m.OrigCpu);
                 json.WriteNumber("dest_cpu", m.DestCpu);
                 json.WriteEndObject();
                 break;
         }
         json.WriteEndObject();
+    }
+
+    /// <summary>The name and the task's args of an instant about one task; the caller adds its own args and closes them.</summary>
+    private static void TaskInstant(Utf8JsonWriter json, string what, int processId, int threadId, string name, int priority)
+    {
+        json.WriteString("name", $"{what} {name} [{threadId}]");
+        json.WriteStartObject("args");
+        json.WriteNumber("pid", processId);
+        json.WriteNumber("tid", threadId);
+        json.WriteNumber("prio", priority);
     }
 
     // The format's unit is the microsecond; decimal keeps nanoseconds exact (a double would round

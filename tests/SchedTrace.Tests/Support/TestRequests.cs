@@ -11,7 +11,7 @@ internal static class TestRequests
     {
         var request = MeasureRegistry.NewRequest(kind, TaskFilter.None);
         request.SetConstants(BpfSessionConfig.Section, new BpfSessionConfig { PrevStateArg = KernelFeatures.SchedSwitchHasPrevState ? 1u : 0u });
-        BpfEnabledConfig.SwitchOn(request, ContextSwitchesMeasure.Constants);
+        BpfEnabledConfig.SwitchOn(request, new ContextSwitchesMeasure().Constants);
         request.Attach(hooks);
         return request.Complete();
     };

@@ -1,17 +1,12 @@
-using System.Runtime.InteropServices;
 using SchedTrace.Engine;
 
 namespace SchedTrace.Measures;
 
 /// <summary>Context switches per CPU, voluntary / involuntary / out of idle (bpf/measures/switches.bpf.h).</summary>
-internal sealed class ContextSwitchesMeasure : Measure
+internal sealed class ContextSwitchesMeasure() : Measure(SchedTraceFeature.ContextSwitches, ".rodata.switches")
 {
-    internal const string Constants = ".rodata.switches";
-
     /// <summary>The per-CPU counters (one slot, a copy per CPU).</summary>
     internal const string CountsMap = "switch_counts";
-
-    internal override SchedTraceFeature Feature => SchedTraceFeature.ContextSwitches;
 
     internal override void Request(BpfRequest request, SchedTraceSessionOptions options, int alternative)
     {
@@ -29,7 +24,6 @@ internal sealed class ContextSwitchesMeasure : Measure
 }
 
 /// <summary>Mirror of <c>struct switch_counts</c>: one copy per CPU.</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("switch_counts")]
 internal struct BpfSwitchCounts
 {

@@ -1,14 +1,11 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using SchedTrace.Engine;
 
 namespace SchedTrace.Measures;
 
 /// <summary>Per-thread on-CPU time, switches, migrations and CPUs used (bpf/measures/cputime.bpf.h).</summary>
-internal sealed class CpuTimeMeasure : Measure
+internal sealed class CpuTimeMeasure() : Measure(SchedTraceFeature.CpuTime, ".rodata.cputime")
 {
-    internal const string Constants = ".rodata.cputime";
-
     /// <summary>The per-thread table.</summary>
     internal const string TaskTable = "task_stats";
 
@@ -23,8 +20,6 @@ internal sealed class CpuTimeMeasure : Measure
 
     /// <summary>Freed threads, kept once the kernel table has released them.</summary>
     private readonly RetiredTasks retiredTasks = new();
-
-    internal override SchedTraceFeature Feature => SchedTraceFeature.CpuTime;
 
     /// <summary>Entries of the per-thread table this session loaded (0 before it has).</summary>
     internal long TableCapacity { get; private set; }
@@ -152,7 +147,6 @@ internal enum BpfTrackTasks : uint
 }
 
 /// <summary>Mirror of <c>struct cputime_config</c> (.rodata.cputime).</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("cputime_config")]
 internal struct BpfCpuTimeConfig
 {
@@ -162,7 +156,6 @@ internal struct BpfCpuTimeConfig
 }
 
 /// <summary>Mirror of <c>struct task_key</c>: a thread is its id and its start time.</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("task_key")]
 internal struct BpfTaskKey
 {
@@ -172,7 +165,6 @@ internal struct BpfTaskKey
 }
 
 /// <summary>Mirror of <c>struct task_stats</c>: one per thread seen.</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("task_stats")]
 internal unsafe struct BpfTaskStats
 {

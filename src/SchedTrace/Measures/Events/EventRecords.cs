@@ -4,7 +4,6 @@ using SchedTrace.Engine;
 namespace SchedTrace.Measures;
 
 /// <summary>Mirror of <c>struct switch_event</c> in bpf/measures/events.bpf.h.</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("switch_event")]
 internal unsafe struct BpfSwitchEvent
 {
@@ -25,7 +24,6 @@ internal unsafe struct BpfSwitchEvent
 }
 
 /// <summary>Mirror of <c>struct task_event</c>: wakeup, wakeup_new and migrate records.</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("task_event")]
 internal unsafe struct BpfTaskEvent
 {

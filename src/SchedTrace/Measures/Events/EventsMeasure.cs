@@ -1,18 +1,13 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using SchedTrace.Engine;
 
 namespace SchedTrace.Measures;
 
 /// <summary>Live scheduler events through a BPF ring buffer (bpf/measures/events.bpf.h).</summary>
-internal sealed class EventsMeasure : Measure
+internal sealed class EventsMeasure() : Measure(SchedTraceFeature.Events, ".rodata.events")
 {
-    internal const string Constants = ".rodata.events";
-
     /// <summary>The ring buffer the records arrive in.</summary>
     internal const string RingBuffer = "events";
-
-    internal override SchedTraceFeature Feature => SchedTraceFeature.Events;
 
     internal override void Validate(SchedTraceSessionOptions options)
     {
@@ -102,7 +97,6 @@ internal enum BpfEmit : uint
 }
 
 /// <summary>Mirror of <c>struct events_config</c> (.rodata.events).</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("events_config")]
 internal unsafe struct BpfEventsConfig
 {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SchedTrace.Measures;
 
 namespace SchedTrace;
 
@@ -39,14 +40,8 @@ public static class SchedEventWatch
         long started = Stopwatch.GetTimestamp();
         long written = 0;
         var lostBefore = session.LostAtLastTake();
-        var ticker = new ProgressTicker(progress, duration);
-        while (true)
+        foreach (var (batch, counters) in StreamDrain.Takes(session, session.TakeEventBatch, started, duration, cancellation, progress, restAfterRecords: false))
         {
-            var elapsed = Stopwatch.GetElapsedTime(started);
-            ticker.Tick(elapsed);
-            // Read before the drain: a session stopped after it still has its last events to give.
-            bool last = session.State == SchedTraceState.Stopped || cancellation.IsCancellationRequested || (duration is { } limit && elapsed >= limit);
-            var (batch, counters) = session.TakeEventBatch();
             report?.Update(lostBefore, counters.EventsLost());
             foreach (var e in batch)
             {
@@ -59,15 +54,6 @@ public static class SchedEventWatch
                 {
                     yield break;
                 }
-            }
-            if (last)
-            {
-                yield break;
-            }
-            if (batch.Count == 0)
-            {
-                var wait = duration is { } total && total - elapsed < DrainInterval ? total - elapsed : DrainInterval;
-                cancellation.WaitHandle.WaitOne(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
             }
         }
     }

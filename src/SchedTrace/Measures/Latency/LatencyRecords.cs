@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using SchedTrace.Engine;
 
 namespace SchedTrace.Measures;
@@ -20,7 +19,6 @@ internal enum LatencyKind : uint
 }
 
 /// <summary>Mirror of <c>struct latency_hist</c>: one per kind per CPU, or per process and kind.</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("latency_hist")]
 internal unsafe struct BpfLatencyHist
 {
@@ -46,7 +44,6 @@ internal unsafe struct BpfLatencyHist
 }
 
 /// <summary>Mirror of <c>struct proc_hist_key</c>.</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("proc_hist_key")]
 internal struct BpfProcHistKey
 {
@@ -55,7 +52,6 @@ internal struct BpfProcHistKey
 }
 
 /// <summary>Mirror of <c>struct proc_hist</c>.</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("proc_hist")]
 internal unsafe struct BpfProcHist
 {

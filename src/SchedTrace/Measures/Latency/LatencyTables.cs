@@ -119,7 +119,6 @@ internal enum BpfStamps : uint
 }
 
 /// <summary>Mirror of <c>struct latency_config</c> (.rodata.latency).</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("latency_config")]
 internal struct BpfLatencyConfig
 {
@@ -132,7 +131,7 @@ internal struct BpfLatencyConfig
 /// time, schedule() time): the family shares the stamps, the tables and the per-process option,
 /// and one reading of the tables serves every measure of it.
 /// </summary>
-internal abstract class HistogramMeasure : Measure
+internal abstract class HistogramMeasure(SchedTraceFeature feature, string constants, uint kinds) : Measure(feature, constants)
 {
     internal override object? Read(SchedBpfObject bpf) => LatencyTables.Read(bpf);
 
@@ -144,7 +143,7 @@ internal abstract class HistogramMeasure : Measure
     internal bool PerProcess { get; private set; }
 
     /// <summary>The histogram kinds it records, for sizing per-process rows.</summary>
-    protected abstract uint Kinds { get; }
+    private uint Kinds { get; } = kinds;
 
     protected void RecordInto(BpfRequest request, SchedTraceSessionOptions options, BpfStamps stamps)
     {
@@ -152,6 +151,17 @@ internal abstract class HistogramMeasure : Measure
         var tables = request.Part<LatencyTables>();
         tables.Keep(stamps);
         tables.Record(Kinds, options.LatencyPerProcess);
+    }
+
+    /// <summary>
+    /// The whole request of a measure that is only on or off (struct enabled_config): its hooks,
+    /// its section switched on, and the stamps its durations are taken from.
+    /// </summary>
+    protected void RequestSwitchedOn(BpfRequest request, SchedTraceSessionOptions options, BpfStamps stamps, params BpfHook[] hooks)
+    {
+        request.Attach(hooks);
+        BpfEnabledConfig.SwitchOn(request, Constants);
+        RecordInto(request, options, stamps);
     }
 
     internal override IEnumerable<string> DescribeTables(BpfRequest request) => LatencyTables.DescribeTables(request);

@@ -2,20 +2,12 @@ using SchedTrace.Engine;
 
 namespace SchedTrace.Measures;
 
-/// <summary>Off-CPU time: from a thread's switch-out to its next switch-in, by why it left (bpf/measures/offcpu.bpf.h).</summary>
-internal sealed class OffCpuTimeMeasure : HistogramMeasure
+/// <summary>
+/// Off-CPU time: from a thread's switch-out to its next switch-in, by why it left (bpf/measures/offcpu.bpf.h):
+/// four kinds, sleeping, uninterruptible, preempted and other.
+/// </summary>
+internal sealed class OffCpuTimeMeasure() : HistogramMeasure(SchedTraceFeature.OffCpuTime, ".rodata.offcpu", kinds: 4)
 {
-    internal const string Constants = ".rodata.offcpu";
-
-    internal override SchedTraceFeature Feature => SchedTraceFeature.OffCpuTime;
-
-    /// <summary>Sleeping, uninterruptible, preempted, other.</summary>
-    protected override uint Kinds => 4;
-
-    internal override void Request(BpfRequest request, SchedTraceSessionOptions options, int alternative)
-    {
-        request.Attach(BpfHook.SchedSwitch);
-        BpfEnabledConfig.SwitchOn(request, Constants);
-        RecordInto(request, options, BpfStamps.OffCpu);
-    }
+    internal override void Request(BpfRequest request, SchedTraceSessionOptions options, int alternative) =>
+        RequestSwitchedOn(request, options, BpfStamps.OffCpu, BpfHook.SchedSwitch);
 }

@@ -4,7 +4,6 @@ using SchedTrace.Engine;
 namespace SchedTrace.Measures;
 
 /// <summary>Mirror of <c>struct inv_task</c> in bpf/measures/inversion.bpf.h.</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("inv_task")]
 internal unsafe struct BpfInvTask
 {
@@ -26,7 +25,6 @@ internal unsafe struct BpfInvTask
 }
 
 /// <summary>Mirror of <c>struct inv_ran</c>.</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("inv_ran")]
 internal struct BpfInvRan
 {
@@ -35,7 +33,6 @@ internal struct BpfInvRan
 }
 
 /// <summary>Mirror of <c>struct inv_alert</c>.</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("inv_alert")]
 internal struct BpfInvAlert
 {
@@ -57,7 +54,6 @@ internal struct BpfInvAlert
 }
 
 /// <summary>Mirror of <c>struct inv_stats</c>: one copy per CPU.</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("inv_stats")]
 internal struct BpfInvStats
 {

@@ -4,10 +4,8 @@ using SchedTrace.Engine;
 namespace SchedTrace.Measures;
 
 /// <summary>Priority-inversion alerts: run-queue and lock inversions (bpf/measures/inversion.bpf.h).</summary>
-internal sealed class PriorityInversionMeasure : Measure
+internal sealed class PriorityInversionMeasure() : Measure(SchedTraceFeature.PriorityInversion, ".rodata.inversion")
 {
-    internal const string Constants = ".rodata.inversion";
-
     /// <summary>The alerts' own ring buffer.</summary>
     internal const string AlertRing = "inv_alerts";
 
@@ -27,8 +25,6 @@ internal sealed class PriorityInversionMeasure : Measure
     /// <summary>The futex syscall on x86-64, the one architecture whose syscall registers the lock
     /// detection reads (bpf/sched_types.h pt_regs).</summary>
     private const uint FutexX64 = 202;
-
-    internal override SchedTraceFeature Feature => SchedTraceFeature.PriorityInversion;
 
     /// <summary>The threshold the kernel applies, once requested.</summary>
     internal TimeSpan Threshold { get; private set; }
@@ -136,7 +132,6 @@ internal sealed record InversionCounters(long[] AlertsPerCpu, long[] SuppressedP
 }
 
 /// <summary>Mirror of <c>struct inversion_config</c> (.rodata.inversion).</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("inversion_config")]
 internal struct BpfInversionConfig
 {

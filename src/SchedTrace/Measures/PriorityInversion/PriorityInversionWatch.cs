@@ -30,14 +30,8 @@ public static class PriorityInversionWatch
         long started = Stopwatch.GetTimestamp();
         session.Refresh();
         var before = session.Counters;
-        var ticker = new ProgressTicker(progress, duration);
-        while (true)
+        foreach (var (batch, counters) in StreamDrain.Takes(session, session.TakeInversionAlerts, started, duration, cancellation, progress, restAfterRecords: true))
         {
-            var elapsed = Stopwatch.GetElapsedTime(started);
-            ticker.Tick(elapsed);
-            // Read before the drain: a session stopped after it still has its last alerts to give.
-            bool last = session.State == SchedTraceState.Stopped || cancellation.IsCancellationRequested || (duration is { } limit && elapsed >= limit);
-            var (batch, counters) = session.TakeInversionAlerts();
             report?.Update(before, counters);
             foreach (var alert in batch)
             {
@@ -48,12 +42,6 @@ public static class PriorityInversionWatch
                 report?.Seen.Add(alert);
                 yield return alert;
             }
-            if (last)
-            {
-                yield break;
-            }
-            var wait = duration is { } total && total - elapsed < SchedEventWatch.DrainInterval ? total - elapsed : SchedEventWatch.DrainInterval;
-            cancellation.WaitHandle.WaitOne(wait > TimeSpan.Zero ? wait : TimeSpan.Zero);
         }
     }
 }

@@ -1,23 +1,16 @@
-using System.Runtime.InteropServices;
 using SchedTrace.Engine;
 
 namespace SchedTrace.Measures;
 
 /// <summary>
 /// Time in schedule(), entry to return, per call, with the best method the kernel allows
-/// (bpf/measures/schedtime.bpf.h): each alternative is a full attach, tried best first.
+/// (bpf/measures/schedtime.bpf.h): each alternative is a full attach, tried best first. Two
+/// kinds: switched and not switched (or all calls, with fexit), and the handover.
 /// </summary>
-internal sealed class ScheduleTimeMeasure : HistogramMeasure
+internal sealed class ScheduleTimeMeasure() : HistogramMeasure(SchedTraceFeature.ScheduleTime, ".rodata.schedtime", kinds: 2)
 {
-    internal const string Constants = ".rodata.schedtime";
-
     private static readonly ScheduleTimeMethod[] Methods =
         { ScheduleTimeMethod.FunctionExit, ScheduleTimeMethod.SchedTracepoints, ScheduleTimeMethod.SwitchTracepoint };
-
-    internal override SchedTraceFeature Feature => SchedTraceFeature.ScheduleTime;
-
-    /// <summary>Switched and not switched (or all calls, with fexit), and the handover.</summary>
-    protected override uint Kinds => 2;
 
     internal override int Alternatives => Methods.Length;
 
@@ -56,7 +49,6 @@ internal sealed class ScheduleTimeMeasure : HistogramMeasure
 }
 
 /// <summary>Mirror of <c>struct schedtime_config</c> (.rodata.schedtime); Method is a <see cref="ScheduleTimeMethod"/>.</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("schedtime_config")]
 internal struct BpfScheduleTimeConfig
 {
