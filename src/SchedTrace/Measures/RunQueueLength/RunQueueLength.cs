@@ -25,6 +25,9 @@ public sealed class RunQueueLength
     /// <summary>The type name that selects the view of -Interval samples (a Sample column).</summary>
     public const string IntervalTypeName = "SchedTrace.RunQueueLength#Interval";
 
+    /// <summary>The type name that selects the view of -Total -Interval samples.</summary>
+    public const string TotalIntervalTypeName = "SchedTrace.RunQueueLength#TotalInterval";
+
     private readonly long waitingSum;
     private readonly TextList<long> histogram;
 
@@ -99,7 +102,7 @@ public sealed class RunQueueLength
         $"{(Sample > 0 ? $"Sample {Sample}, " : "")}{(Cpu is int cpu ? $"CPU {cpu}" : "All CPUs")}: {MeanWaiting:F2} waiting on average, at most {MaxWaiting}; {OccupancyPercent:F1} % of {Samples:N0} samples with one or more waiting, {IdlePercent:F1} % idle");
 
     /// <summary>The view for this row's variant (see <see cref="RecordViews"/>).</summary>
-    internal string? ViewTypeName() => Cpu is null ? TotalTypeName : Sample > 0 ? IntervalTypeName : null;
+    internal string? ViewTypeName() => Cpu is null ? (Sample > 0 ? TotalIntervalTypeName : TotalTypeName) : Sample > 0 ? IntervalTypeName : null;
 
     private double Percent(long part) => Samples > 0 ? 100.0 * part / Samples : 0;
 
