@@ -88,8 +88,9 @@ public sealed class RunQueueLengthKernelTests(ITestOutputHelper output)
 
     /// <summary>
     /// N spinners pinned to one CPU, each always runnable there (native, in user space, checked
-    /// in /proc at both ends of the window): every sample there finds N-1 or more waiting, with no
-    /// tolerance, as one of them runs or another task does. On a quiet machine that is N-1 in
+    /// in /proc at both ends of the window; no CPU bandwidth limit here dequeues them): every
+    /// sample there finds N-1 or more waiting, with no tolerance, as one of them runs or another
+    /// task does. On a quiet machine that is N-1 in
     /// nearly every sample; under the CI loop (load 6 to 12 measured on these 2 vCPUs) other
     /// tasks queue there too, so the mean and the share at N-1 are compared with the kernel's own
     /// view from /proc over the same window instead of being assumed.
