@@ -4,11 +4,12 @@
  * every CPU at a fixed rate by a perf event (user side: Measures/RunQueueLength). bcc's runqlen,
  * per CPU, with the share of samples that found the CPU idle.
  *
- * The sample runs on the CPU it measures, in the timer interrupt, so the CPU's run queue cannot
- * change under it. The run queue is found through the interrupted task: se.cfs_rq is the cfs_rq
- * it is queued on (its group's with CONFIG_FAIR_GROUP_SCHED), and cfs_rq->rq is the CPU's rq
- * whatever the group; the per-CPU `runqueues` ksym is not needed. Every task has se.cfs_rq set,
- * RT and idle tasks too (set_task_rq).
+ * The sample runs on the CPU it measures, in its timer interrupt, and reads the run queue
+ * without its lock, as bcc's runqlen does: a wakeup that another CPU queues there at that very
+ * instant may or may not be counted. The run queue is found through the interrupted task:
+ * se.cfs_rq is the cfs_rq it is queued on (its group's with CONFIG_FAIR_GROUP_SCHED), and
+ * cfs_rq->rq is the CPU's rq whatever the group, so the per-CPU `runqueues` ksym is not needed.
+ * Every task has se.cfs_rq set, RT and idle tasks too (set_task_rq).
  *
  * rq->nr_running counts the tasks of every class queued on the CPU, the running one included and
  * the idle task never. Since 6.12 it also counts fair tasks that blocked but stay queued until
@@ -47,7 +48,7 @@ static __always_inline __u32 runqlen_delayed(struct rq *rq)
 		return rq->cfs.h_nr_queued - rq->cfs.h_nr_runnable;
 	if (bpf_core_field_exists(((struct rq___6_13 *)rq)->cfs.h_nr_delayed))
 		return ((struct rq___6_13 *)rq)->cfs.h_nr_delayed;
-	return 0; /* before 6.13: a delayed task was counted like a runnable one */
+	return 0; /* 6.12 kept no count of them (it counts them as waiting); earlier kernels have none */
 }
 
 SEC("perf_event")
