@@ -22,6 +22,7 @@
         'Measure-OffCpuTime'
         'Measure-ScheduleTime'
         'Measure-OnCpuTime'
+        'Measure-RunQueueLength'
         'Watch-PriorityInversion'
     )
     FunctionsToExport    = @()

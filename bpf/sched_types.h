@@ -15,8 +15,34 @@
 #define TASK_UNINTERRUPTIBLE 0x0002
 #define PF_EXITING 0x00000004
 
+struct cfs_rq;
+
 struct sched_entity {
 	unsigned long long sum_exec_runtime;
+	struct cfs_rq *cfs_rq; /* CONFIG_FAIR_GROUP_SCHED: the cfs_rq the task is queued on */
+} __attribute__((preserve_access_index));
+
+/* A CPU's run queue (kernel/sched/sched.h), and the fair class's part of it. */
+struct rq;
+
+struct cfs_rq {
+	unsigned int h_nr_queued;   /* 6.14+: tasks queued in this hierarchy, delayed ones included */
+	unsigned int h_nr_runnable; /* 6.14+: ...and those of them that are runnable */
+	struct rq *rq;
+} __attribute__((preserve_access_index));
+
+struct rq {
+	unsigned int nr_running;
+	struct cfs_rq cfs;
+} __attribute__((preserve_access_index));
+
+/* 6.13 counted the delayed tasks themselves. */
+struct cfs_rq___6_13 {
+	unsigned int h_nr_delayed;
+} __attribute__((preserve_access_index));
+
+struct rq___6_13 {
+	struct cfs_rq___6_13 cfs;
 } __attribute__((preserve_access_index));
 
 struct thread_info {

@@ -23,6 +23,7 @@
 #include "measures/oncpu.bpf.h"
 #include "measures/schedtime.bpf.h"
 #include "measures/inversion.bpf.h"
+#include "measures/runqlen.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 

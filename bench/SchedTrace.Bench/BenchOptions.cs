@@ -69,7 +69,7 @@ internal sealed class BenchOptions
     public const string Usage =
         "usage: SchedTrace.Bench [--rounds N] [--loops N] [--cpu N] [--attach-repetitions N] [--slowdown-pairs N] [--slowdown-loops N]\n" +
         "                       [--snapshot-threads N] [--snapshot-repetitions N] [--events-repetitions N] [--output FILE.md] [--no-bpftrace]\n" +
-        "                       [--scenario NAME[,NAME...]]   (in-kernel cost scenarios: switch-count, cpu-time, events, runqlat, oncpu, offcpu, ...)\n" +
+        "                       [--scenario NAME[,NAME...]]   (in-kernel cost scenarios: switch-count, cpu-time, events, runqlat, oncpu, offcpu, runqlen, ...)\n" +
         "                       [--startup-only] [--libbpf-tools DIR | PATH/TO/runqlat]...   (DIR: built libbpf-tools, its cpudist and runqlat in\n" +
         "                       the oncpu, offcpu and runqlat scenarios and its runqlat in start to tracing; a runqlat file: start to tracing only)\n" +
         "       SchedTrace.Bench --soak [--soak-seconds N] [--soak-interval S] [--cli PATH] [--cpu N] [--output FILE.md]   (the soak run alone)";

@@ -30,7 +30,7 @@ internal sealed record RoundResult(TracerMode Mode, int Round, string Hook, Stat
     internal double NsPerContextSwitch => ContextSwitches == 0 ? double.NaN : (double)Programs.RunTimeNs / ContextSwitches;
 
     /// <summary>The figure a scenario compares: see <see cref="Scenario.CostPerContextSwitch"/>.</summary>
-    internal double SwitchCost(Scenario scenario) => scenario.CostPerContextSwitch ? NsPerContextSwitch : Switch.NsPerRun;
+    internal double SwitchCost(Scenario scenario) => scenario.CostPerSample ? Programs.NsPerRun : scenario.CostPerContextSwitch ? NsPerContextSwitch : Switch.NsPerRun;
 
     /// <summary>The sched_wakeup program alone; default if the tracer has none.</summary>
     internal StatsDelta Wakeup => PerProgram.FirstOrDefault(p => Scenario.IsWakeupProgram(p.Name))?.Delta ?? default;

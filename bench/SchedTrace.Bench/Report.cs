@@ -104,7 +104,9 @@ internal static class Report
                 : $"- libbpf-tools: `{string.Join(' ', peer.Args.Prepend(peer.Name))}` ({string.Join(", ", paths)}), built by the user from bcc outside the repository; its programs are the ones its process holds, the hook is the one it chose");
         }
         string costColumn = s.CostUnit;
-        md.AppendLine(s.CostPerContextSwitch
+        md.AppendLine(s.CostPerSample
+            ? "- ns per sample: run_time_ns / run_cnt of every program of the tracer over the workload (its perf_event program, run 99 times a second on each CPU; kernel.bpf_stats_enabled=1); median over rounds"
+            : s.CostPerContextSwitch
             ? "- ns per context switch, all programs: run_time_ns of every program of the tracer over the workload and one read at its end (a CpuTime session's ReadTaskStats, as a one-shot Get-ProcessCpuTime makes; bpftrace reads its maps without a BPF program) / /proc/stat ctxt over the workload (kernel.bpf_stats_enabled=1); median over rounds. For bpftrace, whose only program is on sched_switch, this is its ns per sched_switch"
             : "- ns per sched_switch: run_time_ns / run_cnt of the tracer's sched_switch program over the workload (kernel.bpf_stats_enabled=1); median over rounds");
         md.AppendLine("- switch runs per ctxt: the sched_switch program's run_cnt / /proc/stat ctxt over the same interval (1.00 = every switch seen once; 0.00 = nothing runs on sched_switch)");

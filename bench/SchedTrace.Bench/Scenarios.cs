@@ -71,8 +71,15 @@ internal sealed record Scenario(
     /// </summary>
     public bool CostPerContextSwitch { get; init; }
 
+    /// <summary>
+    /// Compare every program's run time over its runs, per sample: for a sampling job (a perf
+    /// event on every CPU runs it at a fixed rate), whose cost follows the rate and not the
+    /// switches, and which has no sched_switch program at all.
+    /// </summary>
+    public bool CostPerSample { get; init; }
+
     /// <summary>What the compared figure is, for the report.</summary>
-    internal string CostUnit => CostPerContextSwitch ? "ns per context switch, all programs" : "ns per sched_switch";
+    internal string CostUnit => CostPerSample ? "ns per sample" : CostPerContextSwitch ? "ns per context switch, all programs" : "ns per sched_switch";
 
     /// <summary>The script a bpftrace mode runs, by its label.</summary>
     internal string ScriptFor(string label) =>
@@ -134,6 +141,16 @@ internal sealed record Scenario(
     /// </summary>
     internal const string OffCpuScript =
         "tracepoint:sched:sched_switch { if (args->prev_pid) { @start[args->prev_pid] = nsecs; } $s = @start[args->next_pid]; if ($s) { @usecs = hist((nsecs - $s) / 1000); delete(@start[args->next_pid]); } }";
+
+    /// <summary>
+    /// bcc runqlen's logic at 99 Hz on every CPU: the interrupted task's cfs_rq, its queued
+    /// entities less the one running (nr_queued since 6.14, nr_running before), in a linear
+    /// histogram. Ours reads the CPU's whole run queue on the same sample (every class, the
+    /// group's rq, delayed-dequeue sleepers taken out, the idle task told apart) into a per-CPU
+    /// histogram with the sum of the counts.
+    /// </summary>
+    internal const string RunqlenScript =
+        "profile:hz:99 { $t = (struct task_struct *)curtask; $n = $t->se.cfs_rq->nr_queued; @q = lhist($n > 0 ? $n - 1 : 0, 0, 100, 1); }";
 
     internal static IReadOnlyList<Scenario> All(BenchOptions options, Tools tools) =>
     [
@@ -239,6 +256,21 @@ internal sealed record Scenario(
             TargetSource: "no target: shown next to libbpf-tools cpudist -O (425 ns here, ours 325) and bpftrace running its logic")
         {
             LibbpfPeer = new LibbpfTool("cpudist", ["-O"], Programs: 1),
+        },
+        new Scenario(
+            Name: "runqlen",
+            Job: "run-queue length histogram per CPU, sampled at 99 Hz (Features = RunQueueLength: a cpu-clock perf event per CPU, no tracepoint)",
+            Ours:
+            [
+                new OurTracer("SchedTrace RunQueueLength (perf_event)", new SchedTraceSessionOptions { Features = SchedTraceFeature.RunQueueLength }),
+            ],
+            BpftraceScript: RunqlenScript,
+            BpftraceProbe: "profile (perf event)",
+            Workload: new PerfPipeWorkload(tools.Perf, tools.Taskset, options.WorkloadCpu, options.Loops),
+            NsRatioTarget: null,
+            TargetSource: "no target yet: shown next to bpftrace running bcc runqlen's logic")
+        {
+            CostPerSample = true,
         },
         new Scenario(
             Name: "priority-inversion",

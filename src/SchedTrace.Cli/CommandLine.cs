@@ -30,6 +30,7 @@ internal static class CommandLine
         new OnCpuVerb(),
         new ScheduleTimeVerb(),
         new InversionsVerb(),
+        new RunQueueLengthVerb(),
     ];
 
     /// <summary>Runs a command line; <paramref name="stop"/> ends a collection early (the process's stop signals).</summary>

@@ -19,6 +19,7 @@ namespace SchedTrace.Cli;
 [JsonSerializable(typeof(LatencyStatistics))]
 [JsonSerializable(typeof(PriorityInversion))]
 [JsonSerializable(typeof(PriorityInversionSummary))]
+[JsonSerializable(typeof(RunQueueLength))]
 internal sealed partial class RecordJsonContext : JsonSerializerContext;
 
 internal static class RecordJson

@@ -48,7 +48,7 @@ public sealed class StartSchedTraceCommand : SchedTraceCmdlet
     [ValidateRange(0, 4095)]
     public int Cpu { get; set; }
 
-    private const SchedTraceFeature CpuFiltered = SchedTraceFeature.Events | SchedTraceFeature.RunQueueLatency | SchedTraceFeature.OffCpuTime | SchedTraceFeature.ScheduleTime | SchedTraceFeature.OnCpuTime;
+    private const SchedTraceFeature CpuFiltered = SchedTraceFeature.Events | SchedTraceFeature.RunQueueLatency | SchedTraceFeature.OffCpuTime | SchedTraceFeature.ScheduleTime | SchedTraceFeature.OnCpuTime | SchedTraceFeature.RunQueueLength;
 
     private readonly PipedIds pipedIds = new();
 
@@ -65,7 +65,7 @@ public sealed class StartSchedTraceCommand : SchedTraceCmdlet
         if (Bound(nameof(Cpu)) && (features & CpuFiltered) == 0)
         {
             // Counting and CPU time cover every CPU: a -Cpu they ignored would mislead.
-            ThrowTerminating(new SchedTraceException(SchedTraceErrorKind.InvalidArgument, "CpuNotApplicable", $"-Cpu filters events and latency; {features} counts every CPU.", "Add -Feature Events, RunQueueLatency, OffCpuTime, ScheduleTime or OnCpuTime, or leave out -Cpu (Get-ContextSwitchCount already reports each CPU)."), Name);
+            ThrowTerminating(new SchedTraceException(SchedTraceErrorKind.InvalidArgument, "CpuNotApplicable", $"-Cpu filters events, latency and run-queue lengths; {features} counts every CPU.", "Add -Feature Events, RunQueueLatency, OffCpuTime, ScheduleTime, OnCpuTime or RunQueueLength, or leave out -Cpu (Get-ContextSwitchCount already reports each CPU)."), Name);
         }
         if (!ShouldProcess($"{SchedTraceSession.TracepointsFor(features)} ({features})", "Attach BPF programs"))
         {

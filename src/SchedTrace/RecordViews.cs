@@ -21,6 +21,7 @@ public static class RecordViews
         ContextSwitchCount row => row.ViewTypeName(),
         ProcessCpuTime row => row.ViewTypeName(),
         LatencyStatistics row => row.ViewTypeName(),
+        RunQueueLength row => row.ViewTypeName(),
         _ => null,
     };
 }

@@ -32,6 +32,9 @@ public enum SchedTraceFeature
 
     /// <summary>On-CPU slices: how long a thread ran each time it got a CPU, by how the slice ended.</summary>
     OnCpuTime = 128,
+
+    /// <summary>Run-queue length: how many tasks waited for each CPU, sampled 99 times a second on every CPU.</summary>
+    RunQueueLength = 256,
 }
 
 /// <summary>Whether a session's programs are still attached.</summary>
@@ -71,7 +74,7 @@ public sealed partial record SchedTraceSessionOptions
     public SchedTraceLogLevel LogLevel { get; init; } = SchedTraceLogLevel.Info;
 
     /// <summary>Only this CPU. Events: a switch's CPU, a wakeup's target, either end of a migration.
-    /// Latency: the CPU where the measured interval ended (where the task ran).</summary>
+    /// Latency: the CPU where the measured interval ended (where the task ran). Run-queue length: the CPU sampled.</summary>
     public int? Cpu { get; init; }
 
     /// <summary>Receives notices the user should see, such as a hook falling back to raw_tp.</summary>

@@ -76,11 +76,15 @@ BeforeDiscovery {
         @{ Cmdlet = 'Measure-OffCpuTime'; Class = 'MeasureOffCpuTimeCommand'; Feature = 'OffCpuTime' }
         @{ Cmdlet = 'Measure-ScheduleTime'; Class = 'MeasureScheduleTimeCommand'; Feature = 'ScheduleTime' }
         @{ Cmdlet = 'Measure-OnCpuTime'; Class = 'MeasureOnCpuTimeCommand'; Feature = 'OnCpuTime' }
+        @{ Cmdlet = 'Measure-RunQueueLength'; Class = 'MeasureRunQueueLengthCommand'; Feature = 'RunQueueLength' }
     )
+
+    # The reading cmdlets that filter by process (-Id): all but the run queue's, which is a CPU's.
+    $script:ProcessReadingCmdlets = @($ReadingCmdlets | Where-Object { $_.Cmdlet -ne 'Measure-RunQueueLength' })
 
     # The reading cmdlets whose -Id is in the -Session set too (a filter of the session's rows):
     # there a piped session's own Id is bound to -Id by property name, and must not count.
-    $script:IdWithSession = @($ReadingCmdlets | Where-Object { $_.Cmdlet -ne 'Get-ContextSwitchCount' })
+    $script:IdWithSession = @($ProcessReadingCmdlets | Where-Object { $_.Cmdlet -ne 'Get-ContextSwitchCount' })
 }
 
 AfterAll {
@@ -462,7 +466,7 @@ Describe 'Write-Progress' {
 }
 
 Describe '-Verbose and -Debug' {
-    It '<Cmdlet> -Verbose says in a few lines what it attached, its filters and the window, and nothing of libbpf' -ForEach $ReadingCmdlets {
+    It '<Cmdlet> -Verbose says in a few lines what it attached, its filters and the window, and nothing of libbpf' -ForEach $ProcessReadingCmdlets {
         $verbose = @(& $Cmdlet -Duration 0.2 -Id $PID -Verbose -ErrorAction SilentlyContinue 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
 
         $verbose.Count | Should -BeLessOrEqual 8

@@ -256,6 +256,8 @@ Describe 'Parameter defaults in the cmdlet help' {
         @{ Cmdlet = 'Measure-ScheduleTime'; Parameter = 'Count'; Pattern = 'until Ctrl\+C' }
         @{ Cmdlet = 'Measure-OnCpuTime'; Parameter = 'Count'; Pattern = 'until Ctrl\+C' }
         @{ Cmdlet = 'Get-ContextSwitchCount'; Parameter = 'Duration'; Pattern = '^1 second$' }
+        @{ Cmdlet = 'Measure-RunQueueLength'; Parameter = 'Duration'; Pattern = '^1 second$' }
+        @{ Cmdlet = 'Measure-RunQueueLength'; Parameter = 'Count'; Pattern = 'until Ctrl\+C' }
         @{ Cmdlet = 'Watch-PriorityInversion'; Parameter = 'Threshold'; Pattern = '^0\.01 seconds$' }
     ) {
         $help = (Get-Help -Name $Cmdlet -Full).parameters.parameter | Where-Object name -EQ $Parameter

@@ -34,7 +34,7 @@ Describe 'SchedTrace module manifest' {
         $module.ExportedVariables.Count | Should -Be 0
     }
 
-    It '<_> uses an approved verb' -ForEach @('Export-SchedTimeline', 'Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Measure-OffCpuTime', 'Measure-OnCpuTime', 'Measure-RunQueueLatency', 'Measure-ScheduleTime', 'Start-SchedTrace', 'Stop-SchedTrace', 'Watch-PriorityInversion', 'Watch-SchedEvent') {
+    It '<_> uses an approved verb' -ForEach @('Export-SchedTimeline', 'Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Measure-OffCpuTime', 'Measure-OnCpuTime', 'Measure-RunQueueLatency', 'Measure-RunQueueLength', 'Measure-ScheduleTime', 'Start-SchedTrace', 'Stop-SchedTrace', 'Watch-PriorityInversion', 'Watch-SchedEvent') {
         $command = Get-Command -Name $_ -Module 'SchedTrace'
 
         $command.Verb | Should -BeIn (Get-Verb).Verb
@@ -42,7 +42,7 @@ Describe 'SchedTrace module manifest' {
 }
 
 Describe 'Help' {
-    It '<_> has a synopsis, a description and documented parameters' -ForEach @('Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Measure-OffCpuTime', 'Measure-OnCpuTime', 'Measure-RunQueueLatency', 'Measure-ScheduleTime', 'Start-SchedTrace', 'Stop-SchedTrace', 'Watch-PriorityInversion', 'Watch-SchedEvent') {
+    It '<_> has a synopsis, a description and documented parameters' -ForEach @('Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Measure-OffCpuTime', 'Measure-OnCpuTime', 'Measure-RunQueueLatency', 'Measure-RunQueueLength', 'Measure-ScheduleTime', 'Start-SchedTrace', 'Stop-SchedTrace', 'Watch-PriorityInversion', 'Watch-SchedEvent') {
         $help = Get-Help -Name $_ -Full
 
         # Without MAML, PowerShell makes up a synopsis from the syntax, which starts with the name.
@@ -53,7 +53,7 @@ Describe 'Help' {
         $undocumented.name | Should -BeNullOrEmpty
     }
 
-    It '<_> has examples that use it' -ForEach @('Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Measure-OffCpuTime', 'Measure-OnCpuTime', 'Measure-RunQueueLatency', 'Measure-ScheduleTime', 'Start-SchedTrace', 'Stop-SchedTrace', 'Watch-PriorityInversion', 'Watch-SchedEvent') {
+    It '<_> has examples that use it' -ForEach @('Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Measure-OffCpuTime', 'Measure-OnCpuTime', 'Measure-RunQueueLatency', 'Measure-RunQueueLength', 'Measure-ScheduleTime', 'Start-SchedTrace', 'Stop-SchedTrace', 'Watch-PriorityInversion', 'Watch-SchedEvent') {
         $examples = @((Get-Help -Name $_ -Examples).examples.example)
 
         $examples.Count | Should -BeGreaterThan 0

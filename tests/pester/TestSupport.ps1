@@ -11,7 +11,7 @@ $script:ModuleManifest = Join-Path -Path $script:RepoRoot -ChildPath "out/SchedT
 # The native CLI that every build publishes (SchedTraceCliDir in Directory.Build.props).
 $script:Cli = Join-Path -Path $script:RepoRoot -ChildPath 'out/cli/schedtrace'
 
-$script:CmdletNames = @('Export-SchedTimeline', 'Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Measure-OffCpuTime', 'Measure-OnCpuTime', 'Measure-RunQueueLatency', 'Measure-ScheduleTime', 'Start-SchedTrace', 'Stop-SchedTrace', 'Watch-PriorityInversion', 'Watch-SchedEvent')
+$script:CmdletNames = @('Export-SchedTimeline', 'Get-ContextSwitchCount', 'Get-ProcessCpuTime', 'Get-SchedTrace', 'Measure-OffCpuTime', 'Measure-OnCpuTime', 'Measure-RunQueueLatency', 'Measure-RunQueueLength', 'Measure-ScheduleTime', 'Start-SchedTrace', 'Stop-SchedTrace', 'Watch-PriorityInversion', 'Watch-SchedEvent')
 
 function Import-BuiltModule {
     # Tests run the module as users get it, from the build layout, never from the source tree.

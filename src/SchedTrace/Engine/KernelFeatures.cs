@@ -29,7 +29,8 @@ internal static class KernelFeatures
         }
         try
         {
-            return hooks.Where(hook => hook.BtfSection is null
+            // A sampling hook is no name in the BTF (PerfEvents.Refused says why it failed).
+            return hooks.Where(hook => hook.Sampling is null).Where(hook => hook.BtfSection is null
                     ? Interop.LibBpf.btf__find_by_name_kind(btf, "btf_trace_" + hook.Tracepoint, Interop.LibBpf.BTF_KIND_TYPEDEF) < 0
                     : Interop.LibBpf.btf__find_by_name_kind(btf, hook.Tracepoint, Interop.LibBpf.BTF_KIND_FUNC) < 0)
                 .Distinct().ToList();

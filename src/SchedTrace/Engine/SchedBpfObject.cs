@@ -15,10 +15,18 @@ internal enum HookKind
 /// <summary>
 /// A kernel hook and the two programs (tp_btf and raw_tp) that implement it. A function hook
 /// (fentry/fexit) has no raw_tp twin: <see cref="RawProgram"/> is null and
-/// <see cref="BtfSection"/> names its section.
+/// <see cref="BtfSection"/> names its section. A sampling hook (<see cref="Sampling"/>) is one
+/// perf_event program for either hook kind, attached to a perf event on every online CPU.
 /// </summary>
-internal sealed record BpfHook(string Tracepoint, string BtfProgram, string? RawProgram, string? BtfSection = null, string? Requires = null)
+internal sealed record BpfHook(string Tracepoint, string BtfProgram, string? RawProgram, string? BtfSection = null, string? Requires = null, PerfSampling? Sampling = null)
 {
+    /// <summary>Runs <paramref name="program"/> (SEC("perf_event")) on each sample of <paramref name="sampling"/>, on every online CPU.</summary>
+    internal static BpfHook Sample(string program, PerfSampling sampling) =>
+        new($"perf_event/{sampling.EventName}", program, program, "perf_event", PerfEvents.Requirement, sampling);
+
+    /// <summary>The links it holds once attached, each with its fd (a sampling hook also holds an event per CPU).</summary>
+    internal int FdsNeeded => Sampling is null ? 1 : 2 * CpuTopology.Online().Count;
+
     internal static readonly BpfHook SchedSwitch = new("sched_switch", "switch_btf", "switch_raw");
     internal static readonly BpfHook MigrateTask = new("sched_migrate_task", "migrate_btf", "migrate_raw");
     internal static readonly BpfHook ProcessExit = new("sched_process_exit", "exit_btf", "exit_raw");
@@ -49,7 +57,9 @@ internal sealed record BpfHook(string Tracepoint, string BtfProgram, string? Raw
 
     internal string ProgramFor(HookKind kind) => kind == HookKind.BtfTracepoint ? BtfProgram : RawProgram!;
 
-    internal string Describe(HookKind kind) => kind == HookKind.BtfTracepoint && BtfSection is { } section ? section : $"{SectionPrefix(kind)}/{Tracepoint}";
+    internal string Describe(HookKind kind) => Sampling is { } sampling
+        ? $"perf_event {sampling.EventName} at {sampling.Hertz} Hz on every CPU"
+        : kind == HookKind.BtfTracepoint && BtfSection is { } section ? section : $"{SectionPrefix(kind)}/{Tracepoint}";
 
     internal static string SectionPrefix(HookKind kind) => kind == HookKind.BtfTracepoint ? "tp_btf" : "raw_tp";
 }
@@ -225,7 +235,7 @@ internal sealed class SchedBpfObject : IDisposable
             }
             var wanted = hooks.Select(h => h.ProgramFor(kind)).Concat(request.OnDemand).ToHashSet(StringComparer.Ordinal);
             session.SelectPrograms(wanted);
-            fdsNeeded = session.FileDescriptorsNeeded(wanted.Count, hooks.Count);
+            fdsNeeded = session.FileDescriptorsNeeded(wanted.Count, hooks.Sum(h => h.FdsNeeded));
             if (kind == HookKind.BtfTracepoint)
             {
                 session.TargetTracepoints(hooks, log);
@@ -268,8 +278,8 @@ internal sealed class SchedBpfObject : IDisposable
     }
 
     /// <summary>About how many fds the loaded object holds: a map each (all of them: the count
-    /// of those created is not exposed), a program each, a link per hook and the task iterator,
-    /// and a few for libbpf's BTF and feature probes.</summary>
+    /// of those created is not exposed), a program each, the hooks' links (and perf events) and
+    /// the task iterator, and a few for libbpf's BTF and feature probes.</summary>
     private int FileDescriptorsNeeded(int programs, int hooks)
     {
         int maps = 0;
@@ -403,6 +413,11 @@ internal sealed class SchedBpfObject : IDisposable
         {
             throw new HookFailure($"{hook.Describe(kind)} has no program ({programName}) in this build", 0);
         }
+        if (hook.Sampling is { } sampling)
+        {
+            AttachSampling(prog, hook, sampling, log);
+            return;
+        }
         log.ClearWarnings();
         // A raw tracepoint is attached by the hook's name, which its section repeats.
         nint link = kind == HookKind.RawTracepoint && hook.BtfSection is null
@@ -414,6 +429,32 @@ internal sealed class SchedBpfObject : IDisposable
             throw new HookFailure($"{hook.Describe(kind)} did not attach ({Describe(errno, log)})", errno);
         }
         links.Add(new BpfLinkHandle(link));
+    }
+
+    /// <summary>
+    /// One perf event per online CPU, for whatever runs there (pid -1), each with its link; the
+    /// link owns the event's fd. A CPU brought online later is not sampled.
+    /// </summary>
+    private void AttachSampling(nint prog, BpfHook hook, PerfSampling sampling, LibBpfLog.Capture log)
+    {
+        foreach (int cpu in CpuTopology.Online().Order())
+        {
+            var attr = sampling.Attr();
+            int fd = PerfEvent.Open(ref attr, cpu);
+            if (fd < 0)
+            {
+                throw PerfEvents.Refused(sampling, cpu, Marshal.GetLastPInvokeError());
+            }
+            log.ClearWarnings();
+            nint link = LibBpf.bpf_program__attach_perf_event(prog, fd);
+            if (link == 0)
+            {
+                int errno = Marshal.GetLastPInvokeError();
+                Libc.close(fd);
+                throw new HookFailure($"{hook.Describe(HookKind.BtfTracepoint)} did not attach on CPU {cpu} ({Describe(errno, log)})", errno);
+            }
+            links.Add(new BpfLinkHandle(link));
+        }
     }
 
     /// <summary>The programs the kernel holds for this object (loaded: they have an fd).</summary>

@@ -136,6 +136,14 @@ internal static partial class LibBpf
     [LibraryImport(LibraryName, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial nint bpf_program__attach_raw_tracepoint(nint prog, string tracepointName);
 
+    /// <summary>
+    /// Runs a perf_event program on each sample of a perf event. The link owns the event's fd
+    /// from here on: destroying the link disables the event and closes it. On failure the fd
+    /// stays the caller's to close.
+    /// </summary>
+    [LibraryImport(LibraryName, SetLastError = true)]
+    internal static partial nint bpf_program__attach_perf_event(nint prog, int perfEventFd);
+
     /// <summary>For a tp_btf program: the tracepoint it loads against (libbpf 1.1 looks it up in the
     /// kernel's BTF at once and returns -ESRCH when the kernel has none by that name).</summary>
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]

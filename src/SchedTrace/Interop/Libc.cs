@@ -7,10 +7,15 @@ internal static partial class Libc
     private const string LibraryName = "libc";
 
     internal const int EPERM = 1;
+    internal const int ENOENT = 2;
     internal const int EINTR = 4;
     internal const int EAGAIN = 11;
+    internal const int EACCES = 13;
+    internal const int ENODEV = 19;
     internal const int ENFILE = 23;
     internal const int EMFILE = 24;
+    internal const int ENOSYS = 38;
+    internal const int EOPNOTSUPP = 95;
 
     internal const int RLIMIT_NOFILE = 7;
     internal const int RLIMIT_MEMLOCK = 8;

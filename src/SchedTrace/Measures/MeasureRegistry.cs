@@ -18,6 +18,7 @@ internal static class MeasureRegistry
         () => new ScheduleTimeMeasure(),
         () => new PriorityInversionMeasure(),
         () => new OnCpuTimeMeasure(),
+        () => new RunQueueLengthMeasure(),
     };
 
     /// <summary>Every feature a measure serves.</summary>

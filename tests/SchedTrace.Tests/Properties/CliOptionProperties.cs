@@ -43,6 +43,7 @@ public sealed class CliOptionProperties
         ["oncpu"] = ["duration", "interval", "count", "pid", "name", "cpu", "per-process", "per-cpu", "json", "csv", "raw-tp", "verbose", "debug"],
         ["switchtime"] = ["duration", "interval", "count", "pid", "name", "cpu", "per-process", "per-cpu", "json", "csv", "raw-tp", "verbose", "debug"],
         ["inversions"] = ["threshold", "duration", "kind", "min-nice-gap", "max-alerts", "pid", "name", "json", "raw-tp", "verbose", "debug"],
+        ["runqlen"] = ["duration", "interval", "count", "total", "json", "csv", "verbose", "debug"],
     };
 
     /// <summary>

@@ -17,6 +17,18 @@ public static partial class TestNative
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int signal);
 
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int setpriority(int which, int who, int priority);
+
+    /// <summary>Sets the calling thread's nice value (Linux keeps one per thread; PRIO_PROCESS with its tid).</summary>
+    public static void NiceCurrentThread(int nice)
+    {
+        if (setpriority(0 /* PRIO_PROCESS */, gettid(), nice) != 0)
+        {
+            throw new InvalidOperationException($"setpriority({nice}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
     /// <summary>Sends SIGINT, as a terminal's Ctrl+C does; true if it was delivered.</summary>
     public static bool Interrupt(int pid) => kill(pid, 2 /* SIGINT */) == 0;
 

@@ -94,6 +94,18 @@ public sealed class CmdletParameterTests
         { "Measure-ScheduleTime", LatencyBindings },
         { "Measure-OnCpuTime", LatencyBindings },
         {
+            "Measure-RunQueueLength",
+            [
+                B("Duration", "Duration", position: 0),
+                B("Interval", "Interval", mandatory: true),
+                B("Count", All),
+                // No -Id: a run queue is a CPU's. A piped session still binds by value or property name.
+                B("Session", "Duration", pipeline: ByValueAndPropertyName),
+                B("Session", "Interval", pipeline: ByValueAndPropertyName),
+                B("Total", All),
+            ]
+        },
+        {
             "Export-SchedTimeline",
             [
                 // One set: events from the pipeline, and at least one file (checked at run time).
@@ -236,6 +248,12 @@ public sealed class CmdletParameterTests
         { "Measure-OnCpuTime", "PerProcess", "SwitchParameter", [] },
         { "Measure-OnCpuTime", "PerCpu", "SwitchParameter", [] },
 
+        { "Measure-RunQueueLength", "Duration", "TimeSpan", [Duration] },
+        { "Measure-RunQueueLength", "Interval", "TimeSpan", [Duration] },
+        { "Measure-RunQueueLength", "Count", "Int32", [AnyPositive] },
+        { "Measure-RunQueueLength", "Session", "SchedTraceSession", ["ValidateNotNull"] },
+        { "Measure-RunQueueLength", "Total", "SwitchParameter", [] },
+
         { "Measure-ScheduleTime", "Duration", "TimeSpan", [Duration] },
         { "Measure-ScheduleTime", "Interval", "TimeSpan", [Duration] },
         { "Measure-ScheduleTime", "Count", "Int32", [AnyPositive] },
@@ -305,6 +323,7 @@ public sealed class CmdletParameterTests
         { "Measure-OffCpuTime", "Duration", false, ["LatencyStatistics"] },
         { "Measure-ScheduleTime", "Duration", false, ["LatencyStatistics"] },
         { "Measure-OnCpuTime", "Duration", false, ["LatencyStatistics"] },
+        { "Measure-RunQueueLength", "Duration", false, ["RunQueueLength"] },
         // Watching only reads: no ShouldProcess, though a watch without -Session attaches programs for it.
         { "Watch-SchedEvent", null, false, ["SchedSwitchEvent", "SchedWakeupEvent", "SchedMigrateEvent"] },
         // Alerts as they happen, or (-Summary) one row per pair of tasks at the end.
@@ -351,7 +370,7 @@ public sealed class CmdletParameterTests
         // the numbers are also what the CLI and saved scripts ([SchedTraceFeature]2) rely on.
         Assert.Equal(typeof(SchedTraceFeature[]), CmdletMetadata.Get("Start-SchedTrace").Parameter("Feature").Type);
         Assert.Equal(
-            [("ContextSwitches", 1), ("CpuTime", 2), ("Events", 4), ("RunQueueLatency", 8), ("OffCpuTime", 16), ("ScheduleTime", 32), ("PriorityInversion", 64), ("OnCpuTime", 128)],
+            [("ContextSwitches", 1), ("CpuTime", 2), ("Events", 4), ("RunQueueLatency", 8), ("OffCpuTime", 16), ("ScheduleTime", 32), ("PriorityInversion", 64), ("OnCpuTime", 128), ("RunQueueLength", 256)],
             Enum.GetValues<SchedTraceFeature>().Select(f => (f.ToString(), (int)f)));
         Assert.Equal(SchedTraceFeature.CpuTime, Enum.Parse<SchedTraceFeature>("cputime", ignoreCase: true));
         Assert.Equal(SchedTraceFeature.Events, Enum.Parse<SchedTraceFeature>("events", ignoreCase: true));
