@@ -21,7 +21,6 @@ internal static partial class PerfEvent
     /// struct perf_event_attr up to config2 (PERF_ATTR_SIZE_VER1, 72 bytes): the kernel takes a
     /// shorter struct and reads the fields it lacks as zero.
     /// </summary>
-    [StructLayout(LayoutKind.Sequential)]
     internal struct Attr
     {
         public uint Type;

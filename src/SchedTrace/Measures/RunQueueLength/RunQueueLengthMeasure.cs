@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using SchedTrace.Engine;
 
 namespace SchedTrace.Measures;
@@ -7,10 +6,8 @@ namespace SchedTrace.Measures;
 /// Run-queue length: how many tasks waited for each CPU, sampled on every CPU by a perf event
 /// (bpf/measures/runqlen.bpf.h). bcc's runqlen, per CPU, with its -O occupancy.
 /// </summary>
-internal sealed class RunQueueLengthMeasure : Measure
+internal sealed class RunQueueLengthMeasure() : Measure(SchedTraceFeature.RunQueueLength, ".rodata.runqlen")
 {
-    internal const string Constants = ".rodata.runqlen";
-
     /// <summary>The per-CPU counts and histogram (one slot, a copy per CPU).</summary>
     internal const string CountsMap = "runqlen_counts";
 
@@ -24,8 +21,6 @@ internal sealed class RunQueueLengthMeasure : Measure
     internal const uint Hertz = 99;
 
     private static readonly BpfHook Sampling = BpfHook.Sample(Program, PerfSampling.CpuClock(Hertz));
-
-    internal override SchedTraceFeature Feature => SchedTraceFeature.RunQueueLength;
 
     internal override void Request(BpfRequest request, SchedTraceSessionOptions options, int alternative)
     {
@@ -44,7 +39,6 @@ internal sealed class RunQueueLengthMeasure : Measure
 }
 
 /// <summary>Mirror of <c>struct runqlen_counts</c>: one copy per CPU.</summary>
-[StructLayout(LayoutKind.Sequential)]
 [KernelMirror("runqlen_counts")]
 internal unsafe struct BpfRunQueueCounts
 {
