@@ -210,13 +210,17 @@ static __always_inline __u32 inv_policy(struct task_struct *task, bool btf)
 static __always_inline void inversion_switch_out(struct task_struct *prev, struct switch_args *a, __u64 now, bool btf)
 {
 	__u32 zero = 0;
-	struct inv_cpu *c = bpf_map_lookup_elem(&inv_cpu, &zero);
+	struct inv_cpu *c;
 	struct inv_runner *r;
 	__u64 start, oldest = ~0ULL;
 	__u32 victim = 0;
 	__s32 prio = a->prev_prio;
 
-	if (!inversion_cfg.detect || !c)
+	/* The constant first: a session without detection then does no lookup on any switch. */
+	if (!inversion_cfg.detect)
+		return;
+	c = bpf_map_lookup_elem(&inv_cpu, &zero);
+	if (!c)
 		return;
 	start = c->cur_start;
 	if (c->cur_tid == a->prev_tid && c->cur_prio < prio)
