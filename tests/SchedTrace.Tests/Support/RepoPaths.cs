@@ -13,6 +13,21 @@ public static class RepoPaths
     /// <summary>The shared folder next to the repository (../shared).</summary>
     public static string SharedDir { get; } = FindSharedDir();
 
+    /// <summary>
+    /// The major.minor of the libbpf the build made (scripts/build-libbpf.sh: .tools/libbpf), which
+    /// the engine and the native CLI call; null when the build could not get it, which CI never allows.
+    /// </summary>
+    public static string? BuiltLibBpfVersion()
+    {
+        var version = Path.Combine(RepoRoot, ".tools", "libbpf", "VERSION");
+        if (!File.Exists(version))
+        {
+            Assert.False(KernelTestEnvironment.InCi, $"{version} is missing: scripts/build-libbpf.sh did not build libbpf");
+            return null;
+        }
+        return string.Join('.', File.ReadAllText(version).Trim().Split('.')[..2]);
+    }
+
     private static string FindRepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

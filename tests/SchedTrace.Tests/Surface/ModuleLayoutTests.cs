@@ -8,7 +8,11 @@ public sealed class ModuleLayoutTests
 {
     private const string GeneratedHelp = "en-US/SchedTrace.PowerShell.dll-Help.xml";
 
-    /// <summary>Everything Import-Module needs and nothing else: no pdb, deps.json or SMA copy.</summary>
+    /// <summary>
+    /// Everything Import-Module needs and nothing else: no pdb, deps.json or SMA copy; and the
+    /// libbpf the build made (scripts/build-libbpf.sh), which a build that could not get it lacks,
+    /// and CI never does.
+    /// </summary>
     private static readonly string[] ExpectedFiles =
     [
         "SchedTrace.psd1",
@@ -17,6 +21,7 @@ public sealed class ModuleLayoutTests
         "SchedTrace.format.ps1xml",
         "en-US/about_SchedTrace.help.txt",
         GeneratedHelp,
+        .. File.Exists(Path.Combine(RepoPaths.RepoRoot, ".tools", "libbpf", "libbpf.so.1")) || KernelTestEnvironment.InCi ? ["libbpf.so.1"] : Array.Empty<string>(),
     ];
 
     private static List<string> LayoutFiles() =>
