@@ -13,9 +13,10 @@ internal static class ResourceLimits
     /// <summary>
     /// The limit error for a load or attach that failed with <paramref name="errnos"/>, or null
     /// when no limit explains it. <paramref name="fdsNeeded"/>: about how many fds the object
-    /// holds when loaded (maps, programs, links, libbpf's BTF), compared with what is left.
+    /// holds when loaded (maps, programs, links, libbpf's BTF), compared with what is left; null
+    /// before the object is open, when that is not known yet.
     /// </summary>
-    internal static SchedTraceException? Explain(IReadOnlyCollection<int> errnos, int fdsNeeded)
+    internal static SchedTraceException? Explain(IReadOnlyCollection<int> errnos, int? fdsNeeded)
     {
         if (errnos.Contains(Libc.ENFILE))
         {
@@ -27,13 +28,15 @@ internal static class ResourceLimits
             { Errno = Libc.ENFILE };
         }
         var (open, limit) = FileDescriptors();
-        if (errnos.Contains(Libc.EMFILE) || (limit != Libc.RLIM_INFINITY && (ulong)(open + fdsNeeded) > limit))
+        int needed = fdsNeeded ?? 0;
+        if (errnos.Contains(Libc.EMFILE) || (limit != Libc.RLIM_INFINITY && (ulong)(open + needed) > limit))
         {
+            var need = fdsNeeded is null ? "more than are left" : $"about {fdsNeeded} more";
             return new SchedTraceException(
                 SchedTraceErrorKind.LimitReached,
                 "TooManyOpenFiles",
-                $"This process has {open} files open and may open {limit} (RLIMIT_NOFILE); a session needs about {fdsNeeded} more for its BPF maps, programs and links.",
-                $"Stop sessions you no longer need ({SchedTraceOption.StopSessions}), or raise the limit before starting pwsh or schedtrace: ulimit -n {SuggestedLimit(open + fdsNeeded)} (LimitNOFILE= in a systemd unit).")
+                $"This process has {open} files open and may open {limit} (RLIMIT_NOFILE); a session needs {need} for its BPF maps, programs and links.",
+                $"Stop sessions you no longer need ({SchedTraceOption.StopSessions}), or raise the limit before starting pwsh or schedtrace: ulimit -n {SuggestedLimit(open + needed)} (LimitNOFILE= in a systemd unit).")
             { Errno = Libc.EMFILE };
         }
         if (errnos.Contains(Libc.EPERM) && !KernelFeatures.ChargesBpfMemoryToCgroup)

@@ -330,6 +330,11 @@ internal sealed class SchedBpfObject : IDisposable
             if (pointer == 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
+                // libbpf opens the kernel's BTF here: out of file descriptors, the open fails first.
+                if (errno is Libc.EMFILE or Libc.ENFILE && ResourceLimits.Explain([errno], fdsNeeded: null) is { } limit)
+                {
+                    throw limit;
+                }
                 throw new SchedTraceException(
                     SchedTraceErrorKind.AttachFailed,
                     "BpfObjectOpenFailed",
