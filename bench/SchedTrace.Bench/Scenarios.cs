@@ -253,7 +253,7 @@ internal sealed record Scenario(
             BpftraceProbe: "tracepoint (classic, via perf event)",
             Workload: new PerfPipeWorkload(tools.Perf, tools.Taskset, options.WorkloadCpu, options.Loops),
             NsRatioTarget: null,
-            TargetSource: "no target: shown next to libbpf-tools cpudist -O (425 ns here, ours 325) and bpftrace running its logic")
+            TargetSource: "no target: shown next to libbpf-tools cpudist -O and bpftrace running its logic")
         {
             LibbpfPeer = new LibbpfTool("cpudist", ["-O"], Programs: 1),
         },
