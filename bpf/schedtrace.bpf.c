@@ -6,8 +6,11 @@
  * Each measure is one header in measures/ (its constants, maps, handlers and own programs);
  * what they share is in lib/. This file is the kernel side of the registry: the hooks that
  * several measures share (sched_switch, sched_wakeup(_new), sched_migrate_task) are defined
- * once here and call each measure's handler, which returns at once when its measure is off
- * (its constants fold, and the verifier drops the call).
+ * once here and call the handlers of the session's measures only. Which measures those are is one
+ * word, cfg.measures, read once per program run: a constant after load, so the verifier drops
+ * the calls of the measures that are off, and their constant loads with them (each measure's
+ * own constants section costs a map address and a load wherever it is read, even when the
+ * branch it decides is dropped).
  *
  * Each hook exists twice: tp_btf (typed, direct loads, cheapest) and raw_tp (the fallback
  * for kernels without BTF-typed tracepoints; reads go through bpf_probe_read_kernel).
@@ -27,40 +30,62 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* Whether a measure reads the incoming task's fields at a switch. */
-static __always_inline bool next_wanted(void)
+/* The measures that keep per-thread stamps (lib/latency.bpf.h). */
+#define MEASURES_STAMPED (MEASURE_RUNQLAT | MEASURE_OFFCPU | MEASURE_SCHEDTIME | MEASURE_INVERSION)
+
+static __always_inline bool stamps_kept(__u32 measures)
 {
-	return cputime_cfg.track_tasks == TRACK_SWITCHES || events_cfg.emit || latency_cfg.stamps ||
-	       inversion_cfg.detect || schedtime_cfg.method;
+	return (measures & MEASURES_STAMPED) && latency_cfg.stamps;
+}
+
+/* Whether a measure reads the incoming task's fields at a switch. */
+static __always_inline bool next_wanted(__u32 measures)
+{
+	return ((measures & MEASURE_CPUTIME) && cputime_cfg.track_tasks == TRACK_SWITCHES) ||
+	       ((measures & MEASURE_EVENTS) && events_cfg.emit) || stamps_kept(measures) ||
+	       ((measures & MEASURE_INVERSION) && inversion_cfg.detect) ||
+	       ((measures & MEASURE_SCHEDTIME) && schedtime_cfg.method) || (measures & MEASURE_ONCPU);
 }
 
 static __always_inline void on_switch(struct task_struct *prev, struct task_struct *next,
-				      struct switch_args *a, bool preempt, long prev_state, bool btf)
+				      struct switch_args *a, bool preempt, long prev_state, bool btf,
+				      __u32 measures)
 {
-	bool voluntary = !preempt && prev_state != TASK_RUNNING;
-	/* One clock read per switch, and none for the measures that need no time (the constants
-	 * fold: the verifier drops the call when no measure below uses it). */
-	__u64 now = (events_cfg.emit & EMIT_SWITCH) || latency_cfg.stamps || inversion_cfg.detect ? bpf_ktime_get_ns() : 0;
+	bool runnable = preempt || prev_state == TASK_RUNNING;
+	bool stamped = stamps_kept(measures);
+	/* One clock read per switch, and none for the measures that need no time. */
+	__u64 now = ((measures & MEASURE_EVENTS) && (events_cfg.emit & EMIT_SWITCH)) || stamped ||
+			    ((measures & MEASURE_INVERSION) && inversion_cfg.detect) ?
+			    bpf_ktime_get_ns() :
+			    0;
 	struct task_lat *lat;
 
-	switches_on_switch(a->prev_tid, a->prev_tgid, voluntary);
-	events_on_switch(prev, next, a, preempt, prev_state, now);
-	cputime_on_switch(prev, a, voluntary);
-	inversion_switch_out(prev, a, now, btf);
-	schedtime_on_switch(a);
-	if (!latency_cfg.stamps)
+	if (measures & MEASURE_SWITCHES)
+		switches_on_switch(a->prev_tid, a->prev_tgid, !runnable);
+	if (measures & MEASURE_EVENTS)
+		events_on_switch(prev, next, a, preempt, prev_state, now);
+	if (measures & MEASURE_CPUTIME)
+		cputime_on_switch(prev, a, !runnable);
+	if (measures & MEASURE_INVERSION)
+		inversion_switch_out(prev, a, now, btf);
+	if (measures & MEASURE_SCHEDTIME)
+		schedtime_on_switch(a);
+	if (measures & MEASURE_ONCPU)
+		oncpu_on_switch(prev, a, runnable);
+	if (!stamped)
 		return;
-	lat = stamps_switch_out(prev, a, preempt, prev_state, btf, now);
-	if (lat)
-		oncpu_switch_out(prev, a, lat, now);
+	stamps_switch_out(prev, a, preempt, prev_state, btf, now);
 	lat = stamps_switch_in(next, a, btf);
 	if (!lat)
 		return;
-	runqlat_switch_in(next, a, lat, now);
-	inversion_switch_in(next, a, lat->runnable_since, now, btf);
-	offcpu_switch_in(next, a, lat, now);
-	schedtime_switch_in(next, a, lat, now);
-	oncpu_switch_in(lat, now);
+	if (measures & MEASURE_RUNQLAT)
+		runqlat_switch_in(next, a, lat, now);
+	if (measures & MEASURE_INVERSION)
+		inversion_switch_in(next, a, lat->runnable_since, now, btf);
+	if (measures & MEASURE_OFFCPU)
+		offcpu_switch_in(next, a, lat, now);
+	if (measures & MEASURE_SCHEDTIME)
+		schedtime_switch_in(next, a, lat, now);
 	stamps_consumed(lat);
 }
 
@@ -75,6 +100,7 @@ static __always_inline long task_state(struct task_struct *task)
 SEC("tp_btf/sched_switch")
 int BPF_PROG(switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
+	__u32 measures = cfg.measures;
 	/* ctx[3] is only touched when the kernel has the argument; otherwise pruned. */
 	long state = cfg.prev_state_arg ? (long)(unsigned int)ctx[3] : task_state(prev);
 
@@ -84,20 +110,21 @@ int BPF_PROG(switch_btf, bool preempt, struct task_struct *prev, struct task_str
 		.prev_prio = prev->prio,
 	};
 
-	if (next_wanted()) {
+	if (next_wanted(measures)) {
 		a.next_tid = next->pid;
 		a.next_tgid = next->tgid;
 		a.next_prio = next->prio;
 		a.prev_runtime = prev->se.sum_exec_runtime;
 		a.next_runtime = next->se.sum_exec_runtime;
 	}
-	on_switch(prev, next, &a, preempt, state, true);
+	on_switch(prev, next, &a, preempt, state, true, measures);
 	return 0;
 }
 
 SEC("raw_tp/sched_switch")
 int BPF_PROG(switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
+	__u32 measures = cfg.measures;
 	long state = cfg.prev_state_arg ? (long)(unsigned int)ctx[3] : task_state(prev);
 
 	struct switch_args a = {
@@ -106,14 +133,14 @@ int BPF_PROG(switch_raw, bool preempt, struct task_struct *prev, struct task_str
 		.prev_prio = BPF_CORE_READ(prev, prio),
 	};
 
-	if (next_wanted()) {
+	if (next_wanted(measures)) {
 		a.next_tid = BPF_CORE_READ(next, pid);
 		a.next_tgid = BPF_CORE_READ(next, tgid);
 		a.next_prio = BPF_CORE_READ(next, prio);
 		a.prev_runtime = BPF_CORE_READ(prev, se.sum_exec_runtime);
 		a.next_runtime = BPF_CORE_READ(next, se.sum_exec_runtime);
 	}
-	on_switch(prev, next, &a, preempt, state, false);
+	on_switch(prev, next, &a, preempt, state, false, measures);
 	return 0;
 }
 
@@ -127,10 +154,14 @@ static __always_inline void on_migrate(struct task_struct *task, __u32 tid, __u3
 {
 	/* set_task_cpu() fires the tracepoint before it checks the CPU changes; the kernel counts
 	 * nr_migrations only when it does, and so do we. */
+	__u32 measures = cfg.measures;
+
 	if (orig_cpu == dest_cpu)
 		return;
-	events_on_migrate(task, tid, tgid, prio, orig_cpu, dest_cpu);
-	cputime_on_migrate(task, tid, tgid, runtime, btf);
+	if (measures & MEASURE_EVENTS)
+		events_on_migrate(task, tid, tgid, prio, orig_cpu, dest_cpu);
+	if (measures & MEASURE_CPUTIME)
+		cputime_on_migrate(task, tid, tgid, runtime, btf);
 }
 
 SEC("tp_btf/sched_migrate_task")
@@ -154,8 +185,12 @@ int BPF_PROG(migrate_raw, struct task_struct *task, int dest_cpu)
 static __always_inline void on_wakeup(struct task_struct *task, __u32 type, __u32 tid, __u32 tgid, int prio,
 				      __u32 target_cpu, bool btf)
 {
-	events_on_wakeup(task, type, tid, tgid, prio, target_cpu);
-	stamps_wakeup(task, tid, tgid, btf);
+	__u32 measures = cfg.measures;
+
+	if (measures & MEASURE_EVENTS)
+		events_on_wakeup(task, type, tid, tgid, prio, target_cpu);
+	if (measures & MEASURES_STAMPED)
+		stamps_wakeup(task, tid, tgid, btf);
 }
 
 SEC("tp_btf/sched_wakeup")

@@ -24,19 +24,10 @@ struct config {
 	__u32 filter_sets;    /* FILTER_*_SET: several ids, looked up in filter_tgids / filter_tids */
 	__u32 filter_cpu;     /* only this CPU + 1 (0: every CPU); each measure says what "on a CPU" means */
 	__u32 prev_state_arg; /* 1: sched_switch passes prev_state as its 4th argument (5.18+) */
-	__u32 pad;
+	__u32 measures;       /* the session's measures: MEASURE_* bits, each its SchedTraceFeature value */
 	__u64 session_start_ns; /* ktime when the session started */
 };
 const volatile struct config cfg SEC(".rodata.config") = {};
-
-/*
- * The constants of a measure whose only constant is whether it is on: each such measure has
- * its own section of this type. Mirrored by BpfEnabledConfig (Measures/EnabledConfig.cs).
- */
-struct enabled_config {
-	__u32 enabled;
-	__u32 pad;
-};
 
 /* What a session could not keep, per CPU: reported, never silently lost. Mirrored by BpfSessionStats (Engine/BpfConfig.cs). */
 struct session_stats {

@@ -22,7 +22,6 @@
 /* latency_cfg.stamps: which per-thread stamps the session keeps. */
 #define STAMP_RUNNABLE 1 /* when a thread became runnable: woken, new, or preempted */
 #define STAMP_OFF      2 /* when and why a thread left the CPU */
-#define STAMP_ON       4 /* when a thread got the CPU */
 
 /* Mirrored by BpfLatencyConfig (Measures/Latency/LatencyTables.cs). */
 struct latency_config {
@@ -108,7 +107,6 @@ struct task_lat {
 	__u64 runnable_since; /* woke up or was preempted, and waits for a CPU */
 	__u64 off_since;      /* left the CPU */
 	__u64 sched_entry;    /* entered schedule() / __schedule() */
-	__u64 on_since;       /* got the CPU (STAMP_ON) */
 	__u32 off_kind;       /* LAT_KIND_OFF_*: why it left */
 	__u32 pad;
 };
@@ -331,21 +329,20 @@ static __always_inline __u32 off_kind(bool runnable, long state)
  * when it leaves runnable: preempted, or yielding (state still TASK_RUNNING). A preempted task
  * can carry a sleeping state (it was preempted on its way to sleep), but it stays on the run
  * queue, so `preempt` wins. A stamp that cannot be kept is counted: that thread's next
- * duration is lost. Returns prev's stamps (off_kind set) for a measure that ends a duration
- * at the switch-out, or NULL.
+ * duration is lost.
  */
-static __always_inline struct task_lat *stamps_switch_out(struct task_struct *prev, struct switch_args *a,
-							  bool preempt, long prev_state, bool btf, __u64 now)
+static __always_inline void stamps_switch_out(struct task_struct *prev, struct switch_args *a, bool preempt,
+					      long prev_state, bool btf, __u64 now)
 {
 	bool runnable = preempt || prev_state == TASK_RUNNING;
 	struct task_lat *lat;
 
 	if (!lat_wanted(a->prev_tid, a->prev_tgid))
-		return NULL;
+		return;
 	lat = lat_of(prev, a->prev_tid, btf, true);
 	if (!lat) {
 		count_stamp_lost();
-		return NULL;
+		return;
 	}
 	/* Still set: nothing consumed it at a switch-in. */
 	if (lat->off_since)
@@ -353,7 +350,6 @@ static __always_inline struct task_lat *stamps_switch_out(struct task_struct *pr
 	lat->off_since = now;
 	lat->off_kind = off_kind(runnable, prev_state);
 	lat->runnable_since = runnable ? now : 0;
-	return lat;
 }
 
 /*

@@ -23,6 +23,7 @@ struct cputime_config {
 	__u32 track_tasks; /* TRACK_*; 0: the measure is off */
 	__u32 pad;
 };
+#define MEASURE_CPUTIME 2 /* SchedTraceFeature.CpuTime */
 const volatile struct cputime_config cputime_cfg SEC(".rodata.cputime") = {};
 
 /* task_stats.exited: the task called exit (it may still run a little), then was freed (final). */

@@ -20,6 +20,7 @@ struct events_config {
 	__u64 min_runtime_ns; /* switch events: only when prev ran at least this long */
 	char filter_comm[16]; /* only events of tasks with exactly this name (empty: any), ASCII letters lower case */
 };
+#define MEASURE_EVENTS 4 /* SchedTraceFeature.Events */
 const volatile struct events_config events_cfg SEC(".rodata.events") = {};
 
 enum event_type {

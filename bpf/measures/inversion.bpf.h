@@ -38,6 +38,7 @@ struct inversion_config {
 	__u32 futex_nr;       /* the futex syscall's number on this architecture */
 	__u32 pad;
 };
+#define MEASURE_INVERSION 64 /* SchedTraceFeature.PriorityInversion */
 const volatile struct inversion_config inversion_cfg SEC(".rodata.inversion") = {};
 
 #define INV_RUNNERS 8     /* distinct tasks remembered per CPU */

@@ -7,11 +7,11 @@
 
 #include "lib/latency.bpf.h"
 
-const volatile struct enabled_config offcpu_cfg SEC(".rodata.offcpu") = {};
+#define MEASURE_OFFCPU 16 /* SchedTraceFeature.OffCpuTime */
 
 static __always_inline void offcpu_switch_in(struct task_struct *next, struct switch_args *a, struct task_lat *lat,
 					     __u64 now)
 {
-	if (offcpu_cfg.enabled && lat->off_since && now > lat->off_since)
+	if (lat->off_since && now > lat->off_since)
 		record_latency(lat->off_kind, now - lat->off_since, next, a->next_tgid);
 }

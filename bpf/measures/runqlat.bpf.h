@@ -7,11 +7,11 @@
 
 #include "lib/latency.bpf.h"
 
-const volatile struct enabled_config runqlat_cfg SEC(".rodata.runqlat") = {};
+#define MEASURE_RUNQLAT 8 /* SchedTraceFeature.RunQueueLatency */
 
 static __always_inline void runqlat_switch_in(struct task_struct *next, struct switch_args *a, struct task_lat *lat,
 					      __u64 now)
 {
-	if (runqlat_cfg.enabled && lat->runnable_since && now > lat->runnable_since)
+	if (lat->runnable_since && now > lat->runnable_since)
 		record_latency(LAT_KIND_RUNQ, now - lat->runnable_since, next, a->next_tgid);
 }

@@ -21,7 +21,7 @@
 
 #include "lib/common.bpf.h"
 
-const volatile struct enabled_config runqlen_cfg SEC(".rodata.runqlen") = {};
+#define MEASURE_RUNQLEN 256 /* SchedTraceFeature.RunQueueLength */
 
 /* Slots 0..62 count samples with that many tasks waiting; the last one, 63 or more. */
 #define RUNQLEN_SLOTS 64
@@ -61,7 +61,7 @@ int runqlen_sample(void *ctx)
 	__s64 waiting;
 	bool idle;
 
-	if (!runqlen_cfg.enabled || (cfg.filter_cpu && bpf_get_smp_processor_id() + 1 != cfg.filter_cpu))
+	if (!(cfg.measures & MEASURE_RUNQLEN) || (cfg.filter_cpu && bpf_get_smp_processor_id() + 1 != cfg.filter_cpu))
 		return 0;
 	counts = bpf_map_lookup_elem(&runqlen_counts, &zero);
 	if (!counts)

@@ -18,6 +18,7 @@ struct schedtime_config {
 	__u32 method; /* SCHED_METHOD_*; 0: the measure is off */
 	__u32 pad;
 };
+#define MEASURE_SCHEDTIME 32 /* SchedTraceFeature.ScheduleTime */
 const volatile struct schedtime_config schedtime_cfg SEC(".rodata.schedtime") = {};
 
 /* Per CPU, for the handover: when the outgoing task entered __schedule() and who came in. */

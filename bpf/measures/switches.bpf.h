@@ -4,7 +4,7 @@
 
 #include "lib/common.bpf.h"
 
-const volatile struct enabled_config switches_cfg SEC(".rodata.switches") = {};
+#define MEASURE_SWITCHES 1 /* SchedTraceFeature.ContextSwitches */
 
 /*
  * Per-CPU switch counters. The split follows the kernel's own nvcsw/nivcsw decision in
@@ -31,7 +31,7 @@ static __always_inline void switches_on_switch(__u32 prev_tid, __u32 prev_tgid, 
 	__u32 zero = 0;
 	struct switch_counts *counts;
 
-	if (!switches_cfg.enabled || filtered_out(prev_tid, prev_tgid))
+	if (filtered_out(prev_tid, prev_tgid))
 		return;
 	counts = bpf_map_lookup_elem(&switch_counts, &zero);
 	if (!counts)

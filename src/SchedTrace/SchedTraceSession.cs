@@ -241,6 +241,7 @@ public sealed partial class SchedTraceSession : IDisposable
             PrevStateArg = KernelFeatures.SchedSwitchHasPrevState ? 1u : 0u,
             SessionStartNs = SchedClock.MonotonicNow(),
             FilterCpu = options.Cpu is int cpu ? (uint)cpu + 1 : 0,
+            Measures = (uint)measures.Aggregate((SchedTraceFeature)0, (all, measure) => all | measure.Feature),
         });
         var notice = options.Notice ?? (_ => { });
 

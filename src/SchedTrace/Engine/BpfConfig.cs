@@ -16,7 +16,8 @@ internal struct BpfSessionConfig
     /// <summary>Only this CPU + 1 (0: every CPU).</summary>
     public uint FilterCpu;
     public uint PrevStateArg;
-    public uint Pad;
+    /// <summary>The session's measures, as their <see cref="SchedTraceFeature"/> bits: the shared hooks call only their handlers.</summary>
+    public uint Measures;
     public ulong SessionStartNs;
 }
 

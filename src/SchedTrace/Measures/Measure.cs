@@ -8,13 +8,13 @@ namespace SchedTrace.Measures;
 /// mirrors, and its kernel side in bpf/measures/; <see cref="MeasureRegistry"/> composes them, so
 /// the session and the BPF plumbing know none by name.
 /// </summary>
-internal abstract class Measure(SchedTraceFeature feature, string constants)
+internal abstract class Measure(SchedTraceFeature feature)
 {
-    /// <summary>The feature that turns the measure on.</summary>
+    /// <summary>
+    /// The feature that turns the measure on. Its value is also the measure's bit in the word the
+    /// shared hooks read to know which handlers run (MEASURE_* in its header, <c>cfg.measures</c>).
+    /// </summary>
     internal SchedTraceFeature Feature { get; } = feature;
-
-    /// <summary>Its own .rodata section in bpf/measures/ (".rodata.switches"): its constants, set before load.</summary>
-    internal string Constants { get; } = constants;
 
     /// <summary>Refuses options the measure cannot honour, before anything is loaded.</summary>
     internal virtual void Validate(SchedTraceSessionOptions options)

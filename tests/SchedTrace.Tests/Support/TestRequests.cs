@@ -10,8 +10,11 @@ internal static class TestRequests
     internal static Func<HookKind, BpfRequest> CountingSwitches(params BpfHook[] hooks) => kind =>
     {
         var request = MeasureRegistry.NewRequest(kind, TaskFilter.None);
-        request.SetConstants(BpfSessionConfig.Section, new BpfSessionConfig { PrevStateArg = KernelFeatures.SchedSwitchHasPrevState ? 1u : 0u });
-        BpfEnabledConfig.SwitchOn(request, new ContextSwitchesMeasure().Constants);
+        request.SetConstants(BpfSessionConfig.Section, new BpfSessionConfig
+        {
+            PrevStateArg = KernelFeatures.SchedSwitchHasPrevState ? 1u : 0u,
+            Measures = (uint)SchedTraceFeature.ContextSwitches,
+        });
         request.Attach(hooks);
         return request.Complete();
     };

@@ -3,16 +3,13 @@ using SchedTrace.Engine;
 namespace SchedTrace.Measures;
 
 /// <summary>Context switches per CPU, voluntary / involuntary / out of idle (bpf/measures/switches.bpf.h).</summary>
-internal sealed class ContextSwitchesMeasure() : Measure(SchedTraceFeature.ContextSwitches, ".rodata.switches")
+internal sealed class ContextSwitchesMeasure() : Measure(SchedTraceFeature.ContextSwitches)
 {
     /// <summary>The per-CPU counters (one slot, a copy per CPU).</summary>
     internal const string CountsMap = "switch_counts";
 
-    internal override void Request(BpfRequest request, SchedTraceSessionOptions options, int alternative)
-    {
+    internal override void Request(BpfRequest request, SchedTraceSessionOptions options, int alternative) =>
         request.Attach(BpfHook.SchedSwitch);
-        BpfEnabledConfig.SwitchOn(request, Constants);
-    }
 
     /// <summary>One copy of the counters per possible CPU, read in one syscall.</summary>
     internal override object? Read(SchedBpfObject bpf) => bpf.ReadPerCpu<BpfSwitchCounts>(CountsMap);

@@ -4,8 +4,11 @@ using SchedTrace.Engine;
 namespace SchedTrace.Measures;
 
 /// <summary>Per-thread on-CPU time, switches, migrations and CPUs used (bpf/measures/cputime.bpf.h).</summary>
-internal sealed class CpuTimeMeasure() : Measure(SchedTraceFeature.CpuTime, ".rodata.cputime")
+internal sealed class CpuTimeMeasure() : Measure(SchedTraceFeature.CpuTime)
 {
+    /// <summary>Its constants section (struct cputime_config), set before load.</summary>
+    internal const string Constants = ".rodata.cputime";
+
     /// <summary>The per-thread table.</summary>
     internal const string TaskTable = "task_stats";
 

@@ -4,8 +4,11 @@ using SchedTrace.Engine;
 namespace SchedTrace.Measures;
 
 /// <summary>Live scheduler events through a BPF ring buffer (bpf/measures/events.bpf.h).</summary>
-internal sealed class EventsMeasure() : Measure(SchedTraceFeature.Events, ".rodata.events")
+internal sealed class EventsMeasure() : Measure(SchedTraceFeature.Events)
 {
+    /// <summary>Its constants section (struct events_config), set before load.</summary>
+    internal const string Constants = ".rodata.events";
+
     /// <summary>The ring buffer the records arrive in.</summary>
     internal const string RingBuffer = "events";
 

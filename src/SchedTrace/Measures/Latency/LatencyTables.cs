@@ -114,8 +114,6 @@ internal enum BpfStamps : uint
     Runnable = 1,
     /// <summary>When and why a thread left the CPU.</summary>
     OffCpu = 2,
-    /// <summary>When a thread got the CPU.</summary>
-    OnCpu = 4,
 }
 
 /// <summary>Mirror of <c>struct latency_config</c> (.rodata.latency).</summary>
@@ -131,7 +129,7 @@ internal struct BpfLatencyConfig
 /// time, schedule() time): the family shares the stamps, the tables and the per-process option,
 /// and one reading of the tables serves every measure of it.
 /// </summary>
-internal abstract class HistogramMeasure(SchedTraceFeature feature, string constants, uint kinds) : Measure(feature, constants)
+internal abstract class HistogramMeasure(SchedTraceFeature feature, uint kinds) : Measure(feature)
 {
     internal override object? Read(SchedBpfObject bpf) => LatencyTables.Read(bpf);
 
@@ -154,13 +152,12 @@ internal abstract class HistogramMeasure(SchedTraceFeature feature, string const
     }
 
     /// <summary>
-    /// The whole request of a measure that is only on or off (struct enabled_config): its hooks,
-    /// its section switched on, and the stamps its durations are taken from.
+    /// The whole request of a measure that has no constants of its own: its hooks, and the stamps
+    /// its durations are taken from.
     /// </summary>
-    protected void RequestSwitchedOn(BpfRequest request, SchedTraceSessionOptions options, BpfStamps stamps, params BpfHook[] hooks)
+    protected void RequestHooksAndStamps(BpfRequest request, SchedTraceSessionOptions options, BpfStamps stamps, params BpfHook[] hooks)
     {
         request.Attach(hooks);
-        BpfEnabledConfig.SwitchOn(request, Constants);
         RecordInto(request, options, stamps);
     }
 

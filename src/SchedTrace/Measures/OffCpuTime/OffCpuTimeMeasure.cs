@@ -6,8 +6,8 @@ namespace SchedTrace.Measures;
 /// Off-CPU time: from a thread's switch-out to its next switch-in, by why it left (bpf/measures/offcpu.bpf.h):
 /// four kinds, sleeping, uninterruptible, preempted and other.
 /// </summary>
-internal sealed class OffCpuTimeMeasure() : HistogramMeasure(SchedTraceFeature.OffCpuTime, ".rodata.offcpu", kinds: 4)
+internal sealed class OffCpuTimeMeasure() : HistogramMeasure(SchedTraceFeature.OffCpuTime, kinds: 4)
 {
     internal override void Request(BpfRequest request, SchedTraceSessionOptions options, int alternative) =>
-        RequestSwitchedOn(request, options, BpfStamps.OffCpu, BpfHook.SchedSwitch);
+        RequestHooksAndStamps(request, options, BpfStamps.OffCpu, BpfHook.SchedSwitch);
 }

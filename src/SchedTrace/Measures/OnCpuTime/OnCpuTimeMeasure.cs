@@ -7,9 +7,9 @@ namespace SchedTrace.Measures;
 /// the same thread's switch-out), by how the slice ended: two kinds, blocked or preempted
 /// (bpf/measures/oncpu.bpf.h). bcc's cpudist, without its -O.
 /// </summary>
-internal sealed class OnCpuTimeMeasure() : HistogramMeasure(SchedTraceFeature.OnCpuTime, ".rodata.oncpu", kinds: 2)
+internal sealed class OnCpuTimeMeasure() : HistogramMeasure(SchedTraceFeature.OnCpuTime, kinds: 2)
 {
-    // The switch-out also sets the off stamps, whose kind tells how the slice ended.
+    // No per-thread stamps: a slice began at the last switch on the CPU it ends on.
     internal override void Request(BpfRequest request, SchedTraceSessionOptions options, int alternative) =>
-        RequestSwitchedOn(request, options, BpfStamps.OnCpu, BpfHook.SchedSwitch);
+        RequestHooksAndStamps(request, options, BpfStamps.None, BpfHook.SchedSwitch);
 }

@@ -4,8 +4,11 @@ using SchedTrace.Engine;
 namespace SchedTrace.Measures;
 
 /// <summary>Priority-inversion alerts: run-queue and lock inversions (bpf/measures/inversion.bpf.h).</summary>
-internal sealed class PriorityInversionMeasure() : Measure(SchedTraceFeature.PriorityInversion, ".rodata.inversion")
+internal sealed class PriorityInversionMeasure() : Measure(SchedTraceFeature.PriorityInversion)
 {
+    /// <summary>Its constants section (struct inversion_config), set before load.</summary>
+    internal const string Constants = ".rodata.inversion";
+
     /// <summary>The alerts' own ring buffer.</summary>
     internal const string AlertRing = "inv_alerts";
 

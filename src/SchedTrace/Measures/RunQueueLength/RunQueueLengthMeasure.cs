@@ -6,7 +6,7 @@ namespace SchedTrace.Measures;
 /// Run-queue length: how many tasks waited for each CPU, sampled on every CPU by a perf event
 /// (bpf/measures/runqlen.bpf.h). bcc's runqlen, per CPU, with its -O occupancy.
 /// </summary>
-internal sealed class RunQueueLengthMeasure() : Measure(SchedTraceFeature.RunQueueLength, ".rodata.runqlen")
+internal sealed class RunQueueLengthMeasure() : Measure(SchedTraceFeature.RunQueueLength)
 {
     /// <summary>The per-CPU counts and histogram (one slot, a copy per CPU).</summary>
     internal const string CountsMap = "runqlen_counts";
@@ -25,7 +25,6 @@ internal sealed class RunQueueLengthMeasure() : Measure(SchedTraceFeature.RunQue
     internal override void Request(BpfRequest request, SchedTraceSessionOptions options, int alternative)
     {
         request.Attach(Sampling);
-        BpfEnabledConfig.SwitchOn(request, Constants);
     }
 
     /// <summary>One copy of the counts per possible CPU, read in one syscall.</summary>

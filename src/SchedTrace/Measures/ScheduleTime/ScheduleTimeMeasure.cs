@@ -7,8 +7,11 @@ namespace SchedTrace.Measures;
 /// (bpf/measures/schedtime.bpf.h): each alternative is a full attach, tried best first. Two
 /// kinds: switched and not switched (or all calls, with fexit), and the handover.
 /// </summary>
-internal sealed class ScheduleTimeMeasure() : HistogramMeasure(SchedTraceFeature.ScheduleTime, ".rodata.schedtime", kinds: 2)
+internal sealed class ScheduleTimeMeasure() : HistogramMeasure(SchedTraceFeature.ScheduleTime, kinds: 2)
 {
+    /// <summary>Its constants section (struct schedtime_config), set before load.</summary>
+    internal const string Constants = ".rodata.schedtime";
+
     private static readonly ScheduleTimeMethod[] Methods =
         { ScheduleTimeMethod.FunctionExit, ScheduleTimeMethod.SchedTracepoints, ScheduleTimeMethod.SwitchTracepoint };
 
